@@ -1,0 +1,286 @@
+"""Batch lookups: a folder of screenshots through scene search and/or character recognition.
+
+* Files are hashed first (in threads); copies of the same image are looked up once.
+* Each provider has its own queue and worker(s): AnimeTrace and whatanimeisthis run side by side,
+  each within its own limits (the provider's token bucket, ``Retry-After``, its concurrency).
+* Quotas: before starting, whatanimeisthis credits/guest allowance are read when available; the
+  batch runs only as many scene searches as are left and marks the rest "skipped: quota". A
+  ``QuotaError`` during the run stops that provider's queue the same way — never past a quota.
+* Lookups go through :class:`~animetui.lookups.LookupService`, so anything already in the history
+  is answered from it at no cost, and every answer lands in the history.
+* State is journalled in the history database (tables ``batches``, ``batch_items``): a batch
+  interrupted by a crash or a quit resumes with :meth:`BatchRunner.resume`, doing only what is
+  left.
+* Pause/resume/cancel are cooperative: running lookups finish, no new one starts.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sqlite3
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from animetui.errors import AnimetuiError, QuotaError
+from animetui.history import headline
+from animetui.images import IMAGE_SUFFIXES, read_source, sha256_bytes
+from animetui.models import ImageSource
+
+KINDS = ("scene", "characters")
+PROVIDER_OF = {"scene": "whatanime", "characters": "animetrace"}
+CONCURRENCY = {"whatanime": 1, "animetrace": 2}
+
+
+def find_images(root: Path, *, recursive: bool = False) -> list[Path]:
+    if root.is_file():
+        return [root] if root.suffix.lower() in IMAGE_SUFFIXES else []
+    pattern = "**/*" if recursive else "*"
+    return sorted(
+        p for p in root.glob(pattern)
+        if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES and not any(part.startswith(".") for part in p.relative_to(root).parts)
+    )
+
+
+@dataclass(slots=True)
+class BatchItem:
+    id: int
+    path: str
+    sha256: str
+    kind: str
+    status: str = "pending"  # pending | done | cached | failed | skipped | duplicate
+    detail: str = ""
+    headline: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        return {"path": self.path, "kind": self.kind, "status": self.status, "detail": self.detail, "best": self.headline, "sha256": self.sha256}
+
+
+@dataclass(slots=True)
+class BatchProgress:
+    done: int
+    total: int
+    started_at: float
+    now: float
+    paused: bool = False
+    last: BatchItem | None = None
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def rate(self) -> float:
+        elapsed = max(1e-6, self.now - self.started_at)
+        return self.done / elapsed
+
+    @property
+    def eta(self) -> float | None:
+        if self.done == 0 or self.rate <= 0:
+            return None
+        return (self.total - self.done) / self.rate
+
+
+class BatchJournal:
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.executescript(
+            """
+            CREATE TABLE IF NOT EXISTS batches (
+                id INTEGER PRIMARY KEY AUTOINCREMENT, created_at REAL NOT NULL, root TEXT NOT NULL,
+                kinds TEXT NOT NULL, state TEXT NOT NULL DEFAULT 'running');
+            CREATE TABLE IF NOT EXISTS batch_items (
+                id INTEGER PRIMARY KEY AUTOINCREMENT, batch_id INTEGER NOT NULL, path TEXT NOT NULL,
+                sha256 TEXT NOT NULL, kind TEXT NOT NULL, status TEXT NOT NULL, detail TEXT NOT NULL DEFAULT '',
+                headline TEXT NOT NULL DEFAULT '');
+            CREATE INDEX IF NOT EXISTS batch_items_batch ON batch_items (batch_id);
+            """
+        )
+
+    def close(self) -> None:
+        self._db.close()
+
+    def create(self, root: str, kinds: list[str], items: list[tuple[str, str, str, str]]) -> int:
+        with self._db:
+            self._db.execute("BEGIN")
+            batch_id = self._db.execute("INSERT INTO batches (created_at, root, kinds) VALUES (?,?,?)", (time.time(), root, json.dumps(kinds))).lastrowid
+            self._db.executemany(
+                "INSERT INTO batch_items (batch_id, path, sha256, kind, status) VALUES (?,?,?,?,?)",
+                [(batch_id, path, sha, kind, status) for path, sha, kind, status in items],
+            )
+        return int(batch_id or 0)
+
+    def items(self, batch_id: int) -> list[BatchItem]:
+        rows = self._db.execute("SELECT id, path, sha256, kind, status, detail, headline FROM batch_items WHERE batch_id=? ORDER BY id", (batch_id,)).fetchall()
+        return [BatchItem(*row) for row in rows]
+
+    def update(self, item: BatchItem) -> None:
+        self._db.execute("UPDATE batch_items SET status=?, detail=?, headline=? WHERE id=?", (item.status, item.detail, item.headline, item.id))
+
+    def set_state(self, batch_id: int, state: str) -> None:
+        self._db.execute("UPDATE batches SET state=? WHERE id=?", (state, batch_id))
+
+    def unfinished(self) -> list[int]:
+        return [row[0] for row in self._db.execute("SELECT id FROM batches WHERE state IN ('running','paused') ORDER BY id")]
+
+
+class BatchRunner:
+    def __init__(
+        self,
+        lookups: Any,  # LookupService
+        journal: BatchJournal,
+        *,
+        on_progress: Callable[[BatchProgress], None] | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.lookups = lookups
+        self.journal = journal
+        self.on_progress = on_progress
+        self.clock = clock
+        self._resume = asyncio.Event()
+        self._resume.set()
+        self._cancelled = False
+        self.notes: list[str] = []
+
+    # ------------------------------------------------------------------ control
+    def pause(self) -> None:
+        self._resume.clear()
+
+    def resume_running(self) -> None:
+        self._resume.set()
+
+    def cancel(self) -> None:
+        self._cancelled = True
+        self._resume.set()
+
+    @property
+    def paused(self) -> bool:
+        return not self._resume.is_set()
+
+    # ------------------------------------------------------------------ planning
+    async def plan(self, paths: list[Path], kinds: list[str], *, root: str = "") -> int:
+        """Hash every file (in a thread), drop duplicates, journal the batch. Returns its id."""
+        if not paths:
+            raise AnimetuiError("no images to look up (jpg, jpeg, png, webp, bmp, gif)")
+        for kind in kinds:
+            if kind not in KINDS:
+                raise AnimetuiError(f"unknown lookup kind {kind!r}")
+
+        def hash_all() -> list[tuple[str, str | None, str]]:
+            out = []
+            for path in paths:
+                try:
+                    out.append((str(path), sha256_bytes(read_source(path)), ""))
+                except AnimetuiError as exc:
+                    out.append((str(path), None, exc.message))
+            return out
+
+        hashed = await asyncio.to_thread(hash_all)
+        seen: set[str] = set()
+        rows: list[tuple[str, str, str, str]] = []
+        for path, sha, problem in hashed:
+            status = "pending"
+            if sha is None:
+                status, sha = "failed", ""
+            elif sha in seen:
+                status = "duplicate"
+            seen.add(sha or path)
+            for kind in kinds:
+                rows.append((path, sha, kind, status))
+        batch_id = self.journal.create(root, kinds, rows)
+        for item in self.journal.items(batch_id):
+            if item.status == "failed":
+                item.detail = next(p for path, _s, p in hashed if path == item.path)
+                self.journal.update(item)
+        return batch_id
+
+    # ------------------------------------------------------------------ running
+    async def run(self, batch_id: int) -> list[BatchItem]:
+        items = self.journal.items(batch_id)
+        todo = [i for i in items if i.status == "pending"]
+        total = len(todo)
+        started = self.clock()
+        done = 0
+        self.journal.set_state(batch_id, "running")
+        queues: dict[str, asyncio.Queue[BatchItem]] = {}
+        for item in todo:
+            queues.setdefault(PROVIDER_OF[item.kind], asyncio.Queue()).put_nowait(item)
+        allowance = await self._allowances(queues)
+
+        def report(last: BatchItem | None) -> None:
+            if self.on_progress:
+                self.on_progress(BatchProgress(done, total, started, self.clock(), self.paused, last, list(self.notes)))
+
+        async def worker(provider: str, queue: asyncio.Queue[BatchItem], stop: asyncio.Event) -> None:
+            nonlocal done
+            while not queue.empty():
+                await self._resume.wait()
+                if self._cancelled:
+                    return
+                item = queue.get_nowait()
+                if stop.is_set():
+                    item.status, item.detail = "skipped", "quota reached"
+                elif allowance.get(provider) is not None and allowance[provider] <= 0:
+                    item.status, item.detail = "skipped", "would exceed the quota"
+                    stop.set()
+                else:
+                    await self._one(item, provider, allowance, stop)
+                self.journal.update(item)
+                done += 1
+                report(item)
+
+        stops = {name: asyncio.Event() for name in queues}
+        tasks = [
+            asyncio.create_task(worker(name, queue, stops[name]))
+            for name, queue in queues.items()
+            for _ in range(CONCURRENCY.get(name, 1))
+        ]
+        report(None)
+        try:
+            await asyncio.gather(*tasks)
+        except asyncio.CancelledError:
+            for task in tasks:
+                task.cancel()
+            self.journal.set_state(batch_id, "paused")
+            raise
+        self.journal.set_state(batch_id, "cancelled" if self._cancelled else "done")
+        return self.journal.items(batch_id)
+
+    async def _allowances(self, queues: dict[str, asyncio.Queue[BatchItem]]) -> dict[str, int | None]:
+        allowance: dict[str, int | None] = {}
+        if "whatanime" in queues:
+            try:
+                credits = await self.lookups.providers.whatanime.credits()
+                if credits.remaining is not None:
+                    allowance["whatanime"] = int(credits.remaining)
+                    need = queues["whatanime"].qsize()
+                    if credits.remaining < need:
+                        self.notes.append(
+                            f"whatanimeisthis: {int(credits.remaining)} searches left, {need} needed — "
+                            f"the rest are skipped (images already in the history cost nothing)"
+                        )
+            except AnimetuiError:
+                allowance["whatanime"] = None
+        return allowance
+
+    async def _one(self, item: BatchItem, provider: str, allowance: dict[str, int | None], stop: asyncio.Event) -> None:
+        source = ImageSource(path=Path(item.path))
+        try:
+            if item.kind == "scene":
+                outcome = await self.lookups.scene(source)
+            else:
+                outcome = await self.lookups.characters(source)
+        except QuotaError as exc:
+            item.status, item.detail = "skipped", exc.message
+            stop.set()
+            self.notes.append(f"{provider}: {exc.message} — stopped before going over")
+            return
+        except AnimetuiError as exc:
+            item.status, item.detail = "failed", exc.message
+            return
+        item.status = "cached" if outcome.cached else "done"
+        item.headline = headline(outcome.result, detail=True)
+        if not outcome.cached and allowance.get(provider) is not None:
+            allowance[provider] = int(allowance[provider] or 0) - 1  # type: ignore[operator]

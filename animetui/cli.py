@@ -1,0 +1,861 @@
+"""The ``animetui`` command: the TUI with no subcommand, headless subcommands for scripts and SSH.
+
+Every subcommand prints a readable table by default and a stable JSON object with ``--json``
+(shapes pinned by tests/test_cli.py). Errors are one line on stderr and an exit code:
+
+    0 ok · 2 usage or config · 3 provider or input error · 4 network · 5 a waited-for job did
+    not succeed (failed, expired or cancelled) · 130 interrupted
+
+``--demo`` routes every provider to the in-process simulators and keeps its data (history,
+jobs, session, downloads) under ``<data dir>/demo``, apart from the user's own.
+
+Start-up cost matters (the TUI's first frame): this module imports only the standard library at
+the top; everything else is imported inside the command that needs it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+EXIT_OK = 0
+EXIT_USAGE = 2
+EXIT_ERROR = 3
+EXIT_NETWORK = 4
+EXIT_JOB = 5
+EXIT_INTERRUPTED = 130
+
+COMMANDS = (
+    "characters", "scene", "models", "generate", "cartoonize", "jobs", "rankings", "recent",
+    "credits", "keys", "login", "logout", "config", "history", "batch",
+)
+
+
+class UsageError(Exception):
+    pass
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # argparse would print usage + exit 2 itself
+        raise UsageError(f"{self.prog}: {message}")
+
+
+# --------------------------------------------------------------------------- output helpers
+def _cell_len(text: str) -> int:
+    try:
+        from rich.cells import cell_len
+
+        return cell_len(text)
+    except Exception:  # noqa: BLE001
+        return len(text)
+
+
+def _clip(text: str, width: int) -> str:
+    if _cell_len(text) <= width:
+        return text
+    out = ""
+    for char in text:
+        if _cell_len(out + char) > width - 1:
+            break
+        out += char
+    return out + "…"
+
+
+def print_table(headers: Sequence[str], rows: Sequence[Sequence[Any]], *, max_width: int = 48, file=None) -> None:  # noqa: ANN001
+    out = file or sys.stdout
+    cells = [[_clip(_plain(v), max_width) for v in row] for row in rows]
+    widths = [_cell_len(h) for h in headers]
+    for row in cells:
+        for i, value in enumerate(row):
+            widths[i] = max(widths[i], _cell_len(value))
+
+    def line(values: Sequence[str]) -> str:
+        return "  ".join(v + " " * (widths[i] - _cell_len(v)) for i, v in enumerate(values)).rstrip()
+
+    print(line(list(headers)), file=out)
+    print("  ".join("─" * w for w in widths), file=out)
+    for row in cells:
+        print(line(row), file=out)
+
+
+def _plain(value: Any) -> str:
+    """A value for terminal output: no control characters, ever (server strings are untrusted)."""
+    from animetui.providers.base import server_text
+
+    if value is None:
+        return "–"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float):
+        return f"{value:g}"
+    return server_text(str(value), limit=10_000)
+
+
+def mmss(seconds: float | None) -> str:
+    if seconds is None:
+        return "–"
+    seconds = max(0.0, seconds)
+    hours, rest = divmod(int(seconds), 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes:02d}:{secs:02d}"
+
+
+def percent(similarity: float | None) -> str:
+    return "–" if similarity is None else f"{similarity * 100:.1f}%"
+
+
+def emit_json(payload: Any) -> None:
+    print(json.dumps(payload, ensure_ascii=False, indent=2))
+
+
+def err(message: str) -> None:
+    from animetui.redact import redact
+
+    print(f"animetui: {redact(message)}", file=sys.stderr)
+
+
+# --------------------------------------------------------------------------- the parser
+def build_parser() -> argparse.ArgumentParser:
+    common = _Parser(add_help=False)
+    common.add_argument("--demo", action="store_true", default=argparse.SUPPRESS, help="use the built-in simulators (no keys, no network)")
+    common.add_argument("--config", metavar="PATH", default=argparse.SUPPRESS, help="config file (default: $ANIMETUI_CONFIG or the per-user path)")
+    common.add_argument("--json", action="store_true", default=argparse.SUPPRESS, help="print machine-readable JSON")
+
+    parser = _Parser(
+        prog="animetui",
+        description="Anime image work from the terminal. Without a command, starts the full-screen app.",
+        parents=[common],
+    )
+    from animetui import __version__
+
+    parser.add_argument("--version", action="version", version=f"animetui {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    def add(name: str, help_text: str) -> argparse.ArgumentParser:
+        return sub.add_parser(name, help=help_text, description=help_text, parents=[common])
+
+    p = add("characters", "recognise the characters in an image (AnimeTrace)")
+    p.add_argument("image", metavar="IMAGE|URL")
+    p.add_argument("--model", metavar="ID", help="model id (see `animetui models`; default: the service's default)")
+    p.add_argument("--single", action="store_true", help="one candidate per character")
+    p.add_argument("--no-ai-detect", action="store_true", help="skip the AI-generated check")
+    p.add_argument("--refresh", action="store_true", help="ask the service again even if this image was looked up before")
+
+    p = add("scene", "find the anime, episode and time of a screenshot (whatanimeisthis)")
+    p.add_argument("image", metavar="IMAGE|URL")
+    p.add_argument("--refresh", action="store_true", help="ask the service again even if this image was looked up before")
+
+    p = add("history", "past lookups, newest first (answered offline)")
+    p.add_argument("query", nargs="?", default="", help="filter by title, character, work or file name")
+    p.add_argument("--limit", type=int, default=50)
+    p.add_argument("--export", choices=("json", "csv"), help="write the listed lookups as JSON or CSV to stdout")
+
+    add("models", "list AnimeTrace's recognition models")
+
+    p = add("generate", "generate an anime image from a prompt (AnimeAPI, paid)")
+    p.add_argument("prompt")
+    p.add_argument("--orientation", choices=("portrait", "square", "landscape"))
+    p.add_argument("--nsfw", action="store_true", help="allow NSFW output")
+    p.add_argument("--raw", action="store_true", help="send the prompt as is (no AI enhancement)")
+    p.add_argument("--wait", action="store_true", help="show progress on stderr until the image is saved")
+
+    p = add("cartoonize", "turn a photo into anime art (AILabTools async task)")
+    p.add_argument("image", metavar="IMAGE")
+    p.add_argument("--style", required=True, metavar="0-8", help="style number or name (see --help-styles)")
+    p.add_argument("--wait", action="store_true", help="wait until the result is saved (progress on stderr)")
+
+    p = add("jobs", "list generation and cartoonize jobs")
+    p.add_argument("action", nargs="?", choices=("list", "watch"), default="list")
+
+    p = add("rankings", "most searched anime")
+    p.add_argument("--period", choices=("daily", "weekly", "monthly", "yearly", "all"), default="all")
+    p.add_argument("--limit", type=int, default=20)
+    p.add_argument("--adult", action="store_true", help="include NSFW entries")
+
+    p = add("recent", "recent public searches")
+    p.add_argument("--limit", type=int, default=20)
+    p.add_argument("--offset", type=int, default=0)
+
+    add("credits", "credits and quotas left")
+
+    p = add("batch", "look up a whole folder of images within each service's limits")
+    p.add_argument("folder", metavar="DIR", nargs="?", help="folder (or a single image)")
+    p.add_argument("--scene", action="store_true", help="scene search (whatanimeisthis)")
+    p.add_argument("--characters", action="store_true", help="character recognition (AnimeTrace)")
+    p.add_argument("--recursive", "-r", action="store_true", help="include sub-folders")
+    p.add_argument("--resume", action="store_true", help="finish the batch that was interrupted")
+
+    p = add("keys", "whatanimeisthis API keys (signed in)")
+    p.add_argument("action", choices=("list", "create"))
+    p.add_argument("title", nargs="?", help="title of the new key (create)")
+    p.add_argument("--page", type=int, default=1)
+    p.add_argument("--page-size", type=int, default=20)
+
+    p = add("login", "sign in to whatanimeisthis (password prompted, or $ANIMETUI_PASSWORD)")
+    p.add_argument("--email", help="account email (default: providers.whatanime.email)")
+
+    add("logout", "sign out of whatanimeisthis and delete the stored session")
+
+    p = add("config", "show or change settings")
+    p.add_argument("action", choices=("path", "show", "set", "unset"))
+    p.add_argument("key", nargs="?")
+    p.add_argument("value", nargs="?")
+    p.add_argument("--reveal", action="store_true", help="show secrets unmasked (config show)")
+    return parser
+
+
+def build_tui_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="animetui", description="Start the full-screen app (see `animetui --help` for commands).")
+    parser.add_argument("path", nargs="?", help="folder (or image) to start in")
+    parser.add_argument("--demo", action="store_true")
+    parser.add_argument("--config", metavar="PATH")
+    parser.add_argument("--renderer", choices=("auto", "kitty", "sixel", "halfcell", "unicode", "none"))
+    return parser
+
+
+def _is_tui(argv: Sequence[str]) -> bool:
+    skip_next = False
+    for arg in argv:
+        if skip_next:
+            skip_next = False
+            continue
+        if arg in ("-h", "--help", "--version"):
+            return False
+        if arg in ("--config", "--renderer"):
+            skip_next = True
+            continue
+        if arg.startswith("-"):
+            continue
+        return arg not in COMMANDS
+    return True
+
+
+# --------------------------------------------------------------------------- entry
+def main(argv: Sequence[str] | None = None) -> int:
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    try:
+        if _is_tui(args_list):
+            return _run_tui(build_tui_parser().parse_args(args_list))
+        args = build_parser().parse_args(args_list)
+        if not getattr(args, "command", None):
+            build_parser().print_help()
+            return EXIT_USAGE
+        return _dispatch(args)
+    except UsageError as exc:
+        print(str(exc), file=sys.stderr)
+        print("Try 'animetui --help'.", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("animetui: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        try:
+            sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - silence the flush at exit
+        except OSError:
+            pass
+        return EXIT_OK
+
+
+def _load_settings(args: argparse.Namespace):  # noqa: ANN202
+    from animetui.config import Settings
+
+    return Settings.load(getattr(args, "config", None), demo=bool(getattr(args, "demo", False)))
+
+
+def _run_tui(args: argparse.Namespace) -> int:
+    from animetui.errors import AnimetuiError
+
+    try:
+        settings = _load_settings(args)
+    except AnimetuiError as exc:
+        err(str(exc))
+        return EXIT_USAGE
+    start = Path(args.path).expanduser() if args.path else None
+    if start is not None and not start.exists():
+        err(f"{start}: no such file or folder")
+        return EXIT_USAGE
+    from animetui.ui.app import run_tui
+
+    return run_tui(settings, demo=bool(args.demo), start_path=start, renderer=args.renderer)
+
+
+def _dispatch(args: argparse.Namespace) -> int:
+    from animetui.errors import AnimetuiError, ConfigError, NetworkError
+
+    handler = _HANDLERS[args.command]
+    try:
+        settings = _load_settings(args)
+        if args.command == "config":
+            return _cmd_config(args, settings)
+        if args.command == "history":
+            return _cmd_history(args, settings)
+        return asyncio.run(_with_providers(handler, args, settings))
+    except ConfigError as exc:
+        err(str(exc))
+        return EXIT_USAGE
+    except NetworkError as exc:
+        err(str(exc))
+        return EXIT_NETWORK
+    except AnimetuiError as exc:
+        import logging
+
+        logging.getLogger("animetui.cli").warning("%s failed: %s", args.command, exc)
+        err(str(exc))
+        return exc.exit_code
+    except (UsageError, KeyboardInterrupt, BrokenPipeError):
+        raise
+    except Exception as exc:  # noqa: BLE001 - the last line of defence: one line, no traceback
+        err(f"unexpected error ({type(exc).__name__}): {exc}. Please report this.")
+        return EXIT_ERROR
+
+
+async def _with_providers(handler: Callable[..., Any], args: argparse.Namespace, settings: Any) -> int:
+    import logging
+
+    from animetui.logs import setup_logging
+    from animetui.providers import Providers
+
+    setup_logging(settings.data_dir)
+    logging.getLogger("animetui.cli").info("command %s", args.command)
+
+    hub = None
+    if settings.demo:
+        from animetui.simulator.persist import load_demo_hub
+
+        hub = load_demo_hub(settings.data_dir)
+    providers = Providers(settings, demo=settings.demo, hub=hub)
+    try:
+        return await handler(args, settings, providers)
+    finally:
+        await providers.aclose()
+        if hub is not None:
+            from animetui.simulator.persist import save_demo_hub
+
+            save_demo_hub(hub, settings.data_dir)
+
+
+def _json(args: argparse.Namespace) -> bool:
+    return bool(getattr(args, "json", False))
+
+
+# --------------------------------------------------------------------------- lookups
+def _cached_note(outcome: Any) -> None:
+    if outcome.cached:
+        print("(from history — no request made; --refresh to ask again)\n")
+
+
+def _lookups(settings: Any, providers: Any):  # noqa: ANN202
+    from animetui.history import History
+    from animetui.lookups import LookupService
+
+    return LookupService(providers, History(settings.data_dir / "history.sqlite3"))
+
+
+async def _cmd_characters(args: argparse.Namespace, settings: Any, providers: Any) -> int:
+    from animetui.models import ImageSource
+
+    source = ImageSource.parse(args.image)
+    model = args.model or settings["providers.animetrace.model"] or None
+    service = _lookups(settings, providers)
+    try:
+        outcome = await service.characters(
+            source,
+            model=model,
+            multi=not args.single and settings["providers.animetrace.is_multi"],
+            ai_detect=not args.no_ai_detect and settings["providers.animetrace.ai_detect"],
+            refresh=args.refresh,
+        )
+    finally:
+        service.history.close()
+    result = outcome.result
+    if _json(args):
+        emit_json({**result.to_json(), "cached": outcome.cached})
+        return EXIT_OK
+    _cached_note(outcome)
+    if not result.detections:
+        print("No characters found.")
+    else:
+        rows = []
+        for number, det in enumerate(result.detections, 1):
+            for rank, cand in enumerate(det.candidates, 1):
+                rows.append([
+                    str(number) if rank == 1 else "",
+                    "low" if det.not_confident and rank == 1 else ("high" if rank == 1 else ""),
+                    cand.character,
+                    cand.work,
+                ])
+            if not det.candidates:
+                rows.append([str(number), "–", "(no candidate)", ""])
+        print_table(["#", "confidence", "character", "work"], rows)
+    if result.ai is not None:
+        print(f"\nAI-generated: {'likely' if result.ai else 'no'}")
+    if result.trace_id:
+        print(f"trace id: {_plain(result.trace_id)}")
+    return EXIT_OK
+
+
+async def _cmd_scene(args: argparse.Namespace, settings: Any, providers: Any) -> int:
+    from animetui.models import ImageSource
+
+    provider = providers.whatanime
+    service = _lookups(settings, providers)
+    try:
+        outcome = await service.scene(ImageSource.parse(args.image), refresh=args.refresh)
+    finally:
+        service.history.close()
+    result = outcome.result
+    if _json(args):
+        emit_json({**result.to_json(), "cached": outcome.cached})
+        return EXIT_OK
+    _cached_note(outcome)
+    if not result.matches:
+        print("No matching scene found.")
+        return EXIT_OK
+    rows = [
+        [m.title, m.episode or "–", f"{mmss(m.start)}–{mmss(m.end)}", percent(m.similarity) + ("  (doubtful)" if (m.similarity or 0) < 0.9 else "")]
+        for m in result.matches
+    ]
+    print_table(["title", "episode", "time", "similarity"], rows)
+    if result.credits_left is not None:
+        print(f"\ncredits left: {result.credits_left}")
+    if getattr(provider, "session_expired", False):
+        err("your whatanimeisthis session has expired; searched without it — run `animetui login`")
+    return EXIT_OK
+
+
+async def _cmd_models(args: argparse.Namespace, settings: Any, providers: Any) -> int:
+    models = await providers.animetrace.list_models()
+    if _json(args):
+        emit_json({"models": [m.to_json() for m in models]})
+        return EXIT_OK
+    print_table(
+        ["id", "name", "status", "default"],
+        [[m.id, m.name, "available" if m.enabled else "paused", "yes" if m.default else ""] for m in models],
+    )
+    return EXIT_OK
+
+
+async def _cmd_rankings(args: argparse.Namespace, settings: Any, providers: Any) -> int:
+    if args.limit < 1 or args.limit > 500:
+        raise UsageError("animetui rankings: --limit must be between 1 and 500")
+    items = await providers.whatanime.rankings(period=args.period, limit=args.limit, include_adult=args.adult)
+    if _json(args):
+        emit_json({"period": args.period, "rankings": [r.to_json() for r in items]})
+        return EXIT_OK
+    if not items:
+        print("No rankings for this period.")
+        return EXIT_OK
+    print_table(["#", "title", "searches"], [[r.rank, r.title + ("  (18+)" if r.adult else ""), r.searches] for r in items], max_width=60)
+    return EXIT_OK
+
+
+async def _cmd_recent(args: argparse.Namespace, settings: Any, providers: Any) -> int:
+    if args.limit < 1 or args.limit > 200 or args.offset < 0:
+        raise UsageError("animetui recent: --limit must be 1-200 and --offset 0 or more")
+    items = await providers.whatanime.recent_searches(limit=args.limit, offset=args.offset)
+    if _json(args):
+        emit_json({"offset": args.offset, "limit": args.limit, "searches": [r.to_json() for r in items]})
+        return EXIT_OK
+    if not items:
+        print("No more recent searches." if args.offset else "No recent searches.")
+        return EXIT_OK
+    print_table(["when", "title", "episode", "similarity"], [[r.searched_at, r.title, r.episode, percent(r.similarity)] for r in items], max_width=60)
+    return EXIT_OK
+
+
+async def _cmd_credits(args: argparse.Namespace, settings: Any, providers: Any) -> int:
+    from animetui.errors import AnimetuiError
+    from animetui.models import Credits
+
+    results: list[Credits] = []
+    problems: dict[str, str] = {}
+    try:
+        results.append(await providers.whatanime.credits())
+    except AnimetuiError as exc:
+        problems["whatanime"] = exc.message
+    if settings.demo or providers.section("ailab").get("api_key"):
+        try:
+            results.append(await providers.ailab.credits())
+        except AnimetuiError as exc:
+            problems["ailab"] = exc.message
+    else:
+        problems["ailab"] = "no API key set (providers.ailab.api_key or ANIMETUI_AILAB_KEY)"
+    balance = _last_animeapi_balance(settings, providers)
+    results.append(Credits("animeapi", balance, unit="usd", detail="last balance seen after a generation" if balance is not None else "unknown until the first generation"))
+    if _json(args):
+        emit_json({"credits": [c.to_json() for c in results], "errors": problems})
+        return EXIT_OK
+    from animetui.providers import TITLES
+
+    rows = []
+    for c in results:
+        if c.remaining is None:
+            amount = "–"
+        elif c.unit == "usd":
+            amount = f"${c.remaining:.3f}"
+        else:
+            amount = f"{c.remaining:g} {c.unit}"
+        rows.append([TITLES.get(c.provider, c.provider), amount, c.detail])
+    for name, message in problems.items():
+        rows.append([TITLES.get(name, name), "?", message])
+    print_table(["service", "left", "note"], rows, max_width=70)
+    return EXIT_OK
+
+
+def _last_animeapi_balance(settings: Any, providers: Any) -> float | None:
+    if not (settings.data_dir / "jobs.sqlite3").exists():
+        return None
+    runner = _runner(settings, providers)
+    try:
+        return runner.last_balance_usd
+    finally:
+        runner.journal.close()
+
+
+def _cmd_history(args: argparse.Namespace, settings: Any) -> int:
+    import time as _time
+
+    from animetui.history import History, export_csv, export_json
+
+    history = History(settings.data_dir / "history.sqlite3")
+    try:
+        entries = history.list(query=args.query, limit=max(1, args.limit))
+    finally:
+        history.close()
+    if args.export == "csv":
+        sys.stdout.write(export_csv(entries))
+        return EXIT_OK
+    if args.export == "json" or _json(args):
+        print(export_json(entries))
+        return EXIT_OK
+    if not entries:
+        print("No lookups yet." if not args.query else f"No lookups match {args.query!r}.")
+        return EXIT_OK
+    rows = [[_time.strftime("%Y-%m-%d %H:%M", _time.localtime(e.created_at)), e.kind, e.source_label, e.headline] for e in entries]
+    print_table(["when", "kind", "source", "best answer"], rows, max_width=50)
+    return EXIT_OK
+
+
+async def _cmd_batch(args: argparse.Namespace, settings: Any, providers: Any) -> int:
+    from animetui.batch import BatchJournal, BatchRunner, find_images
+
+    service = _lookups(settings, providers)
+    journal = BatchJournal(settings.data_dir / "history.sqlite3")
+    quiet = _json(args) or not sys.stderr.isatty()
+
+    def progress(p: Any) -> None:
+        if quiet and p.done != p.total:
+            return
+        eta = f", ETA {mmss(p.eta)}" if p.eta is not None else ""
+        last = f" — {Path(p.last.path).name}: {p.last.status}" if p.last else ""
+        print(f"\r[{p.done}/{p.total}] {p.rate * 60:.1f}/min{eta}{last}"[:200].ljust(80), end="", file=sys.stderr, flush=True)
+
+    runner = BatchRunner(service, journal, on_progress=progress)
+    try:
+        if args.resume:
+            pending = journal.unfinished()
+            if not pending:
+                print("No interrupted batch to resume.")
+                return EXIT_OK
+            batch_id = pending[-1]
+        else:
+            if not args.folder:
+                raise UsageError("animetui batch: DIR is required (or --resume)")
+            root = Path(args.folder).expanduser()
+            if not root.exists():
+                raise UsageError(f"animetui batch: {root}: no such folder")
+            kinds = [k for k, on in (("scene", args.scene), ("characters", args.characters)) if on] or ["scene", "characters"]
+            batch_id = await runner.plan(find_images(root, recursive=args.recursive), kinds, root=str(root))
+        try:
+            items = await runner.run(batch_id)
+        except (KeyboardInterrupt, asyncio.CancelledError):
+            print("\ninterrupted — continue with `animetui batch --resume`", file=sys.stderr)
+            return EXIT_INTERRUPTED
+        print(file=sys.stderr)
+        for note in runner.notes:
+            err(note)
+    finally:
+        journal.close()
+        service.history.close()
+    if _json(args):
+        emit_json({"batch": batch_id, "items": [i.to_json() for i in items], "notes": runner.notes})
+    else:
+        print_table(["file", "kind", "status", "best match"], [[Path(i.path).name, i.kind, i.status, i.headline or i.detail] for i in items], max_width=50)
+    failed = any(i.status == "failed" for i in items)
+    return EXIT_ERROR if failed else EXIT_OK
+
+
+# --------------------------------------------------------------------------- account
+async def _cmd_keys(args: argparse.Namespace, settings: Any, providers: Any) -> int:
+    provider = providers.whatanime
+    if args.action == "list":
+        page = await provider.list_keys(page=args.page, page_size=args.page_size)
+        if _json(args):
+            emit_json(page.to_json())
+            return EXIT_OK
+        if not page.keys:
+            print("No API keys.")
+            return EXIT_OK
+        print_table(["id", "title", "key", "created"], [[k.id, k.title, k.masked, k.created_at] for k in page.keys])
+        if page.total is not None:
+            print(f"\npage {page.page}, {len(page.keys)} of {page.total}")
+        return EXIT_OK
+    if not args.title:
+        raise UsageError("animetui keys create: a TITLE is required")
+    key = await provider.create_key(args.title)
+    if _json(args):
+        emit_json(key.to_json(reveal=True))
+        return EXIT_OK
+    print(f"Created API key {key.title!r}. This is the only time the full key is shown:\n")
+    print(f"  {key.plaintext}\n")
+    print("Save it with: animetui config set providers.whatanime.api_key <KEY>")
+    return EXIT_OK
+
+
+async def _cmd_login(args: argparse.Namespace, settings: Any, providers: Any) -> int:
+    from animetui.redact import register_secret
+
+    email = args.email or settings["providers.whatanime.email"]
+    if not email:
+        if not sys.stdin or not sys.stdin.isatty():
+            raise UsageError("animetui login: --email is required (no terminal to ask)")
+        email = input("email: ").strip()
+    password = os.environ.get("ANIMETUI_PASSWORD")
+    if not password:
+        if not sys.stdin or not sys.stdin.isatty():
+            raise UsageError("animetui login: no password — set ANIMETUI_PASSWORD or run in a terminal")
+        import getpass
+
+        password = getpass.getpass("password: ")
+    register_secret(password)
+    session = await providers.whatanime.sign_in(email, password)
+    if _json(args):
+        emit_json({"signed_in": True, **session.to_json()})
+    else:
+        print(f"Signed in to whatanimeisthis as {_plain(session.email)}.")
+    return EXIT_OK
+
+
+async def _cmd_logout(args: argparse.Namespace, settings: Any, providers: Any) -> int:
+    await providers.whatanime.sign_out()
+    if _json(args):
+        emit_json({"signed_in": False})
+    else:
+        print("Signed out; the stored session was deleted.")
+    return EXIT_OK
+
+
+# --------------------------------------------------------------------------- jobs
+def _runner(settings: Any, providers: Any):  # noqa: ANN202
+    from animetui.jobs import JobRunner
+    from animetui.store import JobJournal, default_path
+
+    journal = JobJournal(default_path(settings.data_dir))
+    return JobRunner(providers, journal, downloads_dir=settings.downloads_dir)
+
+
+def _job_row(job: Any) -> list[Any]:
+    result = job.result_path or job.error or ""
+    return [job.id[:8], job.kind.value, _clip(_plain(job.summary), 40), job.state.value, result]
+
+
+def _progress(job: Any) -> None:
+    from animetui.models import JobState
+
+    detail = f" — {job.error}" if job.error else (f" → {job.result_path}" if job.result_path and job.state is JobState.SUCCEEDED else "")
+    print(f"[{job.id[:8]}] {job.kind.value}: {job.state.value}{detail}", file=sys.stderr)
+
+
+async def _finish_job(args: argparse.Namespace, runner: Any, job: Any, *, until_done: bool, progress: bool) -> int:
+    """Follow ``job`` until it ends (``until_done``) or has been handed to the service; report it."""
+    from animetui.models import JobState
+
+    unsubscribe = runner.subscribe(lambda j: _progress(j) if j.id == job.id else None) if progress and not _json(args) else None
+    try:
+        if until_done:
+            (job,) = await runner.wait([job.id])
+        else:
+            while job.state in (JobState.QUEUED, JobState.SUBMITTING):
+                job = await _next_change(runner, job.id)
+    finally:
+        if unsubscribe:
+            unsubscribe()
+    if _json(args):
+        emit_json(job.to_json())
+    elif job.state is JobState.SUCCEEDED:
+        print(f"Saved: {job.result_path}")
+    elif job.state.terminal:
+        print(f"Job {job.id[:8]} {job.state.value}: {_plain(job.error)}")
+    else:
+        print(f"Job {job.id[:8]} is {job.state.value}; follow it with `animetui jobs watch` or in the app.")
+    return EXIT_OK if job.state is JobState.SUCCEEDED or not job.state.terminal else EXIT_JOB
+
+
+async def _next_change(runner: Any, job_id: str) -> Any:
+    changed: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+
+    def on_change(job: Any) -> None:
+        if job.id == job_id and not changed.done():
+            changed.set_result(job)
+
+    unsubscribe = runner.subscribe(on_change)
+    try:
+        return await changed
+    finally:
+        unsubscribe()
+
+
+async def _cmd_generate(args: argparse.Namespace, settings: Any, providers: Any) -> int:
+    from animetui.models import GenerateRequest, Orientation
+
+    request = GenerateRequest(
+        prompt=args.prompt,
+        orientation=Orientation(args.orientation or settings["providers.animeapi.orientation"]),
+        allow_nsfw=bool(args.nsfw or settings["providers.animeapi.allow_nsfw"]),
+        enhance=not args.raw and settings["providers.animeapi.enhance"],
+    )
+    runner = _runner(settings, providers)
+    await runner.start()
+    try:
+        job = await runner.submit_generate(request)
+        # One paid request plus a download: always seen through, so the result is never left
+        # behind; --wait adds progress on stderr.
+        if args.wait and not _json(args):
+            _progress(job)
+        return await _finish_job(args, runner, job, until_done=True, progress=args.wait)
+    finally:
+        await runner.stop()
+
+
+def _parse_style(text: str) -> int:
+    from animetui.models import CARTOON_STYLES
+
+    text = text.strip()
+    if text.isdigit() and 0 <= int(text) < len(CARTOON_STYLES):
+        return int(text)
+    matches = [i for i, name in enumerate(CARTOON_STYLES) if text.lower() in name.lower()]
+    if len(matches) == 1:
+        return matches[0]
+    listing = ", ".join(f"{i} {name}" for i, name in enumerate(CARTOON_STYLES))
+    raise UsageError(f"animetui cartoonize: unknown style {text!r}; choose one of: {listing}")
+
+
+async def _cmd_cartoonize(args: argparse.Namespace, settings: Any, providers: Any) -> int:
+    from animetui.errors import BadInput
+
+    style = _parse_style(args.style)
+    path = Path(args.image).expanduser()
+    if args.image.lower().startswith(("http://", "https://")):
+        raise BadInput("cartoonize needs a local image file; download it first")
+    if not path.is_file():
+        raise BadInput(f"{path}: no such file")
+    runner = _runner(settings, providers)
+    await runner.start()
+    try:
+        job = await runner.submit_cartoonize(path, style)
+        if args.wait and not _json(args):
+            _progress(job)
+        return await _finish_job(args, runner, job, until_done=args.wait, progress=args.wait)
+    finally:
+        await runner.stop()
+
+
+async def _cmd_jobs(args: argparse.Namespace, settings: Any, providers: Any) -> int:
+    runner = _runner(settings, providers)
+    if args.action == "list":
+        jobs = runner.list()
+        if _json(args):
+            emit_json({"jobs": [j.to_json() for j in jobs]})
+            return EXIT_OK
+        if not jobs:
+            print("No jobs yet. Start one with `animetui generate PROMPT` or `animetui cartoonize IMAGE --style N`.")
+            return EXIT_OK
+        print_table(["id", "kind", "prompt / source", "state", "result"], [_job_row(j) for j in jobs], max_width=60)
+        return EXIT_OK
+    await runner.start()
+    try:
+        if not _json(args):
+            for job in runner.list():
+                if not job.state.terminal:
+                    _progress(job)
+            unsubscribe = runner.subscribe(_progress)
+        else:
+            unsubscribe = None
+        jobs = await runner.wait()
+        if unsubscribe:
+            unsubscribe()
+        if _json(args):
+            emit_json({"jobs": [j.to_json() for j in jobs]})
+        else:
+            print("All jobs have ended.")
+        return EXIT_OK
+    finally:
+        await runner.stop()
+
+
+# --------------------------------------------------------------------------- config
+def _cmd_config(args: argparse.Namespace, settings: Any) -> int:
+    from animetui.config import SCHEMA_BY_NAME
+
+    if args.action == "path":
+        if _json(args):
+            emit_json({"config": str(settings.path), "data": str(settings.data_dir), "cache": str(settings.cache_dir), "downloads": str(settings.downloads_dir)})
+        else:
+            print(settings.path)
+        return EXIT_OK
+    if args.action == "show":
+        reveal = bool(args.reveal)
+        if _json(args):
+            emit_json({
+                "path": str(settings.path),
+                "settings": {key.name: {"value": settings.display_value(key.name, reveal=reveal) if key.secret else value, "source": source} for key, value, source in settings.items()},
+            })
+            return EXIT_OK
+        print(f"# {settings.path}{'' if settings.path.exists() else ' (not created yet)'}")
+        print_table(["key", "value", "from"], [[key.name, settings.display_value(key.name, reveal=reveal), source] for key, _value, source in settings.items()], max_width=60)
+        return EXIT_OK
+    if not args.key:
+        raise UsageError(f"animetui config {args.action}: KEY is required")
+    if args.action == "unset":
+        settings.unset(args.key)
+        settings.save()
+        print(f"{args.key} reset to its default")
+        return EXIT_OK
+    if args.value is None:
+        raise UsageError("animetui config set: VALUE is required")
+    settings.set(args.key, args.value)
+    path = settings.save()
+    key = SCHEMA_BY_NAME[args.key]
+    shown = settings.display_value(args.key)
+    if _json(args):
+        emit_json({"key": args.key, "value": shown, "path": str(path)})
+    else:
+        print(f"{args.key} = {shown}  (saved to {path})")
+        if key.env and os.environ.get(key.env):
+            print(f"note: ${key.env} is set and takes precedence over the file", file=sys.stderr)
+    return EXIT_OK
+
+
+_HANDLERS: dict[str, Callable[..., Any]] = {
+    "characters": _cmd_characters,
+    "scene": _cmd_scene,
+    "models": _cmd_models,
+    "generate": _cmd_generate,
+    "cartoonize": _cmd_cartoonize,
+    "jobs": _cmd_jobs,
+    "rankings": _cmd_rankings,
+    "recent": _cmd_recent,
+    "credits": _cmd_credits,
+    "keys": _cmd_keys,
+    "login": _cmd_login,
+    "logout": _cmd_logout,
+    "config": _cmd_config,
+    "history": _cmd_history,
+    "batch": _cmd_batch,
+}

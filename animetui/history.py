@@ -1,0 +1,315 @@
+"""Lookup history and result cache: every lookup saved, a repeated one answered from disk.
+
+One SQLite file (``<data dir>/history.sqlite3``, WAL) with one row per lookup: the image's
+SHA-256, a small JPEG thumbnail, provider, kind, parameters, the parsed result (the domain
+object's JSON), the source's label/path/URL and the time. A lookup of the same image (same bytes,
+or the same URL text) with the same provider, kind and parameters is a cache hit: no request,
+no credit spent. The history is the same table read newest first.
+
+Filtering is a ``LIKE`` over a pre-lowered ``search_text`` column (titles, characters, works,
+file name), so 10,000 rows filter in a few milliseconds (see tests/benchmarks/bench_history.py).
+
+Thread-safety: one connection per History object, used from one thread at a time (the event
+loop); writes are small, single-transaction and quick.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import sqlite3
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from animetui.models import (
+    Candidate,
+    CharacterResult,
+    Detection,
+    SceneMatch,
+    SceneResult,
+)
+
+SCHEMA_VERSION = 1
+THUMB_SIZE = 96
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryEntry:
+    id: int
+    created_at: float
+    kind: str  # "characters" | "scene"
+    provider: str
+    sha256: str
+    params: dict[str, Any]
+    source_label: str
+    source_path: str | None
+    source_url: str | None
+    result: CharacterResult | SceneResult
+    has_thumbnail: bool
+
+    @property
+    def headline(self) -> str:
+        """The best answer in a few words (best title or character)."""
+        return headline(self.result)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "created_at": self.created_at,
+            "kind": self.kind,
+            "provider": self.provider,
+            "sha256": self.sha256,
+            "params": self.params,
+            "source": self.source_path or self.source_url or self.source_label,
+            "headline": self.headline,
+            "result": self.result.to_json(),
+        }
+
+
+def headline(result: CharacterResult | SceneResult, *, detail: bool = False) -> str:
+    """The best answer in a few words: the best match's title (``detail``: with episode and
+    similarity), or the first three characters' best candidates."""
+    if isinstance(result, SceneResult):
+        if not result.matches:
+            return "(no match)"
+        best = result.matches[0]
+        if not detail:
+            return best.title
+        episode = f" ep {best.episode}" if best.episode else ""
+        similarity = f" {best.similarity * 100:.0f}%" if best.similarity is not None else ""
+        return f"{best.title}{episode}{similarity}"
+    names = [d.candidates[0].character for d in result.detections if d.candidates]
+    return ", ".join(names[:3]) if names else "(no characters)"
+
+
+def canonical_params(params: dict[str, Any]) -> str:
+    return json.dumps({k: params[k] for k in sorted(params)}, separators=(",", ":"), default=str)
+
+
+def result_from_json(kind: str, data: dict[str, Any]) -> CharacterResult | SceneResult:
+    if kind == "scene":
+        return SceneResult(
+            matches=tuple(
+                SceneMatch(
+                    title=m.get("title") or "",
+                    episode=m.get("episode"),
+                    start=m.get("from"),
+                    end=m.get("to"),
+                    similarity=m.get("similarity"),
+                    anilist_id=m.get("anilist_id"),
+                    image_url=m.get("image"),
+                    video_url=m.get("video"),
+                    adult=bool(m.get("adult")),
+                )
+                for m in data.get("matches", [])
+            ),
+            credits_left=data.get("credits_left"),
+        )
+    return CharacterResult(
+        detections=tuple(
+            Detection(
+                box=tuple(d["box"]),  # type: ignore[arg-type]
+                candidates=tuple(Candidate(c["character"], c["work"]) for c in d.get("candidates", [])),
+                not_confident=bool(d.get("not_confident")),
+                box_id=d.get("box_id", ""),
+            )
+            for d in data.get("detections", [])
+        ),
+        ai=data.get("ai"),
+        trace_id=data.get("trace_id", ""),
+        model=data.get("model"),
+    )
+
+
+def search_text_for(result: CharacterResult | SceneResult, label: str) -> str:
+    parts = [label]
+    if isinstance(result, SceneResult):
+        parts += [m.title for m in result.matches]
+    else:
+        for det in result.detections:
+            for cand in det.candidates:
+                parts += [cand.character, cand.work]
+    return "\n".join(parts).lower()
+
+
+def make_thumbnail(data: bytes, size: int = THUMB_SIZE) -> bytes | None:
+    """A small JPEG of the image (first frame), or None if it cannot be decoded. Run in a thread."""
+    from PIL import Image
+
+    from animetui.images import MAX_PIXELS
+
+    try:
+        Image.MAX_IMAGE_PIXELS = MAX_PIXELS
+        with Image.open(io.BytesIO(data)) as image:
+            image.draft("RGB", (size * 2, size * 2))
+            image.thumbnail((size, size))
+            buffer = io.BytesIO()
+            image.convert("RGB").save(buffer, "JPEG", quality=80)
+            return buffer.getvalue()
+    except Exception:  # noqa: BLE001 - a missing thumbnail is fine
+        return None
+
+
+class History:
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=NORMAL")
+        self._migrate()
+
+    def close(self) -> None:
+        self._db.close()
+
+    def _migrate(self) -> None:
+        version = self._db.execute("PRAGMA user_version").fetchone()[0]
+        if version < 1:
+            self._db.executescript(
+                """
+                BEGIN;
+                CREATE TABLE IF NOT EXISTS lookups (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    created_at REAL NOT NULL,
+                    kind TEXT NOT NULL,
+                    provider TEXT NOT NULL,
+                    sha256 TEXT NOT NULL,
+                    params TEXT NOT NULL,
+                    source_label TEXT NOT NULL,
+                    source_path TEXT,
+                    source_url TEXT,
+                    thumbnail BLOB,
+                    result TEXT NOT NULL,
+                    search_text TEXT NOT NULL
+                );
+                CREATE INDEX IF NOT EXISTS lookups_cache ON lookups (sha256, kind, provider, params, created_at);
+                CREATE INDEX IF NOT EXISTS lookups_time ON lookups (created_at);
+                PRAGMA user_version = 1;
+                COMMIT;
+                """
+            )
+
+    # ------------------------------------------------------------------ writing
+    def add(
+        self,
+        *,
+        kind: str,
+        provider: str,
+        sha256: str,
+        params: dict[str, Any],
+        result: CharacterResult | SceneResult,
+        source_label: str,
+        source_path: str | None = None,
+        source_url: str | None = None,
+        thumbnail: bytes | None = None,
+        created_at: float | None = None,
+    ) -> int:
+        cursor = self._db.execute(
+            "INSERT INTO lookups (created_at, kind, provider, sha256, params, source_label, source_path,"
+            " source_url, thumbnail, result, search_text) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+            (
+                time.time() if created_at is None else created_at,
+                kind,
+                provider,
+                sha256,
+                canonical_params(params),
+                source_label,
+                source_path,
+                source_url,
+                thumbnail,
+                json.dumps(result.to_json(), ensure_ascii=False),
+                search_text_for(result, source_label),
+            ),
+        )
+        return int(cursor.lastrowid or 0)
+
+    def delete(self, ids: list[int]) -> int:
+        if not ids:
+            return 0
+        marks = ",".join("?" * len(ids))
+        return self._db.execute(f"DELETE FROM lookups WHERE id IN ({marks})", ids).rowcount  # noqa: S608
+
+    # ------------------------------------------------------------------ reading
+    def cached(self, *, kind: str, provider: str, sha256: str, params: dict[str, Any]) -> HistoryEntry | None:
+        row = self._db.execute(
+            f"SELECT {self._COLUMNS} FROM lookups WHERE sha256=? AND kind=? AND provider=? AND params=?"  # noqa: S608
+            " ORDER BY created_at DESC LIMIT 1",
+            (sha256, kind, provider, canonical_params(params)),
+        ).fetchone()
+        return self._entry(row) if row else None
+
+    def get(self, entry_id: int) -> HistoryEntry | None:
+        row = self._db.execute(f"SELECT {self._COLUMNS} FROM lookups WHERE id=?", (entry_id,)).fetchone()  # noqa: S608
+        return self._entry(row) if row else None
+
+    def thumbnail(self, entry_id: int) -> bytes | None:
+        row = self._db.execute("SELECT thumbnail FROM lookups WHERE id=?", (entry_id,)).fetchone()
+        return row[0] if row else None
+
+    def list(self, *, query: str = "", limit: int = 200, offset: int = 0) -> list[HistoryEntry]:
+        """Newest first; ``query`` matches titles, characters, works and file names (case-insensitive)."""
+        sql = f"SELECT {self._COLUMNS} FROM lookups"  # noqa: S608
+        args: list[Any] = []
+        words = [w for w in query.lower().split() if w]
+        if words:
+            sql += " WHERE " + " AND ".join("search_text LIKE ? ESCAPE '\\'" for _ in words)
+            args += [f"%{_escape_like(w)}%" for w in words]
+        sql += " ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?"
+        args += [limit, offset]
+        return [self._entry(row) for row in self._db.execute(sql, args).fetchall()]
+
+    def count(self) -> int:
+        return int(self._db.execute("SELECT COUNT(*) FROM lookups").fetchone()[0])
+
+    _COLUMNS = "id, created_at, kind, provider, sha256, params, source_label, source_path, source_url, thumbnail IS NOT NULL, result"
+
+    @staticmethod
+    def _entry(row: tuple[Any, ...]) -> HistoryEntry:
+        kind = row[2]
+        return HistoryEntry(
+            id=row[0],
+            created_at=row[1],
+            kind=kind,
+            provider=row[3],
+            sha256=row[4],
+            params=json.loads(row[5]),
+            source_label=row[6],
+            source_path=row[7],
+            source_url=row[8],
+            has_thumbnail=bool(row[9]),
+            result=result_from_json(kind, json.loads(row[10])),
+        )
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+# --------------------------------------------------------------------------- export
+def export_json(entries: list[HistoryEntry]) -> str:
+    return json.dumps([e.to_json() for e in entries], ensure_ascii=False, indent=2)
+
+
+def export_csv(entries: list[HistoryEntry]) -> str:
+    """One row per lookup: time, kind, source, best answer, and its details."""
+    import csv
+
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(["time", "kind", "provider", "source", "best", "episode", "from", "to", "similarity", "sha256"])
+    for e in entries:
+        when = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(e.created_at))
+        source = e.source_path or e.source_url or e.source_label
+        if isinstance(e.result, SceneResult) and e.result.matches:
+            m = e.result.matches[0]
+            writer.writerow([when, e.kind, e.provider, source, _csv_safe(m.title), m.episode or "", m.start, m.end, m.similarity, e.sha256])
+        else:
+            writer.writerow([when, e.kind, e.provider, source, _csv_safe(e.headline), "", "", "", "", e.sha256])
+    return buffer.getvalue()
+
+
+def _csv_safe(text: str) -> str:
+    """Defuse spreadsheet formula injection from server-provided titles."""
+    return "'" + text if text[:1] in ("=", "+", "-", "@") else text

@@ -1,0 +1,405 @@
+"""Domain types: what leaves a provider and what the UI, CLI, store and jobs work with.
+
+Frozen dataclasses, no I/O, no httpx, no Textual. Every type has ``to_json()`` giving the stable
+machine-readable shape the CLI prints with ``--json`` (documented in README "CLI"); change those
+shapes only on purpose, tests pin them.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+
+# --------------------------------------------------------------------------- image sources
+@dataclass(frozen=True, slots=True)
+class ImageSource:
+    """Exactly one of a local file, a URL or in-memory bytes."""
+
+    path: Path | None = None
+    url: str | None = None
+    data: bytes | None = field(default=None, repr=False)
+    name: str = ""
+
+    def __post_init__(self) -> None:
+        given = sum(x is not None for x in (self.path, self.url, self.data))
+        if given != 1:
+            raise ValueError("ImageSource needs exactly one of path, url or data")
+
+    @classmethod
+    def parse(cls, text: str) -> "ImageSource":
+        """A CLI/UI argument: an http(s) URL or a file path (``~`` expanded)."""
+        stripped = text.strip()
+        if stripped.lower().startswith(("http://", "https://")):
+            return cls(url=stripped, name=stripped)
+        path = Path(stripped).expanduser()
+        return cls(path=path, name=path.name)
+
+    @property
+    def label(self) -> str:
+        if self.name:
+            return self.name
+        if self.path is not None:
+            return self.path.name
+        if self.url is not None:
+            return self.url
+        return "<image>"
+
+
+# --------------------------------------------------------------------------- AnimeTrace
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    character: str
+    work: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"character": self.character, "work": self.work}
+
+
+@dataclass(frozen=True, slots=True)
+class Detection:
+    """One detected character: a box (x1, y1, x2, y2 relative 0–1) and candidates, best first."""
+
+    box: tuple[float, float, float, float]
+    candidates: tuple[Candidate, ...]
+    not_confident: bool = False
+    box_id: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "box": list(self.box),
+            "box_id": self.box_id,
+            "not_confident": self.not_confident,
+            "candidates": [c.to_json() for c in self.candidates],
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class CharacterResult:
+    detections: tuple[Detection, ...]
+    ai: bool | None = None
+    trace_id: str = ""
+    model: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "ai": self.ai,
+            "trace_id": self.trace_id,
+            "model": self.model,
+            "detections": [d.to_json() for d in self.detections],
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class ModelInfo:
+    id: str
+    name: str
+    provider: str = ""
+    enabled: bool = True
+    default: bool = False
+    description: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "name": self.name,
+            "provider": self.provider,
+            "enabled": self.enabled,
+            "default": self.default,
+            "description": self.description,
+        }
+
+
+# --------------------------------------------------------------------------- whatanimeisthis
+@dataclass(frozen=True, slots=True)
+class SceneMatch:
+    title: str
+    episode: str | None = None
+    start: float | None = None  # seconds ("from" in JSON)
+    end: float | None = None  # seconds ("to" in JSON)
+    similarity: float | None = None  # 0..1
+    anilist_id: int | None = None
+    image_url: str | None = None
+    video_url: str | None = None
+    adult: bool = False
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "title": self.title,
+            "episode": self.episode,
+            "from": self.start,
+            "to": self.end,
+            "similarity": self.similarity,
+            "anilist_id": self.anilist_id,
+            "image": self.image_url,
+            "video": self.video_url,
+            "adult": self.adult,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class SceneResult:
+    matches: tuple[SceneMatch, ...]
+    credits_left: int | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "matches": [m.to_json() for m in self.matches],
+            "credits_left": self.credits_left,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Ranking:
+    rank: int
+    title: str
+    searches: int | None = None
+    anilist_id: int | None = None
+    adult: bool = False
+    image_url: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "rank": self.rank,
+            "title": self.title,
+            "searches": self.searches,
+            "anilist_id": self.anilist_id,
+            "adult": self.adult,
+            "image": self.image_url,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class RecentSearch:
+    title: str
+    episode: str | None = None
+    similarity: float | None = None
+    searched_at: str | None = None  # ISO 8601 as the server sent it
+    anilist_id: int | None = None
+    image_url: str | None = None
+    id: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "title": self.title,
+            "episode": self.episode,
+            "similarity": self.similarity,
+            "searched_at": self.searched_at,
+            "anilist_id": self.anilist_id,
+            "image": self.image_url,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Credits:
+    """What a provider says is left. ``unit`` is "credits", "searches" or "usd"."""
+
+    provider: str
+    remaining: float | None
+    unit: str = "credits"
+    total: float | None = None
+    detail: str = ""
+    free: float | None = None  # of ``remaining``, how many are free (e.g. today's free searches), if known
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "provider": self.provider,
+            "remaining": self.remaining,
+            "unit": self.unit,
+            "total": self.total,
+            "detail": self.detail,
+            "free": self.free,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class ApiKey:
+    id: str
+    title: str
+    masked: str  # never the full key
+    created_at: str | None = None
+    plaintext: str | None = field(default=None, repr=False)  # only right after creation
+
+    def to_json(self, *, reveal: bool = False) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "id": self.id,
+            "title": self.title,
+            "key": self.masked,
+            "created_at": self.created_at,
+        }
+        if reveal and self.plaintext:
+            out["plaintext"] = self.plaintext
+        return out
+
+
+@dataclass(frozen=True, slots=True)
+class ApiKeyPage:
+    keys: tuple[ApiKey, ...]
+    page: int
+    page_size: int
+    total: int | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "keys": [k.to_json() for k in self.keys],
+            "page": self.page,
+            "page_size": self.page_size,
+            "total": self.total,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Session:
+    """A signed-in whatanimeisthis session: the whole cookie jar, never one hard-coded name."""
+
+    email: str
+    cookies: tuple[tuple[str, str, str, str], ...] = field(default=(), repr=False)  # (name, value, domain, path)
+    user_id: str = ""
+    name: str = ""
+
+    def to_json(self) -> dict[str, Any]:  # the public part only
+        return {"email": self.email, "user_id": self.user_id, "name": self.name}
+
+
+# --------------------------------------------------------------------------- generation
+class Orientation(enum.StrEnum):
+    PORTRAIT = "portrait"
+    SQUARE = "square"
+    LANDSCAPE = "landscape"
+
+
+@dataclass(frozen=True, slots=True)
+class GenerateRequest:
+    prompt: str
+    orientation: Orientation = Orientation.PORTRAIT
+    allow_nsfw: bool = False
+    enhance: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class GeneratedImage:
+    image_url: str
+    enhanced_prompt: str = ""
+    balance_usd: float | None = None
+    generation_time_ms: float | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "image_url": self.image_url,
+            "enhanced_prompt": self.enhanced_prompt,
+            "balance_usd": self.balance_usd,
+            "generation_time_ms": self.generation_time_ms,
+        }
+
+
+CARTOON_STYLES: tuple[str, ...] = (
+    "Vintage Comic",
+    "3D Fairy Tale",
+    "Two-dimensional (2D)",
+    "Refreshing and Elegant",
+    "Future Technology",
+    "Traditional Chinese Painting Style",
+    "General in a Hundred Battles",
+    "Colorful Cartoon",
+    "Graceful Chinese Style",
+)
+
+
+class TaskStatus(enum.StrEnum):
+    QUEUED = "queued"
+    PROCESSING = "processing"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True, slots=True)
+class TaskInfo:
+    """An AILabTools async task as last seen."""
+
+    task_id: str
+    status: TaskStatus
+    result_url: str | None = None
+    detail: str = ""
+
+    @property
+    def terminal(self) -> bool:
+        return self.status in (TaskStatus.SUCCEEDED, TaskStatus.FAILED)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "task_id": self.task_id,
+            "status": self.status.value,
+            "result_url": self.result_url,
+            "detail": self.detail,
+        }
+
+
+# --------------------------------------------------------------------------- jobs
+class JobKind(enum.StrEnum):
+    GENERATE = "generate"
+    CARTOONIZE = "cartoonize"
+
+
+class JobState(enum.StrEnum):
+    QUEUED = "queued"
+    SUBMITTING = "submitting"
+    RUNNING = "running"
+    DOWNLOADING = "downloading"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    EXPIRED = "expired"
+    CANCELLED = "cancelled"
+
+    @property
+    def terminal(self) -> bool:
+        return self in (JobState.SUCCEEDED, JobState.FAILED, JobState.EXPIRED, JobState.CANCELLED)
+
+
+@dataclass(frozen=True, slots=True)
+class Job:
+    id: str
+    kind: JobKind
+    provider: str
+    params: dict[str, Any]
+    state: JobState
+    created_at: float
+    updated_at: float
+    remote_id: str | None = None
+    attempts: int = 0
+    result_url: str | None = None
+    result_path: str | None = None
+    error: str = ""
+    cost_usd: float | None = None
+    balance_usd: float | None = None
+    finished_at: float | None = None
+    submitted_at: float | None = None
+
+    @property
+    def summary(self) -> str:
+        """The prompt or the source file, for one line in a list."""
+        if self.kind is JobKind.GENERATE:
+            return str(self.params.get("prompt", ""))
+        return str(self.params.get("source", ""))
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "kind": self.kind.value,
+            "provider": self.provider,
+            "params": dict(self.params),
+            "state": self.state.value,
+            "created_at": self.created_at,
+            "updated_at": self.updated_at,
+            "submitted_at": self.submitted_at,
+            "finished_at": self.finished_at,
+            "remote_id": self.remote_id,
+            "attempts": self.attempts,
+            "result_url": self.result_url,
+            "result_path": self.result_path,
+            "error": self.error,
+            "cost_usd": self.cost_usd,
+            "balance_usd": self.balance_usd,
+        }

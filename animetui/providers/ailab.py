@@ -1,0 +1,430 @@
+"""AILabTools "AI Cartoon Generator": turn a photo into an anime-style picture, as an async task.
+
+Why this module exists: the service works in two steps (submit, then poll until done) and has an
+envelope of its own whose meaning is spread over the HTTP status, ``error_code`` and
+``error_detail.code``. This module hides both behind :class:`~animetui.providers.base.Cartoonizer`
+so the job runner only sees task ids, :class:`~animetui.models.TaskInfo` and ``animetui.errors``.
+
+The calls (contract: ``shared/seeds/ailabtools-cartoon-api.txt``, research section D):
+
+* ``POST /api/image/effects/ai-anime-generator`` — multipart ``task_type=async``, ``index`` 0–8,
+  ``image``; header ``ailabapi-api-key``. Answers ``task_id``. Costs 1 credit.
+* ``GET /api/common/query-async-task-result?task_id=…`` — ``task_status`` 0 queued, 1 processing,
+  2 done with ``data.result_url`` (valid 24 h: the job runner downloads it at once).
+* ``GET /api/common/query-credits`` — ``data[]`` of credit packages; we add up ``balance``.
+
+Assumptions where the docs are silent or unclear:
+
+* **The query endpoint path.** The cartoon page only says "call Querying asynchronous task
+  results"; the path ``/api/common/query-async-task-result`` comes from the current docs repo
+  (research D.2). The RapidAPI copy's ``/api/rapidapi/…`` path is *not* used.
+* **How a failed task shows up.** No failed ``task_status`` is documented. Third-party code sees
+  a non-200 (typically 422) from the query endpoint with ``error_detail.code`` set (research D.2).
+  So on *query*: a 422 (or ``error_code`` 422, or ``PROCESSING_FAILURE``), or a 200 whose
+  ``data.status`` is ``PROCESS_FAILED``/``TIMEOUT_FAILED``/``LIMIT_RETRY_FAILED``, is a finished,
+  failed task — ``TaskInfo(status=FAILED, detail=<server message>)``, not an exception. A 2 without a
+  usable ``result_url`` is also reported as FAILED (polling again would not help).
+* **Envelope order** (research D.3, as the official SDK does): HTTP status first, then
+  ``error_code`` when present and non-zero, then ``error_detail.code``. Errors are classified by the
+  string ``code`` first (the docs move codes between statuses) and by the status second.
+* **Expired tasks.** Results live 24 h; a query after that is assumed to answer 410
+  (``ERROR_RESOURCE_RECLAIMED``/``ERROR_TASK_REVOKED``). That raises :class:`TaskExpired`, a
+  :class:`~animetui.errors.NotFound` with ``code == "expired"`` — the job runner tells "expired"
+  from "unknown task" (404, ``NotFound`` with the server's code) by that code.
+* **Retry-After.** None is documented. When a 503/429 carries one we honour it; when not,
+  ``retry_after`` is :data:`DEFAULT_BACKOFF` (5 s, the docs' recommended polling interval), which the
+  retry policy may or may not be willing to wait (``RetryPolicy.max_retry_after``); either way the
+  caller sees it on the raised :class:`~animetui.errors.Busy`/:class:`~animetui.errors.RateLimited`.
+* **Retries.** ``query`` and ``credits`` are idempotent reads: transient errors (network, 5xx,
+  busy, rate-limited, unreadable body) are retried with ``ctx.retry``. ``submit`` costs a credit,
+  so it is retried only when the service said it did nothing (503, 429 other than credits) or the
+  connection never opened; a drop or timeout after sending is a ``NetworkError`` with
+  ``maybe_charged``.
+* **Uploads are checked before sending** (in a thread): JPEG/PNG/BMP/WEBP are sent as they are,
+  anything Pillow reads (GIF, …) is converted; over 10,000,000 bytes (we read "10 MB" the strict
+  way) is re-encoded as JPEG; larger than 5760×3240 (long × short side) is **downscaled to fit**,
+  since a smaller input makes the same 1536 px output; smaller than 256×256 is **refused** (we would
+  have to invent pixels), as is an image that falls under 256 px once fitted.
+* **URL sources are downloaded first** (the API takes a file only): with this provider's client,
+  no credentials sent, capped at ``images.MAX_SOURCE_BYTES``, then checked like a file.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import urllib.parse
+from typing import Any, Literal, NoReturn
+
+import httpx
+
+from animetui import images
+from animetui.errors import (
+    AnimetuiError,
+    AuthError,
+    BadInput,
+    Busy,
+    NetworkError,
+    NotFound,
+    QuotaError,
+    RateLimited,
+    ServerError,
+    Unsupported,
+)
+from animetui.models import CARTOON_STYLES, Credits, ImageSource, TaskInfo, TaskStatus
+from animetui.net import json_body, parse_retry_after, retrying, send
+from animetui.providers.base import ProviderContext, as_float, as_int, server_text
+from animetui.redact import register_secret
+
+SUBMIT_PATH = "/api/image/effects/ai-anime-generator"
+QUERY_PATH = "/api/common/query-async-task-result"
+CREDITS_PATH = "/api/common/query-credits"
+KEY_HEADER = "ailabapi-api-key"
+
+FORMATS = ("JPEG", "PNG", "BMP", "WEBP")
+MAX_BYTES = 10_000_000
+MIN_SIZE = (256, 256)
+MAX_SIZE = (5760, 3240)  # long side × short side
+#: seconds to wait when the service is busy and says nothing (the docs' polling interval)
+DEFAULT_BACKOFF = 5.0
+
+_FAILED_STATUSES = {"PROCESS_FAILED", "TIMEOUT_FAILED", "LIMIT_RETRY_FAILED"}
+_AUTH_CODES = {
+    "ERROR_USER_NOT_EXISTS",
+    "ERROR_APPLICATIONS_NOT_EXISTS",
+    "ERROR_USER_LOCKED",
+    "ERROR_ILLEGAL_OPERATION",
+}
+_EXPIRED_CODES = {"ERROR_RESOURCE_RECLAIMED", "ERROR_TASK_REVOKED"}
+_BUSY_CODES = {
+    "AI_SERVICE_FLOW_RESTRICTION",
+    "ERROR_INSUFFICIENT_RESOURCES",
+    "ERROR_RESOURCE_UNAVAILABLE",
+    "ERROR_RESOURCE_IN_TRANSIT",
+}
+_NOT_FOUND_CODES = {"ERROR_RESOURCE_NOT_FOUND", "ERROR_CONTENT_NOT_FOUND", "ERROR_FILE_NOT_FOUND"}
+
+Action = Literal["submit", "query", "credits"]
+
+KEY_HINT = "set providers.ailab.api_key in the config or the ANIMETUI_AILAB_KEY environment variable"
+
+
+class TaskExpired(NotFound):
+    """The task (and its result) is older than the service keeps them (24 h). ``code == "expired"``."""
+
+    def __init__(self, message: str, *, provider: str = "ailab") -> None:
+        super().__init__(message, provider=provider, code="expired")
+
+
+def style_list() -> str:
+    return ", ".join(f"{i} {name}" for i, name in enumerate(CARTOON_STYLES))
+
+
+class AILabProvider:
+    """The :class:`~animetui.providers.base.Cartoonizer` for AILabTools."""
+
+    name = "ailab"
+
+    def __init__(self, ctx: ProviderContext) -> None:
+        self.ctx = ctx
+        register_secret(self._key_or_none())  # in demo mode the key never passed through Settings
+
+    # ------------------------------------------------------------------ public API
+    async def submit(self, source: ImageSource, *, style: int) -> str:
+        """Upload ``source`` and start a cartoon task in ``style`` (0–8); returns the task id."""
+        if isinstance(style, bool) or not isinstance(style, int) or not 0 <= style < len(CARTOON_STYLES):
+            raise BadInput(f"style {style!r} does not exist; choose 0–8: {style_list()}", provider=self.name)
+        key = self._key()
+        raw = await self._read(source)
+        prepared = await asyncio.to_thread(self._prepare, raw, source.label)
+
+        async def attempt() -> str:
+            await self.ctx.limiter.acquire()
+            response = await send(
+                self.ctx.client,
+                "POST",
+                SUBMIT_PATH,
+                provider=self.name,
+                charged=True,
+                headers={KEY_HEADER: key},
+                data={"task_type": "async", "index": str(style)},
+                files={"image": (prepared.filename, prepared.data, prepared.content_type)},
+            )
+            body = self._check(response, action="submit")
+            task_id = server_text(body.get("task_id"), limit=200)
+            if not task_id:
+                raise ServerError(
+                    "the service accepted the image but sent no task id; the credit may have been spent",
+                    provider=self.name,
+                    maybe_charged=True,
+                )
+            return task_id
+
+        return await retrying(
+            attempt,
+            policy=self.ctx.retry,
+            should_retry=lambda exc: exc.retryable and not getattr(exc, "maybe_charged", False),
+            sleep=self.ctx.sleep,
+        )
+
+    async def query(self, task_id: str) -> TaskInfo:
+        """The task as it is now. A failed task is ``TaskInfo(FAILED)``, not an exception."""
+        task_id = (task_id or "").strip()
+        if not task_id:
+            raise BadInput("no task id given", provider=self.name)
+        key = self._key()
+
+        async def attempt() -> TaskInfo:
+            await self.ctx.limiter.acquire()
+            response = await send(
+                self.ctx.client,
+                "GET",
+                QUERY_PATH,
+                provider=self.name,
+                headers={KEY_HEADER: key},
+                params={"task_id": task_id},
+            )
+            return self._task_info(task_id, response)
+
+        return await retrying(attempt, policy=self.ctx.retry, sleep=self.ctx.sleep)
+
+    async def credits(self) -> Credits:
+        """Credits left: the sum of every package's ``balance``."""
+        key = self._key()
+
+        async def attempt() -> Credits:
+            await self.ctx.limiter.acquire()
+            response = await send(self.ctx.client, "GET", CREDITS_PATH, provider=self.name, headers={KEY_HEADER: key})
+            body = self._check(response, action="credits")
+            packages = body.get("data")
+            if not isinstance(packages, list):
+                raise ServerError("the credits answer has no package list", provider=self.name, retryable=True)
+            remaining = total = 0.0
+            names: list[str] = []
+            for package in packages:
+                if not isinstance(package, dict):
+                    continue
+                remaining += as_float(package.get("balance")) or 0.0
+                total += as_float(package.get("total")) or 0.0
+                name = server_text(package.get("name"), limit=60)
+                if name:
+                    names.append(name)
+            return Credits(
+                provider=self.name,
+                remaining=remaining,
+                unit="credits",
+                total=total or None,
+                detail=server_text(", ".join(names), limit=200),
+            )
+
+        return await retrying(attempt, policy=self.ctx.retry, sleep=self.ctx.sleep)
+
+    # ------------------------------------------------------------------ input
+    def _key_or_none(self) -> str | None:
+        value = self.ctx.settings.get("api_key")
+        return value.strip() if isinstance(value, str) and value.strip() else None
+
+    def _key(self) -> str:
+        key = self._key_or_none()
+        if key is None:
+            raise AuthError(f"no AILabTools API key; {KEY_HINT}", provider=self.name)
+        return key
+
+    async def _read(self, source: ImageSource) -> bytes:
+        if source.data is not None:
+            return source.data
+        if source.path is not None:
+            return await asyncio.to_thread(images.read_source, source.path)
+        assert source.url is not None
+        return await self._fetch(source.url)
+
+    async def _fetch(self, url: str) -> bytes:
+        """Download a URL source (no credentials), capped; AILabTools itself takes files only."""
+        if urllib.parse.urlsplit(url).scheme not in ("http", "https"):
+            raise BadInput(f"{server_text(url, limit=120)}: only http(s) URLs can be fetched", provider=self.name)
+        cap = images.MAX_SOURCE_BYTES
+        try:
+            async with self.ctx.client.stream("GET", url, headers={"Accept": "image/*"}) as response:
+                if response.status_code >= 400:
+                    raise BadInput(
+                        f"could not download the image: HTTP {response.status_code}; download it yourself and "
+                        "pick the file",
+                        provider=self.name,
+                    )
+                chunks: list[bytes] = []
+                size = 0
+                async for chunk in response.aiter_bytes(65536):
+                    size += len(chunk)
+                    if size > cap:
+                        raise BadInput(
+                            f"the image at that URL is over {images.human_bytes(cap)}; too big to use",
+                            provider=self.name,
+                        )
+                    chunks.append(chunk)
+        except httpx.TimeoutException:
+            raise NetworkError("downloading the image timed out", provider=self.name, timeout=True) from None
+        except httpx.InvalidURL:
+            raise BadInput("invalid image URL", provider=self.name) from None
+        except httpx.HTTPError as exc:
+            raise NetworkError(f"could not download the image ({type(exc).__name__})", provider=self.name) from None
+        return b"".join(chunks)
+
+    def _prepare(self, raw: bytes, label: str) -> images.PreparedImage:
+        """Runs in a thread: the upload AILabTools accepts, or a clear refusal."""
+        try:
+            prepared = images.prepare_upload(
+                raw,
+                label=label,
+                formats=FORMATS,
+                max_bytes=MAX_BYTES,
+                max_size=MAX_SIZE,
+                min_size=MIN_SIZE,
+                service="AILabTools",
+            )
+        except AnimetuiError as exc:
+            exc.provider = exc.provider or self.name
+            raise
+        if prepared.width < MIN_SIZE[0] or prepared.height < MIN_SIZE[1]:
+            raise BadInput(
+                f"{label}: too long and thin — fitted into {MAX_SIZE[0]}×{MAX_SIZE[1]} px it would be "
+                f"{prepared.width}×{prepared.height} px, under AILabTools' {MIN_SIZE[0]}×{MIN_SIZE[1]} px "
+                "minimum; crop it closer to 16:9 first",
+                provider=self.name,
+            )
+        return prepared
+
+    # ------------------------------------------------------------------ answers
+    def _task_info(self, task_id: str, response: httpx.Response) -> TaskInfo:
+        body = json_body(response)
+        envelope = body if isinstance(body, dict) else {}
+        status, code, message = _problem(response.status_code, envelope)
+        data = envelope.get("data") if isinstance(envelope.get("data"), dict) else {}
+        data_status = server_text(data.get("status"), limit=40).upper()
+
+        if status != 200 and (status == 422 or code == "PROCESSING_FAILURE"):
+            detail = message or server_text(code) or f"the task failed (HTTP {status})"
+            return TaskInfo(task_id, TaskStatus.FAILED, detail=detail)
+        if status != 200 or body is None or not isinstance(body, dict):
+            self._raise(response, status, code, message, action="query")
+
+        if data_status in _FAILED_STATUSES:
+            detail = message or {
+                "TIMEOUT_FAILED": "the task timed out on the service",
+                "LIMIT_RETRY_FAILED": "the service gave up after retrying the task",
+            }.get(data_status, "the service could not process the image")
+            return TaskInfo(task_id, TaskStatus.FAILED, detail=detail)
+        task_status = as_int(envelope.get("task_status"))
+        if task_status is None:
+            task_status = {"QUEUING": 0, "PROCESSING": 1, "PROCESS_SUCCESS": 2}.get(data_status)
+        if task_status == 0:
+            return TaskInfo(task_id, TaskStatus.QUEUED)
+        if task_status == 1:
+            return TaskInfo(task_id, TaskStatus.PROCESSING)
+        if task_status == 2:
+            url = self._result_url(data.get("result_url"))
+            if url is None:
+                return TaskInfo(task_id, TaskStatus.FAILED, detail="the service reported success but sent no result link")
+            return TaskInfo(task_id, TaskStatus.SUCCEEDED, result_url=url)
+        raise ServerError(
+            f"unexpected task status {server_text(envelope.get('task_status'), limit=20) or '(none)'}",
+            provider=self.name,
+        )
+
+    def _result_url(self, value: object) -> str | None:
+        text = server_text(value, limit=4096)
+        if not text:
+            return None
+        url = urllib.parse.urljoin(str(self.ctx.client.base_url) + "/", text)
+        return url if urllib.parse.urlsplit(url).scheme in ("http", "https") else None
+
+    def _check(self, response: httpx.Response, *, action: Action) -> dict[str, Any]:
+        """The envelope of a successful answer, or the matching error raised."""
+        body = json_body(response)
+        envelope = body if isinstance(body, dict) else {}
+        status, code, message = _problem(response.status_code, envelope)
+        if status != 200 or not isinstance(body, dict):
+            self._raise(response, status, code, message, action=action)
+        return envelope
+
+    def _raise(
+        self,
+        response: httpx.Response,
+        status: int,
+        code: str,
+        message: str,
+        *,
+        action: Action,
+    ) -> NoReturn:
+        name = self.name
+        submitting = action == "submit"
+        said = f": {message}" if message else ""
+        tag = f" ({code})" if code else ""
+        if status == 200:  # HTTP and envelope say fine, but the body is not JSON
+            raise ServerError(
+                "the service sent an unreadable answer"
+                + ("; the task may have been created and a credit spent" if submitting else ""),
+                provider=name,
+                retryable=not submitting,
+                maybe_charged=submitting,
+            )
+        if code == "ERROR_NOT_ENOUGH_CREDITS":
+            raise QuotaError(f"out of AILabTools credits{said}; top up your account, then try again", provider=name, code=code)
+        if code in _AUTH_CODES or status in (401, 403):
+            what = "locked" if code == "ERROR_USER_LOCKED" else "refused"
+            raise AuthError(f"the API key was {what}{tag}{said}; {KEY_HINT}", provider=name, code=code or status)
+        if code in _EXPIRED_CODES or status == 410:
+            raise TaskExpired(f"the task and its result have expired (results are kept 24 h){said}", provider=name)
+        retry_after = parse_retry_after(response.headers)
+        if code in _BUSY_CODES or status == 503:
+            raise Busy(
+                f"AILabTools is busy{said}",
+                retry_after=DEFAULT_BACKOFF if retry_after is None else retry_after,
+                provider=name,
+                code=code or status,
+            )
+        if status == 429:
+            raise RateLimited(
+                f"too many requests to AILabTools{tag}{said}",
+                retry_after=DEFAULT_BACKOFF if retry_after is None else retry_after,
+                provider=name,
+                code=code or status,
+            )
+        if code in _NOT_FOUND_CODES or status == 404:
+            if action == "query":
+                raise NotFound(f"no such task (unknown id, or made with another key){said}", provider=name, code=code or status)
+            raise NotFound(f"AILabTools has no such API (HTTP 404){said}; is providers.ailab.base_url right?", provider=name, code=code or status)
+        if submitting and status in (413, 415):
+            raise Unsupported(f"AILabTools refused the image{tag}{said}", provider=name, code=code or status)
+        if 400 <= status < 500:
+            raise BadInput(f"AILabTools refused the request{tag}{said}", provider=name, code=code or status)
+        raise ServerError(
+            f"AILabTools failed (HTTP {status}){tag}{said}"
+            + ("; the task may not have been created — check the task list before retrying" if submitting else ""),
+            provider=name,
+            code=code or status,
+            retryable=not submitting,
+        )
+
+
+def _problem(http_status: int, envelope: dict[str, Any]) -> tuple[int, str, str]:
+    """(effective status, error_detail.code, message) — HTTP status, then error_code, then the code."""
+    detail = envelope.get("error_detail") if isinstance(envelope.get("error_detail"), dict) else {}
+    code = server_text(detail.get("code") or envelope.get("error_code_str"), limit=80)
+    message = (
+        server_text(detail.get("message"))
+        or server_text(envelope.get("error_msg"))
+        or server_text(detail.get("code_message"))
+    )
+    status = http_status
+    if status == 200:
+        error_code = as_int(envelope.get("error_code"))
+        if error_code:
+            status = error_code if 400 <= error_code < 600 else 500
+        elif code:
+            detail_status = as_int(detail.get("status_code"))
+            if detail_status is None or detail_status >= 400:
+                status = detail_status or 500
+    return status, code, message
+
+
+def create(ctx: ProviderContext) -> AILabProvider:
+    return AILabProvider(ctx)

@@ -1,0 +1,198 @@
+"""The provider contract: small capability protocols, and what every provider shares.
+
+A provider implements the capabilities its service has (harlequin's adapter habit):
+
+* :class:`CharacterRecognizer` — AnimeTrace
+* :class:`SceneSearcher`, :class:`RankingsSource`, :class:`AccountProvider` — whatanimeisthis
+* :class:`ImageGenerator` — AnimeAPI
+* :class:`Cartoonizer` — AILabTools
+
+Rules every implementation follows:
+
+* Domain types in, domain types out (``animetui.models``); never a dict or an httpx object.
+* Every failure is one of ``animetui.errors``; messages are written for a user, contain no secret,
+  and quote server text only through :func:`server_text` (length-capped, control characters
+  removed — the UI still escapes markup).
+* Parse defensively: unknown fields ignored, missing optional fields tolerated; a body that is not
+  what the docs say is a :class:`~animetui.errors.ServerError`, never a ``KeyError``.
+* Retry only what is safe: idempotent reads, and writes the service says were not done. A paid
+  request that may have been charged is never retried automatically.
+* CPU work (image decode/convert) runs in a thread (``asyncio.to_thread``).
+* No import from ``animetui.ui`` or Textual.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol, runtime_checkable
+
+import httpx
+
+from animetui.models import (
+    ApiKey,
+    ApiKeyPage,
+    CharacterResult,
+    Credits,
+    GeneratedImage,
+    GenerateRequest,
+    ImageSource,
+    ModelInfo,
+    Ranking,
+    RecentSearch,
+    SceneResult,
+    Session,
+    TaskInfo,
+)
+from animetui.net import RateLimiter, RetryPolicy, Sleep
+
+
+@dataclass(slots=True)
+class ProviderContext:
+    """What a provider is built with. Tests build one around a simulator transport."""
+
+    name: str
+    settings: dict[str, Any]  # this provider's section of the settings (base_url, api_key, …)
+    client: httpx.AsyncClient
+    limiter: RateLimiter
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
+    cache_dir: Path | None = None
+    data_dir: Path | None = None
+    sleep: Sleep = asyncio.sleep
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def server_text(value: object, *, limit: int = 300, default: str = "") -> str:
+    """A string from a server, safe to put in a message or a table cell.
+
+    Control characters (escape sequences, bidi overrides) are removed and the length capped.
+    Rich markup is *not* escaped here — that is the UI's job at render time.
+    """
+    if value is None:
+        return default
+    if not isinstance(value, str):
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            value = str(value)
+        else:
+            return default
+    cleaned = _CONTROL.sub("", value).strip()
+    if len(cleaned) > limit:
+        cleaned = cleaned[: limit - 1] + "…"
+    return cleaned
+
+
+def as_float(value: object) -> float | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float)):
+        return float(value)
+    if isinstance(value, str):
+        try:
+            return float(value.strip())
+        except ValueError:
+            return None
+    return None
+
+
+def as_int(value: object) -> int | None:
+    number = as_float(value)
+    if number is None or number != number:  # NaN
+        return None
+    return int(number)
+
+
+def as_bool(value: object, default: bool = False) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, (int, float)):
+        return bool(value)
+    if isinstance(value, str):
+        return value.strip().lower() in ("1", "true", "yes")
+    return default
+
+
+@runtime_checkable
+class CharacterRecognizer(Protocol):
+    name: str
+
+    async def list_models(self, *, refresh: bool = False) -> list[ModelInfo]:
+        """All models the service lists (paused ones included, ``enabled=False``), cached ~1 h."""
+
+    async def recognize(
+        self,
+        source: ImageSource,
+        *,
+        model: str | None = None,
+        multi: bool = True,
+        ai_detect: bool = True,
+    ) -> CharacterResult:
+        """Detected characters, best candidate first. No characters → empty ``detections``."""
+
+
+@runtime_checkable
+class SceneSearcher(Protocol):
+    name: str
+
+    async def search_scene(self, source: ImageSource) -> SceneResult:
+        """Up to 5 matches, best first. Nothing found → empty ``matches``."""
+
+
+@runtime_checkable
+class RankingsSource(Protocol):
+    name: str
+
+    async def rankings(self, *, period: str = "all", limit: int = 50, include_adult: bool = False) -> list[Ranking]:
+        """Most searched anime for ``period`` (daily|weekly|monthly|yearly|all)."""
+
+    async def recent_searches(self, *, limit: int = 20, offset: int = 0) -> list[RecentSearch]:
+        """Recently confirmed public searches, newest first; an empty list past the end."""
+
+
+@runtime_checkable
+class AccountProvider(Protocol):
+    name: str
+
+    async def sign_in(self, email: str, password: str) -> Session:
+        """Sign in and keep the session (whole cookie jar, 0600 on disk)."""
+
+    async def sign_out(self) -> None:
+        """Forget the stored session."""
+
+    @property
+    def session(self) -> Session | None:
+        """The current session, if signed in."""
+
+    async def credits(self) -> Credits:
+        """Search credits left (signed in), or the guest allowance."""
+
+    async def list_keys(self, *, page: int = 1, page_size: int = 20) -> ApiKeyPage:
+        """The signed-in user's API keys, masked."""
+
+    async def create_key(self, title: str) -> ApiKey:
+        """A new key; ``plaintext`` is set this once."""
+
+
+@runtime_checkable
+class ImageGenerator(Protocol):
+    name: str
+
+    async def generate(self, request: GenerateRequest) -> GeneratedImage:
+        """One paid generation. Never retried automatically once sent."""
+
+
+@runtime_checkable
+class Cartoonizer(Protocol):
+    name: str
+
+    async def submit(self, source: ImageSource, *, style: int) -> str:
+        """Start an async task; returns its task id."""
+
+    async def query(self, task_id: str) -> TaskInfo:
+        """The task as it is now."""
+
+    async def credits(self) -> Credits:
+        """Credits left on the account."""

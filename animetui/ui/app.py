@@ -1,0 +1,860 @@
+"""The Textual app: wires settings, providers, history, the job runner and the four panes.
+
+Kept thin on purpose (Posting's ``app.py`` grew to 1,800 lines because every feature landed in
+the app object): features live in their pane (``animetui.ui.panes``) or in the service layers; the
+app builds the services, routes the panes' messages and owns the global actions.
+
+Start-up is a feature: the first frame is the header, the four pane frames (titled placeholders)
+and the footer — Textual and nothing else. Right after it, the pane modules (DirectoryTree,
+DataTable, TabbedContent, …) are imported in a thread and the real panes replace the placeholders;
+then providers (httpx), the simulators, the job journal, history (SQLite) and Pillow are imported
+and built, off the event loop where they are slow (:meth:`AnimeTUI.services` waits for them).
+Keys pressed in that first instant are ignored, not queued.
+The terminal's image capabilities are probed before ``App.run()`` by :func:`run_tui` (see
+``animetui.ui.terminal_images``) — the only terminal I/O that must happen before Textual starts.
+
+* :func:`run_tui` — the CLI's entry point (``animetui [PATH] [--demo] [--renderer R]``);
+* :func:`make_app` — the factory tests use (inject providers, a runner, a fixed clock, a renderer).
+
+Assumptions: the job journal and the lookup history live where the CLI keeps them
+(``<data dir>/jobs.sqlite3`` and ``<data dir>/history.sqlite3``) so ``animetui jobs`` and the TUI
+see the same jobs. In demo mode the simulators' state is kept between runs
+(``animetui.simulator.persist``) so a job still running at quit resumes at the next start.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from textual import on, work
+from textual.app import App, ComposeResult
+from textual.containers import Container
+from textual.widget import Widget
+from textual.widgets import Footer
+
+from animetui.ui.accounts import AccountsMixin, ObservedLookups
+from animetui.ui.bindings import LOOKUP_KINDS, bindings
+from animetui.ui.messages import (
+    CreditsChanged,
+    JobChanged,
+    LookupFinished,
+    LookupRequested,
+    ServicesReady,
+    SourceChanged,
+)
+from animetui.ui.panes.base import Pane, PanePlaceholder
+from animetui.ui.widgets.status_header import StatusHeader
+
+if TYPE_CHECKING:
+    from textual.command import Provider
+
+    from animetui.config import Settings
+    from animetui.models import GenerateRequest, ImageSource, Job
+    from animetui.ui.panes.files import FilesPane
+    from animetui.ui.panes.jobs import JobsPane
+    from animetui.ui.panes.rankings import RankingsPane
+    from animetui.ui.panes.results import ResultsPane
+
+PANES = ("files", "results", "rankings", "jobs")
+PANE_TITLES = {"files": ("1", "Files"), "results": ("2", "Results"), "rankings": ("3", "Rankings"), "jobs": ("4", "Jobs")}
+WIDE = 120  # columns from which the panes sit in three columns
+
+
+def styles_dir() -> Path:
+    """``styles/``: inside the package in a wheel (force-include), at the repo root in a checkout."""
+    package = Path(__file__).resolve().parent.parent
+    packaged = package / "styles"
+    if packaged.is_dir():
+        return packaged
+    return package.parent / "styles"
+
+
+@dataclass(slots=True)
+class Services:
+    """What the panes use, built after the first frame."""
+
+    providers: Any  # animetui.providers.Providers
+    runner: Any  # animetui.jobs.JobRunner
+    lookups: Any  # animetui.lookups.LookupService
+    cache_dir: Path
+    hub: Any = None  # the demo simulators, saved at exit
+
+
+class ServicesUnavailable(Exception):
+    pass
+
+
+class PaneGrid(Container):
+    """Lays the visible panes out: 2×2 when narrow, three columns when wide (≥ 120 columns).
+
+    Narrow: Files | Results on top (3/5 of the height), Rankings | Jobs below. Wide: Files,
+    Results, and Rankings over Jobs. A hidden pane gives its room to its row/column neighbours.
+    """
+
+    def __init__(self, *children: Widget, id: str | None = None, width: int = 0) -> None:
+        super().__init__(*children, id=id)
+        self.hidden: set[str] = set()
+        if width:  # styles set before mounting cost no extra layout pass
+            self.relayout(width, panes={pane.id: pane for pane in children if pane.id})
+
+    def on_resize(self) -> None:
+        self.relayout()
+
+    def toggle(self, name: str) -> bool:
+        """Hide or show pane ``name``; returns True if it is now shown. The last pane stays."""
+        if name in self.hidden:
+            self.hidden.discard(name)
+        elif len(self.hidden) < len(PANES) - 1:
+            self.hidden.add(name)
+        self.relayout()
+        return name not in self.hidden
+
+    def relayout(self, width: int | None = None, *, force: bool = False, panes: dict[str, Widget] | None = None) -> None:
+        width = self.size.width if width is None else width
+        if panes is None:
+            panes = {child.id: child for child in self.children if child.id in PANES}
+        visible = [name for name in PANES if name not in self.hidden]
+        primary = [n for n in ("files", "results") if n in visible]
+        secondary = [n for n in ("rankings", "jobs") if n in visible]
+        spans = {name: (1, 1) for name in visible}  # (rows, columns)
+        if width >= WIDE:
+            if primary and secondary:
+                columns = [{"files": "2fr", "results": "3fr"}[n] for n in primary] + ["2fr"]
+                rows = len(secondary)
+                for name in primary:
+                    spans[name] = (rows, 1)
+            else:
+                only = primary or secondary
+                columns = [{"files": "2fr", "results": "3fr", "rankings": "1fr", "jobs": "1fr"}[n] for n in only]
+                rows = 1
+            grid_columns = " ".join(columns)
+            grid_rows = " ".join(["1fr"] * rows)
+            size = (len(columns), rows)
+        else:
+            lines = [line for line in (primary, secondary) if line]
+            count = max(len(line) for line in lines)
+            for line in lines:
+                if len(line) < count:
+                    spans[line[0]] = (1, count)
+            grid_columns = "2fr 3fr" if count == 2 else "1fr"
+            grid_rows = "3fr 2fr" if len(lines) == 2 else "1fr"
+            size = (count, len(lines))
+        layout = (size, grid_columns, grid_rows, tuple(sorted(spans.items())))
+        if not force and layout == getattr(self, "_layout", None) and all(p.display == (n in visible) for n, p in panes.items()):
+            return
+        self._layout = layout
+        styles = self.styles
+        styles.grid_size_columns, styles.grid_size_rows = size
+        styles.grid_columns = grid_columns
+        styles.grid_rows = grid_rows
+        for name, pane in panes.items():
+            pane.display = name in visible
+            rows_span, columns_span = spans.get(name, (1, 1))
+            pane.styles.row_span = rows_span
+            pane.styles.column_span = columns_span
+
+
+def _anime_commands() -> "type[Provider]":
+    from animetui.ui.commands import AnimeCommands  # the palette module loads when the palette opens
+
+    return AnimeCommands
+
+
+def _import_panes() -> None:
+    """The pane modules and the widgets they use (~70 ms): imported in a thread after the first frame."""
+    import animetui.ui.panes.files  # noqa: F401
+    import animetui.ui.panes.jobs  # noqa: F401
+    import animetui.ui.panes.rankings  # noqa: F401
+    import animetui.ui.panes.results  # noqa: F401
+
+
+class AnimeTUI(AccountsMixin, App[int]):
+    """animetui's full-screen app."""
+
+    TITLE = "animetui"
+    CSS_PATH = [styles_dir() / "app.tcss"]
+    BINDINGS = bindings("app")
+    COMMANDS = App.COMMANDS | {_anime_commands}
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (WIDE, "-wide")]
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (36, "-tall")]
+    ALLOW_IN_MAXIMIZED_VIEW = "StatusHeader, Footer"
+
+    def __init__(
+        self,
+        settings: "Settings",
+        *,
+        demo: bool,
+        start_path: Path | None,
+        providers: Any = None,
+        runner: Any = None,
+        clock: Callable[[], float] | None = None,
+        renderer: str = "halfcell",
+        probe_note: str | None = None,
+    ) -> None:
+        super().__init__()
+        from animetui.ui.theme import ANIMETUI_THEME
+
+        # set before the first style pass: changing the theme later restyles every widget
+        self.register_theme(ANIMETUI_THEME)
+        wanted = str(settings.get("general.theme", "animetui") or "animetui")
+        self.theme = wanted if wanted in self.available_themes else "animetui"
+        self.settings = settings
+        self.demo = demo
+        self.clock: Callable[[], float] = clock or time.time
+        self.renderer = renderer
+        self.probe_note = probe_note
+        self._given_providers = providers
+        self._given_runner = runner
+        self._services: Services | None = None
+        self._services_error: str | None = None
+        self._services_ready = asyncio.Event()
+        self._unsubscribe: Callable[[], None] | None = None
+        self._closed = False
+        self.panes_ready = False
+        self.samples_dir: Path | None = None
+        self.current_source: ImageSource | None = None
+        self.start_dir = self._start_dir(start_path)
+        self.start_file = start_path if start_path is not None and start_path.is_file() else None
+        self.batch_session: Any = None  # animetui.ui.screens.batch.BatchSession, the latest batch
+        self.batch_clock: Callable[[], float] = time.monotonic  # rate/ETA of batches (tests inject one)
+
+    def _start_dir(self, start_path: Path | None) -> Path:
+        if start_path is not None:
+            path = start_path.expanduser()
+            return path if path.is_dir() else path.parent
+        if self.demo:
+            self.samples_dir = self.settings.data_dir / "samples"
+            self.samples_dir.mkdir(parents=True, exist_ok=True)
+            return self.samples_dir
+        return Path.cwd()
+
+    # ------------------------------------------------------------------ layout
+    def compose(self) -> ComposeResult:
+        yield StatusHeader(demo=self.demo, id="header")
+        yield PaneGrid(
+            *(PanePlaceholder(id=name, key=key, title=title) for name, (key, title) in PANE_TITLES.items()),
+            id="panes",
+            width=self.size.width,
+        )
+        yield Footer(id="footer")
+
+    def on_mount(self) -> None:
+        if self.probe_note:
+            self.notify(self.probe_note, title="Pictures", severity="warning", timeout=8, markup=False)
+        self.call_after_refresh(self._start_up)
+
+    # ------------------------------------------------------------------ panes
+    async def _mount_panes(self) -> None:
+        """Replace the first frame's placeholders with the real panes."""
+        from animetui.ui.panes.files import FilesPane
+        from animetui.ui.panes.jobs import JobsPane
+        from animetui.ui.panes.rankings import RankingsPane
+        from animetui.ui.panes.results import ResultsPane
+
+        grid = self.query_one(PaneGrid)
+        await grid.remove_children()
+        await grid.mount_all(
+            [
+                FilesPane(self.start_dir, renderer=self.renderer),
+                ResultsPane(renderer=self.renderer),
+                RankingsPane(
+                    include_adult=bool(self.settings.get("providers.whatanime.include_adult", False)),
+                    clock=self.clock,
+                ),
+                JobsPane(renderer=self.renderer, clock=self.clock),
+            ]
+        )
+        grid.relayout(force=True)
+        self.panes_ready = True
+        self.files_pane.focus_default()
+        if self.demo:
+            self.query_one("#results-status").update(  # type: ignore[attr-defined]
+                "Demo mode: simulated services, no keys, no network. Highlight a picture in Files, "
+                "then press b (or s / r). ? lists every key."
+            )
+
+    @property
+    def files_pane(self) -> "FilesPane":
+        return self.query_one("#files")  # type: ignore[return-value]
+
+    @property
+    def results_pane(self) -> "ResultsPane":
+        return self.query_one("#results")  # type: ignore[return-value]
+
+    @property
+    def rankings_pane(self) -> "RankingsPane":
+        return self.query_one("#rankings")  # type: ignore[return-value]
+
+    @property
+    def jobs_pane(self) -> "JobsPane":
+        return self.query_one("#jobs")  # type: ignore[return-value]
+
+    # ------------------------------------------------------------------ services
+    async def services(self) -> Services:
+        """The providers/runner/lookups, waiting for start-up if needed."""
+        await self._services_ready.wait()
+        if self._services is None:
+            from animetui.errors import AnimetuiError
+
+            raise AnimetuiError(self._services_error or "the services did not start")
+        return self._services
+
+    @property
+    def runner(self) -> Any:
+        return self._services.runner if self._services is not None else None
+
+    @work(group="startup", exit_on_error=False)
+    async def _start_up(self) -> None:
+        from animetui.errors import AnimetuiError
+
+        try:
+            await asyncio.to_thread(_import_panes)
+            await self._mount_panes()
+            if self.samples_dir is not None:
+                await self._write_samples(self.samples_dir)
+            self._services = await self._build_services()
+        except AnimetuiError as exc:
+            self._services_error = str(exc)
+        except Exception as exc:  # noqa: BLE001 - show it, never a traceback
+            self.log.error(f"start-up failed: {exc!r}")
+            self._services_error = f"start-up failed ({type(exc).__name__}: {exc})"
+        finally:
+            self._services_ready.set()
+        if self._services is None:
+            self.query_one(StatusHeader).set_note("services unavailable")
+            self.notify(self._services_error or "start-up failed", title="Cannot start", severity="error", markup=False)
+            return
+        self.post_message(ServicesReady())
+        # What exists now lives as long as the app: keep it out of the collector's full passes,
+        # which otherwise stalled the event loop 50-300 ms (tests/benchmarks/bench_images.py).
+        import gc
+
+        gc.freeze()
+
+    async def _write_samples(self, folder: Path) -> None:
+        from animetui.ui.samples import samples_ready, write_demo_samples
+
+        if samples_ready(folder):
+            return
+        await asyncio.to_thread(write_demo_samples, folder)
+        await self.files_pane.tree.reload()
+
+    async def _build_services(self) -> Services:
+        settings = self.settings
+
+        def imports() -> None:  # the slow imports, off the event loop
+            import animetui.history  # noqa: F401
+            import animetui.jobs  # noqa: F401
+            import animetui.lookups  # noqa: F401
+            import animetui.providers  # noqa: F401
+            import animetui.providers.ailab  # noqa: F401
+            import animetui.providers.animeapi  # noqa: F401
+            import animetui.providers.animetrace  # noqa: F401
+            import animetui.providers.whatanime  # noqa: F401
+            import animetui.store  # noqa: F401
+
+            if self.demo and self._given_providers is None:
+                import animetui.simulator.persist  # noqa: F401
+
+        await asyncio.to_thread(imports)
+        from animetui.history import History
+        from animetui.lookups import LookupService
+        from animetui.providers import Providers
+
+        hub = None
+        providers = self._given_providers
+        if providers is None:
+            if self.demo:
+                from animetui.simulator.persist import load_demo_hub
+
+                hub = await asyncio.to_thread(load_demo_hub, settings.data_dir, realistic=True)
+                providers = Providers(settings, demo=True, hub=hub)
+            else:
+                providers = Providers(settings)
+        runner = self._given_runner
+        if runner is None:
+            from animetui.jobs import JobRunner
+            from animetui.store import JobJournal
+
+            journal = JobJournal(settings.data_dir / "jobs.sqlite3")
+            runner = JobRunner(providers, journal, downloads_dir=settings.downloads_dir)
+        history = History(settings.data_dir / "history.sqlite3")
+        await runner.start()
+        self._unsubscribe = runner.subscribe(self._job_reported)
+        lookups = ObservedLookups(LookupService(providers, history), self.lookup_observed)  # header limits, session expiry
+        return Services(providers, runner, lookups, settings.cache_dir, hub)
+
+    def _job_reported(self, job: "Job") -> None:
+        self.post_message(JobChanged(job))
+
+    @on(ServicesReady)
+    def _services_up(self) -> None:
+        services = self._services
+        assert services is not None
+        keys = {}
+        for name in ("animeapi", "ailab"):
+            try:
+                keys[name] = bool(services.providers.section(name).get("api_key"))
+            except Exception:  # noqa: BLE001
+                keys[name] = False
+        self.query_one(StatusHeader).set_keys(keys)
+        self.jobs_pane.set_jobs(services.runner.list())
+        self.rankings_pane.services_ready()
+        self.refresh_credits()
+        if self.start_file is not None:
+            from animetui.models import ImageSource
+
+            self.files_pane.set_source(ImageSource(path=self.start_file, name=self.start_file.name))
+        self._offer_batch_resume()
+        self.accounts_ready()
+
+    @work(exclusive=True, group="credits", exit_on_error=False)
+    async def refresh_credits(self, names: tuple[str, ...] = ("whatanime", "animeapi", "ailab")) -> None:
+        from animetui.errors import AnimetuiError
+
+        services = await self.services()
+        header = self.query_one(StatusHeader)
+        for name in names:
+            if not header.keys.get(name, False):
+                continue
+            try:
+                credit = await services.providers.get(name).credits()
+            except AnimetuiError as exc:
+                self.log.warning(f"credits for {name}: {exc}")
+                self.credits_failed(name, exc)
+                continue
+            self.post_message(CreditsChanged(credit))
+
+    @on(CreditsChanged)
+    def _credits(self, event: CreditsChanged) -> None:
+        self.query_one(StatusHeader).set_credits(event.credits)
+        self.credits_seen(event.credits)
+
+    # ------------------------------------------------------------------ routing
+    @on(SourceChanged)
+    def _source_changed(self, event: SourceChanged) -> None:
+        self.current_source = event.source
+
+    @on(LookupRequested)
+    def _lookup_requested(self, event: LookupRequested) -> None:
+        self._run_lookup(event.source, event.kinds)
+
+    @on(LookupFinished)
+    def _lookup_finished(self, event: LookupFinished) -> None:
+        if event.kind == "scene":
+            self.refresh_credits(("whatanime",))
+
+    @on(JobChanged)
+    def _job_changed(self, event: JobChanged) -> None:
+        from animetui.jobs import describe
+
+        job = event.job
+        runner = self.runner
+        deleted = runner is not None and runner.get(job.id) is None
+        previous = self.jobs_pane.update_job(job, deleted=deleted)
+        if deleted or previous is None or previous.state.terminal or not job.state.terminal:
+            return
+        severity = "information" if job.state.value == "succeeded" else "error"
+        self.notify(describe(job), title="Job finished", severity=severity, markup=False)
+        if self.settings.get("general.bell", False):
+            self.bell()
+        self.refresh_credits(("animeapi", "ailab"))
+
+    def _run_lookup(self, source: "ImageSource", kinds: tuple[str, ...], *, refresh: bool = False) -> None:
+        cost = self.scene_cost() if "scene" in kinds else None  # past today's free credits: ask first
+        if cost is not None:
+            self.confirm_cost("Paid scene search", cost, lambda: self._start_lookup(source, kinds, refresh=refresh), yes="Search")
+            return
+        self._start_lookup(source, kinds, refresh=refresh)
+
+    def _start_lookup(self, source: "ImageSource", kinds: tuple[str, ...], *, refresh: bool = False) -> None:
+        grid = self.query_one(PaneGrid)
+        if "results" in grid.hidden:
+            grid.toggle("results")
+        self.results_pane.run_lookup(source, kinds, refresh=refresh)
+
+    def run_fresh_lookup(self, source: "ImageSource", kinds: tuple[str, ...]) -> None:
+        """Look ``source`` up again, ignoring the history (a request; a new history row)."""
+        if self.panes_ready:
+            self._run_lookup(source, kinds, refresh=True)
+
+    # ------------------------------------------------------------------ actions
+    def action_lookup(self, kind: str) -> None:
+        if not self.panes_ready:
+            return
+        source = self.files_pane.source
+        if source is None:
+            self.notify("Highlight an image in Files (or type a path/URL with o) first.", title="No image chosen", severity="warning")
+            return
+        self._run_lookup(source, LOOKUP_KINDS.get(kind, ("scene", "characters")))
+
+    def action_fresh_lookup(self) -> None:
+        if not self.panes_ready:
+            return
+        source = self.files_pane.source
+        if source is None:
+            self.notify("Highlight an image in Files first.", title="No image chosen", severity="warning")
+            return
+        pane = self.results_pane
+        kinds = tuple(k for k in ("scene", "characters") if (pane.scene if k == "scene" else pane.characters) is not None)
+        self.run_fresh_lookup(source, kinds if pane.source == source and kinds else ("scene", "characters"))
+
+    # ------------------------------------------------------------------ history and batch (animetui.ui.screens)
+    @work(group="history-open", exit_on_error=False)
+    async def action_history(self) -> None:
+        from animetui.errors import AnimetuiError
+        from animetui.ui.screens.history import HistoryScreen
+
+        if isinstance(self.screen, HistoryScreen):
+            return
+        try:
+            services = await self.services()
+        except AnimetuiError as exc:
+            self.notify(str(exc), title="No history", severity="error", markup=False)
+            return
+        history = services.lookups.history
+        if history is None:
+            self.notify("The lookup history is off.", title="No history", severity="warning")
+            return
+        await self.push_screen(
+            HistoryScreen(history.path, downloads_dir=self.settings.downloads_dir, renderer=self.renderer, clock=self.clock)
+        )
+
+    def action_batch(self) -> None:
+        from animetui.ui.screens.batch import BatchScreen, BatchStartScreen
+
+        if not self.panes_ready or isinstance(self.screen, BatchScreen):
+            return
+        marked = self.files_pane.marked_files()
+        session = self.batch_session
+        if not marked:
+            if session is not None:
+                self._show_batch()
+                return
+            self.notify(
+                "Mark images in Files first: m marks one, M the whole folder, * the folder and its subfolders.",
+                title="Nothing marked",
+                severity="warning",
+            )
+            return
+        if session is not None and session.running:
+            self.notify("A batch is still running: wait for it or cancel it (x) first.", title="Batch", severity="warning")
+            self._show_batch()
+            return
+        self.push_screen(BatchStartScreen(marked), lambda kinds: self._batch_chosen(marked, kinds))
+
+    def _batch_chosen(self, files: list[Path], kinds: tuple[str, ...] | None) -> None:
+        if kinds:
+            folders = {str(p.parent) for p in files}
+            self.start_batch(files, kinds, root=folders.pop() if len(folders) == 1 else "")
+            self.files_pane.action_clear_marks()
+
+    def start_batch(self, files: list[Path] | None, kinds: tuple[str, ...], *, root: str = "", batch_id: int | None = None) -> None:
+        """Start (or, with ``batch_id``, resume) a batch and show its screen."""
+        self._start_batch(files, kinds, root, batch_id)
+
+    @work(group="batch-start", exit_on_error=False)
+    async def _start_batch(self, files: list[Path] | None, kinds: tuple[str, ...], root: str, batch_id: int | None) -> None:
+        from animetui.errors import AnimetuiError
+        from animetui.ui.screens.batch import BatchSession
+
+        try:
+            services = await self.services()
+        except AnimetuiError as exc:
+            self.notify(str(exc), title="Batch not started", severity="error", markup=False)
+            return
+        session = BatchSession(
+            services.lookups,
+            services.lookups.history.path,
+            paths=files,
+            kinds=kinds,
+            batch_id=batch_id,
+            root=root,
+            clock=self.batch_clock,
+        )
+        self.batch_session = session
+        self.run_worker(self._run_batch(session), group="batch", exit_on_error=False)
+        self._show_batch()
+
+    async def _run_batch(self, session: Any) -> None:
+        await session.run()
+        if session.state == "done":
+            counts = session.counts()
+            summary = ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
+            self.notify(f"Batch finished: {summary}.", title="Batch", timeout=6, markup=False)
+        elif session.state == "failed":
+            self.notify(session.error, title="Batch failed", severity="error", markup=False)
+
+    def _show_batch(self) -> None:
+        from animetui.ui.screens.batch import BatchScreen
+
+        if self.batch_session is not None and not isinstance(self.screen, BatchScreen):
+            self.push_screen(BatchScreen(self.batch_session, downloads_dir=self.settings.downloads_dir, clock=self.clock))
+
+    @work(group="batch-resume", exit_on_error=False)
+    async def _offer_batch_resume(self) -> None:
+        """After a restart: offer to finish a batch that was interrupted (``BatchJournal.unfinished()``)."""
+        from animetui.batch import BatchJournal
+        from animetui.ui.screens.confirm import ConfirmScreen
+
+        services = await self.services()
+        history = services.lookups.history
+        if history is None:
+            return
+
+        def unfinished() -> tuple[int, int] | None:
+            journal = BatchJournal(history.path)
+            try:
+                pending = journal.unfinished()
+                if not pending:
+                    return None
+                left = sum(1 for item in journal.items(pending[-1]) if item.status == "pending")
+                return pending[-1], left
+            finally:
+                journal.close()
+
+        found = await asyncio.to_thread(unfinished)
+        if found is None or self.batch_session is not None:
+            return
+        batch_id, left = found
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.start_batch(None, (), batch_id=batch_id)
+
+        self.push_screen(
+            ConfirmScreen(
+                "Resume the unfinished batch?",
+                f"Batch #{batch_id} was interrupted with {left} lookup{'s' if left != 1 else ''} left. "
+                "Resume it now? (No keeps it for later: `animetui batch --resume`.)",
+                yes="Resume",
+                no="Later",
+            ),
+            answered,
+        )
+
+    async def action_screen(self, name: str, action: str) -> None:
+        """Palette entry for a screen's key: open that screen if needed, then run the action there."""
+        from animetui.ui.screens.batch import BatchScreen
+        from animetui.ui.screens.history import HistoryScreen
+
+        kind = HistoryScreen if name == "history" else BatchScreen
+        if not isinstance(self.screen, kind):
+            if name == "history":
+                await self.action_history().wait()
+            else:
+                self.action_batch()
+            await asyncio.sleep(0)
+        if isinstance(self.screen, kind):
+            await self.screen.run_action(action)
+
+    def action_focus_pane(self, name: str) -> None:
+        if not self.panes_ready:
+            return
+        grid = self.query_one(PaneGrid)
+        if name in grid.hidden:
+            grid.toggle(name)
+        if self.screen.maximized is not None and self.screen.maximized.id != name:
+            self.screen.minimize()
+        pane = self.query_one(f"#{name}", Pane)
+        pane.focus_default()
+
+    async def action_pane(self, name: str, action: str) -> None:
+        if not self.panes_ready:
+            return
+        self.action_focus_pane(name)
+        await self.query_one(f"#{name}", Pane).run_action(action)
+
+    def action_toggle_maximize(self) -> None:
+        screen = self.screen
+        if screen.maximized is not None:
+            screen.minimize()
+            return
+        pane = self._focused_pane()
+        if pane is not None:
+            screen.maximize(pane, container=False)
+
+    def action_toggle_pane(self, name: str) -> None:
+        if not self.panes_ready:
+            return
+        grid = self.query_one(PaneGrid)
+        if self.screen.maximized is not None:
+            self.screen.minimize()
+        focused_pane = self._focused_pane()
+        shown = grid.toggle(name)
+        if not shown and focused_pane is not None and focused_pane.id == name:
+            for other in PANES:
+                if other not in grid.hidden:
+                    self.query_one(f"#{other}", Pane).focus_default()
+                    break
+        if shown:
+            self.query_one(f"#{name}", Pane).focus_default()
+
+    def _focused_pane(self) -> Pane | None:
+        node = self.focused
+        while node is not None:
+            if isinstance(node, Pane):
+                return node
+            node = node.parent  # type: ignore[assignment]
+        return None
+
+    def action_help(self) -> None:
+        from animetui.ui.screens.help import HelpScreen
+
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen())
+
+    def action_generate(self) -> None:
+        from animetui.ui.screens.generate import GenerateScreen
+
+        if not self.panes_ready or not self.require_key("animeapi", "Text-to-image"):
+            return
+        settings = self.settings
+        runner = self.runner
+        balance = getattr(runner, "last_balance_usd", None) if runner is not None else None
+        screen = GenerateScreen(
+            orientation=str(settings.get("providers.animeapi.orientation", "portrait")),
+            allow_nsfw=bool(settings.get("providers.animeapi.allow_nsfw", False)),
+            enhance=bool(settings.get("providers.animeapi.enhance", True)),
+            balance_usd=balance,
+        )
+        self.push_screen(screen, self._generate_chosen)
+
+    def _generate_chosen(self, request: "GenerateRequest | None") -> None:
+        if request is not None:
+            self.confirm_cost("Generate an image?", self.generate_cost(), lambda: self._submit("generate", request), yes="Generate")
+
+    def action_cartoonize(self) -> None:
+        from animetui.ui.screens.cartoonize import CartoonizeScreen
+
+        if not self.panes_ready:
+            return
+        source = self.files_pane.source
+        if source is None:
+            self.notify("Highlight an image in Files first: it is the photo to convert.", title="No image chosen", severity="warning")
+            return
+        if source.path is None:
+            self.notify(
+                "Photo-to-anime needs a local file; save the image and open it from Files.",
+                title="Not a local file",
+                severity="warning",
+            )
+            return
+        if not self.require_key("ailab", "Photo-to-anime"):
+            return
+        style = int(self.settings.get("providers.ailab.style", 0) or 0)
+        path = source.path
+        self.push_screen(CartoonizeScreen(path, style=style), lambda chosen: self._cartoon_chosen(path, chosen))
+
+    def _cartoon_chosen(self, path: Path, style: int | None) -> None:
+        if style is not None:
+            self.confirm_cost("Convert this photo?", self.cartoonize_cost(), lambda: self._submit("cartoonize", (path, style)), yes="Convert")
+
+    @work(group="submit", exit_on_error=False)
+    async def _submit(self, kind: str, payload: Any) -> None:
+        from animetui.errors import AnimetuiError
+
+        try:
+            services = await self.services()
+            if kind == "generate":
+                job = await services.runner.submit_generate(payload)
+                what = "Text-to-image job queued"
+            else:
+                path, style = payload
+                job = await services.runner.submit_cartoonize(path, style)
+                what = "Photo-to-anime job queued"
+        except AnimetuiError as exc:
+            self.notify(str(exc), title="Job not started", severity="error", markup=False)
+            return
+        self.notify(f"{what} ({job.id[:8]}); watch it in Jobs (4).", title="Job started", timeout=4)
+
+    async def action_quit(self) -> None:
+        from animetui.ui.screens.confirm import ConfirmScreen, quit_message
+
+        runner = self.runner
+        running = [job for job in runner.list() if not job.state.terminal] if runner is not None else []
+        if not running:
+            await self.shutdown_and_exit()
+            return
+
+        async def answered(yes: bool | None) -> None:
+            if yes:
+                await self.shutdown_and_exit()
+
+        self.push_screen(ConfirmScreen("Quit animetui?", quit_message(len(running)), yes="Quit", no="Stay"), answered)
+
+    async def shutdown_and_exit(self) -> None:
+        await self.close_services()
+        self.exit(0)
+
+    async def close_services(self) -> None:
+        """Stop the runner (jobs resume next start), close clients, save the demo simulators."""
+        if self._closed:
+            return
+        self._closed = True
+        services = self._services
+        if services is None:
+            return
+        if self._unsubscribe is not None:
+            self._unsubscribe()
+        try:
+            await services.runner.stop()
+        except Exception as exc:  # noqa: BLE001 - quitting must always work
+            self.log.error(f"stopping the job runner: {exc!r}")
+        try:
+            history = getattr(services.lookups, "history", None)
+            if history is not None:
+                history.close()
+            await services.providers.aclose()
+        except Exception as exc:  # noqa: BLE001
+            self.log.error(f"closing the providers: {exc!r}")
+        if services.hub is not None:
+            from animetui.simulator.persist import save_demo_hub
+
+            await asyncio.to_thread(save_demo_hub, services.hub, self.settings.data_dir)
+
+    async def on_unmount(self) -> None:
+        await self.close_services()
+
+
+def make_app(
+    settings: "Settings",
+    *,
+    demo: bool,
+    start_path: Path | None,
+    providers: Any = None,
+    runner: Any = None,
+    clock: Callable[[], float] | None = None,
+    renderer: str | None = None,
+    probe_note: str | None = None,
+) -> AnimeTUI:
+    """Build the app. ``renderer`` overrides ``general.renderer`` (``auto`` resolves from the probe)."""
+    from animetui.ui import terminal_images
+
+    chosen = renderer or str(settings.get("general.renderer", "auto") or "auto")
+    return AnimeTUI(
+        settings,
+        demo=demo,
+        start_path=start_path,
+        providers=providers,
+        runner=runner,
+        clock=clock,
+        renderer=terminal_images.resolve(chosen),
+        probe_note=probe_note,
+    )
+
+
+def run_tui(settings: "Settings", demo: bool, start_path: Path | None, renderer: str | None) -> int:
+    """Probe the terminal for pictures (before Textual owns it), then run the app. Returns the exit code."""
+    from animetui.ui import terminal_images
+
+    chosen = renderer or str(settings.get("general.renderer", "auto") or "auto")
+    note = terminal_images.probe_before_start(chosen)
+    app = make_app(settings, demo=demo, start_path=start_path, renderer=chosen, probe_note=note)
+    result = app.run()
+    return int(result or 0)

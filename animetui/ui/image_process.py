@@ -1,0 +1,228 @@
+"""Picture work in a separate process, so it never competes with the event loop for the GIL.
+
+Threads were not enough: Pillow's decoders, ``quantize`` and textual-image's Sixel encoder hold
+the GIL for tens of milliseconds at a time, and the event loop waited for it — the image benchmark
+(``tests/benchmarks/bench_images.py``) measured 140–190 ms stalls with thread workers while 4K
+pictures were scrolled through. Here one child process (``spawn``: no copy of the app's threads or
+sockets) decodes, scales, draws the boxes and encodes; the view's thread worker just waits for
+the answer (waiting releases the GIL) and rebuilds the small picture from raw bytes.
+
+The child keeps the last few decoded pictures (by key), so moving the highlight between boxes
+redraws without decoding again. If the process cannot start or dies, :func:`render` raises
+:class:`ProcessUnavailable` and the view does the same work in its thread instead.
+
+Assumptions: a request is small (a path, or bytes for downloaded pictures) and so is the answer
+(the picture at the widget's pixel size plus its encoded stream); one process is enough, since
+only the newest request per view matters and stale ones are skipped before they are sent.
+"""
+
+from __future__ import annotations
+
+import atexit
+import multiprocessing
+import os
+import sys
+import threading
+from collections import OrderedDict
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+_CACHE_SIZE = 6
+_pool: ProcessPoolExecutor | None = None
+_pool_lock = threading.Lock()
+_pictures: OrderedDict[str, Any] = OrderedDict()  # in the child: key → imaging.Picture
+
+
+#: attribute set on the PIL image handed to the widget (see ``animetui.ui.widgets.prepared_image``)
+PREPARED_ATTR = "_animetui_prepared"
+
+
+@dataclass(frozen=True, slots=True)
+class Prepared:
+    """An encoded picture: ``kind`` (sixel|kitty), the cells and cell size it was made for, the data."""
+
+    kind: str
+    cells: tuple[int, int]
+    cell_size: tuple[int, int]
+    data: str
+
+
+def encode(renderer: str, image: Any, cells: tuple[int, int], cell_size: tuple[int, int]) -> Prepared | None:
+    """Encode ``image`` (already ``cells × cell_size`` pixels) for ``renderer`` and attach it.
+
+    Safe in a thread or the picture process: it imports ``textual_image._sixel`` only (Pillow,
+    numpy), never ``textual_image.widget``, whose import asks the terminal questions.
+    Returns None (and attaches nothing) for renderers that need no pre-encoding.
+    """
+    if renderer == "sixel":
+        from textual_image._sixel import image_to_sixels
+
+        data = image_to_sixels(image)
+    elif renderer == "kitty":
+        import base64
+        import io
+
+        buffer = io.BytesIO()
+        image.save(buffer, format="png", compress_level=2)  # what textual-image itself sends
+        data = base64.b64encode(buffer.getvalue()).decode("ascii")
+    else:
+        return None
+    prepared = Prepared(renderer, (int(cells[0]), int(cells[1])), (int(cell_size[0]), int(cell_size[1])), data)
+    attach(image, prepared)
+    return prepared
+
+
+def attach(image: Any, prepared: Prepared | None) -> None:
+    if prepared is not None:
+        setattr(image, PREPARED_ATTR, prepared)
+
+
+def prepared_for(image: Any, kind: str) -> Prepared | None:
+    prepared = getattr(image, PREPARED_ATTR, None)
+    return prepared if isinstance(prepared, Prepared) and prepared.kind == kind else None
+
+
+class ProcessUnavailable(Exception):
+    """The picture process could not be used; do the work in the calling thread."""
+
+
+@dataclass(frozen=True, slots=True)
+class Request:
+    source: Path | bytes
+    key: str
+    label: str
+    renderer: str
+    boxes: tuple[Any, ...]  # imaging.Box
+    highlight: int | None
+    show_boxes: bool
+    zoom_box: Any  # imaging.Box | None
+    cols: int
+    rows: int
+    cell: tuple[int, int]
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """Either ``error`` (a user-facing sentence) or a picture: raw RGB bytes, its size, the cells."""
+
+    error: str | None = None
+    mode: str = "RGB"
+    size: tuple[int, int] = (0, 0)
+    pixels: bytes = b""
+    cols: int = 0
+    rows: int = 0
+    description: str = ""  # imaging.Picture.description of what is shown
+    encoded: Prepared | None = None
+
+
+def _pool_get() -> ProcessPoolExecutor:
+    global _pool
+    with _pool_lock:
+        if _pool is None:
+            _start_resource_tracker()
+            _pool = ProcessPoolExecutor(
+                max_workers=1, mp_context=multiprocessing.get_context("spawn"), initializer=_child_init
+            )
+            atexit.register(shutdown)
+        return _pool
+
+
+def _start_resource_tracker() -> None:
+    """Start multiprocessing's resource tracker with a real stderr.
+
+    It passes ``sys.stderr.fileno()`` to its process; while Textual runs, ``sys.stderr`` is
+    Textual's capture object whose ``fileno()`` is not a real descriptor, and the spawn fails with
+    "bad value(s) in fds_to_keep". ``sys.__stderr__`` is the real one.
+    """
+    from multiprocessing import resource_tracker
+
+    saved = sys.stderr
+    try:
+        try:
+            usable = saved is not None and saved.fileno() >= 0
+        except Exception:  # noqa: BLE001 - no fileno at all
+            usable = False
+        if not usable and sys.__stderr__ is not None:
+            sys.stderr = sys.__stderr__
+        resource_tracker.ensure_running()
+    finally:
+        sys.stderr = saved
+
+
+def _child_init() -> None:
+    """In the picture process: nothing it prints may reach the terminal the TUI draws on."""
+    devnull = os.open(os.devnull, os.O_RDWR)
+    for fd in (0, 1, 2):
+        os.dup2(devnull, fd)
+    os.close(devnull)
+
+
+def shutdown() -> None:
+    global _pool
+    with _pool_lock:
+        pool, _pool = _pool, None
+    if pool is not None:
+        pool.shutdown(wait=False, cancel_futures=True)
+
+
+def render(request: Request, timeout: float = 60.0) -> Answer:
+    """Run :func:`_work` in the picture process (blocks the calling thread, not the loop)."""
+    try:
+        future = _pool_get().submit(_work, request)
+        return future.result(timeout=timeout)
+    except (BrokenProcessPool, OSError, RuntimeError) as exc:
+        shutdown()
+        raise ProcessUnavailable(str(exc)) from exc
+
+
+def _work(request: Request) -> Answer:  # runs in the child process
+    from animetui.errors import AnimetuiError
+    from animetui.ui import imaging
+
+    try:
+        picture = _pictures.get(request.key)
+        if picture is None:
+            picture = imaging.decode(request.source, request.label)
+            _remember(request.key, picture)
+        shown = picture
+        if request.zoom_box is not None:
+            zoom_key = f"{request.key}#zoom:{request.zoom_box.number}:{request.zoom_box.rect}"
+            shown = _pictures.get(zoom_key)
+            if shown is None:
+                shown = imaging.crop_original(request.source, request.zoom_box.rect, request.label, kept=picture)
+                _remember(zoom_key, shown)
+        width, height = shown.image.size
+        cols, rows = imaging.fit_cells(width, height, request.cols, request.rows, request.cell)
+        size = imaging.target_pixels(request.renderer, cols, rows, request.cell)
+        image = imaging.render(
+            shown,
+            size,
+            boxes=request.boxes if request.zoom_box is None else (),
+            highlight=request.highlight,
+            show_boxes=request.show_boxes,
+            fine=request.renderer in ("sixel", "kitty"),
+        )
+        encoded = encode(request.renderer, image, (cols, rows), request.cell)
+        return Answer(
+            mode=image.mode,
+            size=image.size,
+            pixels=image.tobytes(),
+            cols=cols,
+            rows=rows,
+            description=picture.description,
+            encoded=encoded,
+        )
+    except AnimetuiError as exc:
+        return Answer(error=str(exc))
+    except Exception as exc:  # noqa: BLE001 - a bad picture must never take the app down
+        return Answer(error=f"{request.label}: cannot show the picture ({type(exc).__name__})")
+
+
+def _remember(key: str, picture: Any) -> None:
+    _pictures[key] = picture
+    _pictures.move_to_end(key)
+    while len(_pictures) > _CACHE_SIZE:
+        _pictures.popitem(last=False)

@@ -1,0 +1,273 @@
+"""Jobs pane: every text-to-image and photo-to-anime job, as the job runner reports it.
+
+The pane keeps no state of its own beyond what :class:`animetui.jobs.JobRunner` tells it through
+``subscribe``: kind, prompt or source, state, elapsed time (from the app's injected clock, so
+snapshots are stable) and the result (saved file, or the error). The highlighted job's details
+and, when there is room, its result picture sit under the table. ``x`` cancels, ``R`` retries an
+ended job (a new, paid job), ``d`` removes an ended job from the list (its file stays).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.widgets import DataTable, Static
+
+from animetui.models import Job, JobKind, JobState
+from animetui.ui.bindings import bindings
+from animetui.ui.format import display_path, elapsed, one_line
+from animetui.ui.panes.base import Pane
+from animetui.ui.widgets.image_view import ImageView
+
+STATE_ICONS = {
+    JobState.QUEUED: "◌",
+    JobState.SUBMITTING: "↑",
+    JobState.RUNNING: "●",
+    JobState.DOWNLOADING: "↓",
+    JobState.SUCCEEDED: "✓",
+    JobState.FAILED: "✗",
+    JobState.EXPIRED: "⌛",
+    JobState.CANCELLED: "⊘",
+}
+KIND_LABELS = {JobKind.GENERATE: "text→image", JobKind.CARTOONIZE: "photo→anime"}
+KIND_SHORT = {JobKind.GENERATE: "gen", JobKind.CARTOONIZE: "anime"}
+
+
+def job_summary(job: Job) -> str:
+    if job.kind is JobKind.GENERATE:
+        return one_line(job.summary, 300) or "(no prompt)"
+    source = Path(str(job.params.get("source", ""))).name or "?"
+    style = str(job.params.get("style_name", "") or "")
+    return f"{source} · {style}" if style else source
+
+
+def job_elapsed(job: Job, now: float) -> float:
+    start = job.submitted_at or job.created_at
+    end = job.finished_at if job.state.terminal and job.finished_at is not None else (job.updated_at if job.state.terminal else now)
+    return max(0.0, end - start)
+
+
+class JobsPane(Pane):
+    TITLE = "Jobs"
+    KEY = "4"
+    BINDINGS = bindings("jobs")
+
+    def __init__(self, *, renderer: str, clock: Callable[[], float], id: str | None = "jobs") -> None:
+        super().__init__(id=id)
+        self.renderer = renderer
+        self.clock = clock
+        self.jobs: dict[str, Job] = {}
+        self._order: list[str] = []
+
+    def compose(self) -> ComposeResult:
+        yield DataTable(id="jobs-table", cursor_type="row", zebra_stripes=True)
+        yield Static("", id="job-detail")
+        yield Static("", id="job-error")
+        yield ImageView(id="job-preview", renderer=self.renderer, placeholder="A finished job's picture appears here")
+
+    def on_mount(self) -> None:
+        table = self.table
+        # fixed widths: a column never jumps as a job passes through a longer state name
+        table.add_column("Kind", key="kind", width=5)
+        table.add_column("State", key="state", width=max(len(s.value) for s in JobState) + 2)
+        table.add_column("Time", key="time", width=6)
+        table.add_column("Prompt / source", key="what", width=28)
+        table.add_column("Result", key="result")
+        self._show_detail()
+        self.set_interval(1.0, self._tick)
+
+    @property
+    def table(self) -> DataTable:
+        return self.query_one("#jobs-table", DataTable)
+
+    def focus_default(self) -> None:
+        self.table.focus()
+
+    # ------------------------------------------------------------------ updates from the runner
+    def set_jobs(self, jobs: list[Job]) -> None:
+        self.jobs = {job.id: job for job in jobs}
+        self._order = [job.id for job in sorted(jobs, key=lambda j: (j.created_at, j.id), reverse=True)]
+        self._rebuild()
+
+    def update_job(self, job: Job, *, deleted: bool = False) -> Job | None:
+        """Apply one report from the runner; returns the job as it was before (None if new)."""
+        previous = self.jobs.get(job.id)
+        if deleted:
+            if previous is not None:
+                del self.jobs[job.id]
+                self._order.remove(job.id)
+                self._rebuild()
+            return previous
+        self.jobs[job.id] = job
+        if previous is None:
+            self._order.insert(0, job.id)
+            self._rebuild(cursor_to=job.id)
+        else:
+            self._update_row(job)
+            if self.selected is not None and self.selected.id == job.id:
+                self._show_detail()
+        return previous
+
+    def _rebuild(self, cursor_to: str | None = None) -> None:
+        table = self.table
+        selected = cursor_to or (self.selected.id if self.selected else None)
+        table.clear()
+        now = self.clock()
+        for job_id in self._order:
+            table.add_row(*self._cells(self.jobs[job_id], now), key=job_id)
+        if selected in self._order:
+            table.move_cursor(row=self._order.index(selected), animate=False)
+        self._show_detail()
+
+    def _update_row(self, job: Job) -> None:
+        table = self.table
+        now = self.clock()
+        for column, cell in zip(("kind", "state", "time", "what", "result"), self._cells(job, now)):
+            try:
+                table.update_cell(job.id, column, cell)
+            except Exception:  # noqa: BLE001 - the row vanished meanwhile: rebuild instead
+                self._rebuild()
+                return
+
+    def _cells(self, job: Job, now: float) -> tuple[Text, ...]:
+        theme = self.app.theme_variables
+        colour = {
+            JobState.SUCCEEDED: theme.get("success", "green"),
+            JobState.FAILED: theme.get("error", "red"),
+            JobState.EXPIRED: theme.get("warning", "yellow"),
+            JobState.CANCELLED: "dim",
+        }.get(job.state, theme.get("accent", "cyan"))
+        if job.state is JobState.SUCCEEDED and job.result_path:
+            result = Text(Path(job.result_path).name)
+        elif job.error:
+            result = Text(one_line(job.error, 200), style=colour)
+        else:
+            result = Text("—", style="dim")
+        return (
+            Text(KIND_SHORT.get(job.kind, job.kind.value)),
+            Text(f"{STATE_ICONS.get(job.state, '?')} {job.state.value}", style=colour),
+            Text(elapsed(job_elapsed(job, now)), justify="right"),
+            Text(one_line(job_summary(job), 60), no_wrap=True, overflow="ellipsis"),
+            result,
+        )
+
+    def _tick(self) -> None:
+        """Once a second: move the elapsed time of running jobs."""
+        now = self.clock()
+        for job in self.jobs.values():
+            if not job.state.terminal:
+                try:
+                    self.table.update_cell(job.id, "time", Text(elapsed(job_elapsed(job, now)), justify="right"))
+                except Exception:  # noqa: BLE001 - row not there (yet)
+                    pass
+
+    # ------------------------------------------------------------------ selection
+    @property
+    def selected(self) -> Job | None:
+        row = self.table.cursor_row
+        if not self._order or not 0 <= row < len(self._order):
+            return None
+        return self.jobs.get(self._order[row])
+
+    @on(DataTable.RowHighlighted, "#jobs-table")
+    def _row(self, event: DataTable.RowHighlighted) -> None:
+        self._show_detail()
+
+    def _show_detail(self) -> None:
+        job = self.selected
+        detail = self.query_one("#job-detail", Static)
+        error = self.query_one("#job-error", Static)
+        preview = self.query_one("#job-preview", ImageView)
+        error.display = bool(job is not None and job.error)
+        if job is None:
+            detail.update(Text("No jobs yet — g: text-to-image, a: photo-to-anime of the chosen image.", style="italic"))
+            preview.clear()
+            return
+        text = Text(no_wrap=True, overflow="ellipsis")
+        text.append(f"{KIND_LABELS.get(job.kind, job.kind.value)} · ", style="bold")
+        text.append(job.state.value)
+        if job.kind is JobKind.GENERATE:
+            options = [str(job.params.get("orientation", ""))]
+            if job.params.get("allow_nsfw"):
+                options.append("NSFW allowed")
+            if not job.params.get("enhance", True):
+                options.append("no enhance")
+            text.append(f" · {', '.join(o for o in options if o)}", style="dim")
+            text.append("\n")
+            text.append(one_line(job.summary, 1000))
+        else:
+            text.append(f" · {job.params.get('style_name', '')}", style="dim")
+            text.append("\n")
+            text.append(display_path(str(job.params.get("source", ""))))
+        if job.result_path:
+            result = Path(job.result_path)
+            text.append("\n→ ", style="bold")
+            text.append(result.name)
+            text.append(f"\n  in {display_path(result.parent)}", style="dim")
+        if job.error:
+            colour = "dim" if job.state is JobState.CANCELLED else self.app.theme_variables.get("error", "red")
+            error.update(Text(one_line(job.error, 500), style=colour))
+        if job.balance_usd is not None:
+            text.append(f"\nbalance ${job.balance_usd:,.2f}", style="dim")
+        detail.update(text)
+        if job.state is JobState.SUCCEEDED and job.result_path:
+            preview.show(Path(job.result_path), label=Path(job.result_path).name)
+        else:
+            preview.clear(f"{STATE_ICONS.get(job.state, '')} {job.state.value}")
+
+    # ------------------------------------------------------------------ actions
+    def _runner(self) -> Any:
+        return getattr(self.app, "runner", None)
+
+    def action_cancel_job(self) -> None:
+        job = self.selected
+        if job is None:
+            self.app.notify("No job highlighted.", timeout=2)
+            return
+        self._call("cancel", job.id)
+
+    def action_retry_job(self) -> None:
+        job = self.selected
+        if job is None:
+            self.app.notify("No job highlighted.", timeout=2)
+            return
+        self._call("retry", job.id)
+
+    def action_delete_job(self) -> None:
+        job = self.selected
+        if job is None:
+            self.app.notify("No job highlighted.", timeout=2)
+            return
+        self._call("delete", job.id)
+
+    @work(group="job-actions", exit_on_error=False)
+    async def _call(self, what: str, job_id: str) -> None:
+        from animetui.errors import AnimetuiError
+
+        try:
+            services = await self.app.services()  # type: ignore[attr-defined]
+            runner = services.runner
+            if what == "cancel":
+                job = await runner.cancel(job_id)
+                self.app.notify(one_line(job.error, 300) or "Cancelled.", title="Job cancelled", markup=False)
+            elif what == "retry":
+                await runner.retry(job_id)
+                self.app.notify("A new job was queued with the same settings.", title="Retrying")
+            else:
+                runner.delete(job_id)
+        except AnimetuiError as exc:
+            self.app.notify(str(exc), title=f"Cannot {what} the job", severity="error", markup=False)
+
+    def action_copy(self) -> None:
+        job = self.selected
+        if job is None:
+            self.app.notify("No job highlighted.", timeout=2)
+            return
+        text = job.result_path or (job.summary if job.kind is JobKind.GENERATE else str(job.params.get("source", "")))
+        self.app.copy_to_clipboard(text)
+        self.app.notify(f"Copied “{one_line(text, 80)}”", title="Clipboard", timeout=3, markup=False)

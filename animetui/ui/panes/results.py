@@ -1,0 +1,408 @@
+"""Results pane: what a lookup found — scene matches and recognised characters — beside the picture.
+
+* Scene matches: title, episode, from–to (mm:ss), similarity; under 90 % in the warning colour
+  (whatanimeisthis itself says matches below ~90 % are usually wrong).
+* Characters: numbered detections, ``?`` for ``not_confident``, candidates as "character — work",
+  and the AI-generated verdict when the service gave one. Moving through the list highlights that
+  box on the picture; ``i`` zooms into it, ``v`` hides the boxes.
+* Moving through the scene matches (scene table focused) shows each match's preview frame in the
+  picture area (downloaded once into the preview cache); back in the detections list, the looked-up
+  picture and its boxes return.
+* ``c`` copies the selected title or character name (OSC 52 — works over SSH; inside tmux it needs
+  ``set -g set-clipboard on``).
+
+Lookups run in one exclusive worker: a new lookup cancels the one in flight. Each section shows
+its own state (searching…, n matches, nothing found, or the error as a readable line); an error is
+also a notification. Server strings only ever reach the screen as ``rich.text.Text``.
+
+Lookups go through :class:`animetui.lookups.LookupService`, so an image already looked up with the
+same parameters is answered from history (no request, no credit); ``cached`` is shown.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import TYPE_CHECKING, Any
+
+from rich.text import Text
+from textual import events, on, work
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.widgets import DataTable, Static
+
+from animetui.ui.bindings import bindings
+from animetui.ui.format import one_line, percent, span
+from animetui.ui.messages import DetectionHighlighted, LookupFinished
+from animetui.ui.panes.base import Pane
+from animetui.ui.widgets.detection_list import DetectionList
+from animetui.ui.widgets.image_view import ImageView
+
+if TYPE_CHECKING:
+    from animetui.models import CharacterResult, ImageSource, SceneResult
+
+LOW_SIMILARITY = 0.90
+
+
+class ResultsPane(Pane):
+    TITLE = "Results"
+    KEY = "2"
+    BINDINGS = bindings("results")
+
+    def __init__(self, *, renderer: str, id: str | None = "results") -> None:
+        super().__init__(id=id)
+        self.renderer = renderer
+        self.source: ImageSource | None = None
+        self.scene: SceneResult | None = None
+        self.characters: CharacterResult | None = None
+        self.errors: dict[str, str] = {}
+        self.running: set[str] = set()
+        self._lookup_gen = 0
+
+    def compose(self) -> ComposeResult:
+        yield Static(Text("Choose an image in Files, then press s (scene), r (characters) or b (both).", style="italic"), id="results-status")
+        with Horizontal(id="results-body"):
+            yield ImageView(id="results-image", renderer=self.renderer, placeholder="The looked-up picture appears here")
+            with Vertical(id="results-lists"):
+                yield Static("", id="scene-title", classes="section-title")
+                yield DataTable(id="scene-table", cursor_type="row", zebra_stripes=True)
+                yield Static("", id="chars-title", classes="section-title")
+                yield DetectionList(id="detections")
+
+    def on_mount(self) -> None:
+        table = self.query_one("#scene-table", DataTable)
+        table.add_column("#", key="n", width=2)
+        table.add_column("Sim", key="sim")
+        table.add_column("Ep", key="ep")
+        table.add_column("From–to", key="span")
+        table.add_column("Title", key="title")
+        self._update_titles()
+
+    @property
+    def image(self) -> ImageView:
+        return self.query_one("#results-image", ImageView)
+
+    @property
+    def scene_table(self) -> DataTable:
+        return self.query_one("#scene-table", DataTable)
+
+    @property
+    def detections(self) -> DetectionList:
+        return self.query_one("#detections", DetectionList)
+
+    def focus_default(self) -> None:
+        if self.characters is not None and self.characters.detections:
+            self.detections.focus()
+        else:
+            self.scene_table.focus()
+
+    # ------------------------------------------------------------------ lookups
+    def run_lookup(self, source: ImageSource, kinds: tuple[str, ...], *, refresh: bool = False) -> None:
+        """Start a lookup; any lookup still running is cancelled. ``refresh`` skips the history."""
+        self._lookup_gen += 1
+        self._lookup(self._lookup_gen, source, kinds, refresh)
+
+    @work(exclusive=True, group="lookup", exit_on_error=False)
+    async def _lookup(self, gen: int, source: ImageSource, kinds: tuple[str, ...], refresh: bool = False) -> None:
+        fresh_source = source != self.source
+        self.source = source
+        self.running = set(kinds)
+        for kind in kinds:
+            self.errors.pop(kind, None)
+        if "scene" in kinds or fresh_source:
+            self._show_scene(None)
+        if "characters" in kinds or fresh_source:
+            self._show_characters(None)
+        if fresh_source:
+            self.errors.clear()
+        self.scene_table.loading = "scene" in kinds
+        self.detections.loading = "characters" in kinds
+        self._update_status()
+        self._update_titles()
+        try:
+            try:
+                services = await self.app.services()  # type: ignore[attr-defined]
+            except Exception as exc:  # noqa: BLE001 - start-up failed: say so in each section
+                for kind in kinds:
+                    self.errors[kind] = str(exc)
+                return
+            picture = asyncio.create_task(self._show_picture(services, source)) if fresh_source or self.image.key is None else None
+            jobs = []
+            if "scene" in kinds:
+                jobs.append(self._run_one(gen, "scene", services, source, refresh))
+            if "characters" in kinds:
+                jobs.append(self._run_one(gen, "characters", services, source, refresh))
+            await asyncio.gather(*jobs)
+            if picture is not None:
+                await picture
+        finally:
+            if gen == self._lookup_gen:
+                self.running = set()
+                self.scene_table.loading = False
+                self.detections.loading = False
+                self._update_status()
+                self._update_titles()
+
+    async def _run_one(self, gen: int, kind: str, services: Any, source: ImageSource, refresh: bool = False) -> None:
+        from animetui.errors import AnimetuiError
+
+        title = "Scene search" if kind == "scene" else "Character recognition"
+        try:
+            if kind == "scene":
+                outcome = await services.lookups.scene(source, refresh=refresh)
+            else:
+                settings = services.providers.settings
+                outcome = await services.lookups.characters(
+                    source,
+                    model=settings.get("providers.animetrace.model") or None,
+                    multi=bool(settings.get("providers.animetrace.is_multi", True)),
+                    ai_detect=bool(settings.get("providers.animetrace.ai_detect", True)),
+                    refresh=refresh,
+                )
+        except asyncio.CancelledError:
+            raise
+        except AnimetuiError as exc:
+            message = str(exc)
+        except Exception as exc:  # noqa: BLE001 - never a traceback on screen
+            message = f"unexpected error ({type(exc).__name__}); see the log"
+            self.log.error(f"{title} failed: {exc!r}")
+        else:
+            if gen != self._lookup_gen:
+                return
+            self.running.discard(kind)
+            if kind == "scene":
+                self.scene_table.loading = False
+                self._show_scene(outcome.result, cached=outcome.cached)
+            else:
+                self.detections.loading = False
+                self._show_characters(outcome.result, cached=outcome.cached)
+            self._update_status()
+            self.post_message(LookupFinished(kind))
+            return
+        if gen != self._lookup_gen:
+            return
+        self.running.discard(kind)
+        self.errors[kind] = message
+        if kind == "scene":
+            self.scene_table.loading = False
+        else:
+            self.detections.loading = False
+        self._update_titles()
+        self._update_status()
+        self.app.notify(message, title=f"{title} failed", severity="error", markup=False)
+
+    async def _show_picture(self, services: Any, source: ImageSource) -> None:
+        from animetui.errors import AnimetuiError
+
+        if source.path is not None:
+            self.image.show(source.path, label=source.path.name)
+            return
+        if source.url is not None:
+            from animetui.previews import fetch_preview
+
+            self.image.clear("Fetching the picture…")
+            try:
+                path = await fetch_preview(services.providers.downloads, source.url, services.cache_dir)
+            except AnimetuiError as exc:
+                self.image.clear(f"No picture: {exc}")
+                return
+            if self.source == source:
+                self.image.show(path, key=source.url, label=source.label.rsplit("/", 1)[-1])
+                self._sync_boxes()
+
+    def action_cancel_lookup(self) -> None:
+        if not self.running:
+            self.app.notify("No lookup is running.", timeout=2)
+            return
+        self.workers.cancel_group(self, "lookup")
+        self._lookup_gen += 1
+        for kind in self.running:
+            self.errors[kind] = "cancelled"
+        self.running = set()
+        self.scene_table.loading = False
+        self.detections.loading = False
+        self._update_titles()
+        self._update_status()
+
+    # ------------------------------------------------------------------ rendering
+    def _show_scene(self, result: SceneResult | None, *, cached: bool = False) -> None:
+        self.scene = result
+        self._scene_cached = cached
+        table = self.scene_table
+        table.clear()
+        if result is not None:
+            warning = self.app.theme_variables.get("warning", "yellow")
+            for index, match in enumerate(result.matches, start=1):
+                low = match.similarity is not None and match.similarity < LOW_SIMILARITY
+                style = warning if low else ""
+                table.add_row(
+                    Text(str(index), style="dim"),
+                    Text(percent(match.similarity), style=f"bold {warning}" if low else "bold", justify="right"),
+                    Text(one_line(match.episode or "—", 12), style=style),
+                    Text(span(match.start, match.end), style=style),
+                    Text(one_line(match.title, 120) or "?", style=style),
+                    key=f"m{index}",
+                )
+        self._update_titles()
+
+    def _show_characters(self, result: CharacterResult | None, *, cached: bool = False) -> None:
+        self.characters = result
+        self._chars_cached = cached
+        self.detections.show_result(result)
+        self._sync_boxes()
+        self._update_titles()
+
+    def _sync_boxes(self) -> None:
+        from animetui.ui.imaging import Box
+
+        result = self.characters
+        if result is None:
+            self.image.set_boxes(())
+            return
+        boxes = [Box(d.box, i, d.not_confident) for i, d in enumerate(result.detections, start=1)]
+        self.image.set_boxes(boxes, highlight=self.detections.selected_number)
+
+    def _update_titles(self) -> None:
+        scene = Text("Scene", style="bold")
+        scene.append(" · ")
+        scene.append_text(self._section_state("scene"))
+        scene_title = self.query_one("#scene-title", Static)
+        scene_title.update(scene)
+        scene_title.set_class("scene" in self.errors and "scene" not in self.running, "-error")
+        chars = Text("Characters", style="bold")
+        chars.append(" · ")
+        chars.append_text(self._section_state("characters"))
+        if self.characters is not None and "characters" not in self.running and "characters" not in self.errors:
+            verdict = self.characters.ai
+            if verdict is True:
+                chars.append(" · AI-generated: likely", style="bold")
+            elif verdict is False:
+                chars.append(" · AI-generated: no")
+        chars_title = self.query_one("#chars-title", Static)
+        chars_title.update(chars)
+        chars_title.set_class("characters" in self.errors and "characters" not in self.running, "-error")
+
+    def _section_state(self, kind: str) -> Text:
+        if kind in self.running:
+            return Text("searching…", style="italic")
+        if kind in self.errors:
+            error = self.app.theme_variables.get("error", "red")
+            return Text(f"✗ {one_line(self.errors[kind], 300)}", style=error)
+        if kind == "scene":
+            if self.scene is None:
+                return Text("—", style="dim")
+            count = len(self.scene.matches)
+            text = Text("no match found" if count == 0 else f"{count} match{'es' if count != 1 else ''}")
+            if getattr(self, "_scene_cached", False):
+                text.append(" (from history)", style="dim")
+            if self.scene.credits_left is not None:
+                text.append(f" · {self.scene.credits_left} searches left", style="dim")
+            return text
+        if self.characters is None:
+            return Text("—", style="dim")
+        count = len(self.characters.detections)
+        text = Text("no characters found" if count == 0 else f"{count} found")
+        if getattr(self, "_chars_cached", False):
+            text.append(" (from history)", style="dim")
+        return text
+
+    def _update_status(self) -> None:
+        status = Text()
+        if self.source is None:
+            status.append("No lookup yet.", style="italic")
+        else:
+            status.append(one_line(self.source.label, 200), style="bold")
+            if self.running:
+                status.append("  ◌ looking up…", style="italic")
+        self.query_one("#results-status", Static).update(status)
+
+    # ------------------------------------------------------------------ scene match previews
+    @on(DataTable.RowHighlighted, "#scene-table")
+    def _scene_row(self, event: DataTable.RowHighlighted) -> None:
+        if self.app.focused is self.scene_table:
+            self._show_match_preview(event.cursor_row)
+
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        """Scene table focused: the highlighted match's preview frame; detections: the picture again."""
+        if event.widget is self.scene_table:
+            self._show_match_preview(self.scene_table.cursor_row)
+        elif event.widget is self.detections:
+            self._show_source_picture()
+
+    def _show_match_preview(self, row: int) -> None:
+        matches = self.scene.matches if self.scene is not None else ()
+        if not 0 <= row < len(matches) or not matches[row].image_url:
+            return
+        self._match_preview(row, matches[row].image_url, one_line(matches[row].title, 80))
+
+    @work(exclusive=True, group="match-preview", exit_on_error=False)
+    async def _match_preview(self, row: int, url: str, title: str) -> None:
+        """Download the match's preview frame once (``animetui.previews`` caches it), then show it."""
+        from animetui.errors import AnimetuiError
+        from animetui.previews import fetch_preview
+
+        try:
+            services = await self.app.services()  # type: ignore[attr-defined]
+            path = await fetch_preview(services.providers.downloads, url, services.cache_dir)
+        except AnimetuiError as exc:
+            self.image.clear(f"No preview for match {row + 1}: {exc}")
+            return
+        if self.app.focused is self.scene_table and self.scene_table.cursor_row == row:
+            self.image.show(path, key=url, label=f"match {row + 1} · {title}")
+
+    def _show_source_picture(self) -> None:
+        source = self.source
+        if source is None:
+            return
+        if source.path is not None:
+            if self.image.key != str(source.path):
+                self.image.show(source.path, label=source.path.name)
+                self._sync_boxes()
+        elif source.url is not None and self.image.key != source.url:
+            from animetui.previews import cache_path
+
+            cached = cache_path(self.app.settings.cache_dir, source.url)  # type: ignore[attr-defined]
+            if cached.exists():  # fetched when the lookup started
+                self.image.show(cached, key=source.url, label=source.label.rsplit("/", 1)[-1])
+                self._sync_boxes()
+
+    # ------------------------------------------------------------------ events
+    @on(DetectionHighlighted)
+    def _detection_highlighted(self, event: DetectionHighlighted) -> None:
+        event.stop()
+        self.image.set_highlight(event.number)
+
+    @on(DetectionList.OptionSelected, "#detections")
+    def _detection_selected(self, event: DetectionList.OptionSelected) -> None:
+        self.action_zoom_box()
+
+    # ------------------------------------------------------------------ actions
+    def action_copy(self) -> None:
+        text = self.selected_text()
+        if not text:
+            self.app.notify("Nothing selected to copy.", timeout=2)
+            return
+        self.app.copy_to_clipboard(text)
+        self.app.notify(f"Copied “{text}”", title="Clipboard", timeout=3, markup=False)
+
+    def selected_text(self) -> str | None:
+        focused = self.app.focused
+        if focused is self.scene_table or (self.characters is None or not self.characters.detections):
+            if self.scene is not None and self.scene.matches:
+                row = self.scene_table.cursor_row
+                if 0 <= row < len(self.scene.matches):
+                    return one_line(self.scene.matches[row].title, 300)
+        detection = self.detections.selected_detection
+        if detection is not None and detection.candidates:
+            return one_line(detection.candidates[0].character, 300)
+        return None
+
+    def action_toggle_boxes(self) -> None:
+        shown = self.image.toggle_boxes()
+        self.app.notify("Boxes shown" if shown else "Boxes hidden", timeout=2)
+
+    def action_zoom_box(self) -> None:
+        number = self.detections.selected_number
+        if number is None:
+            self.app.notify("Highlight a character first.", timeout=2)
+            return
+        self.image.zoom(None if self.image.zoomed == number else number)

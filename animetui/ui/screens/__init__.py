@@ -1,0 +1,1 @@
+"""Dialogs (modal screens): new-job forms, help, confirmations. One per module."""

@@ -1,0 +1,400 @@
+"""Batch lookups in the TUI: marked files through scene search and/or character recognition.
+
+* ``m`` / ``M`` / ``*`` in Files mark files (one, the folder, the folder tree); ``B`` asks what to
+  run (:class:`BatchStartScreen`: scene, characters or both) and opens :class:`BatchScreen`.
+* The batch itself is a :class:`BatchSession` owned by the app, not by the screen: ``Esc`` goes
+  back to the panes while it keeps running, ``B`` shows it again. The session wraps
+  :class:`animetui.batch.BatchRunner` (dedupe by hash, the history as a free cache, each
+  provider within its limits, quota stop with a note) and its journal in the history database.
+* The screen shows a progress bar with count, rate and ETA (from ``BatchProgress``; the clock is
+  injectable, so snapshots are stable), the runner's notes (a quota stop says so), and a summary
+  table (file → best match, status) that ``e`` exports to JSON and CSV in the downloads folder.
+* ``p`` pauses/resumes (running lookups finish first), ``x`` cancels. Quitting the app mid-batch
+  leaves it "paused" in the journal; at the next start the app offers to resume it
+  (``BatchJournal.unfinished()``), doing only what is left.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+import json
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, DataTable, Footer, OptionList, ProgressBar, Static
+from textual.widgets.option_list import Option
+
+from animetui.ui.bindings import bindings
+from animetui.ui.format import display_path, elapsed, one_line
+
+if TYPE_CHECKING:
+    from animetui.batch import BatchItem, BatchProgress
+
+KIND_CHOICES: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("Scene search and character recognition", ("scene", "characters")),
+    ("Scene search only (whatanimeisthis)", ("scene",)),
+    ("Character recognition only (AnimeTrace)", ("characters",)),
+)
+STATUS_STYLE = {"done": "bold", "cached": "", "failed": "red", "skipped": "yellow", "duplicate": "dim", "pending": "dim"}
+
+
+class BatchSession:
+    """One batch run: plans (or resumes) it, runs it, keeps the latest progress and items.
+
+    ``listeners`` are called on the event loop after every change (the screen redraws).
+    """
+
+    def __init__(
+        self,
+        lookups: Any,
+        journal_path: Path,
+        *,
+        paths: list[Path] | None = None,
+        kinds: tuple[str, ...] = ("scene", "characters"),
+        batch_id: int | None = None,
+        root: str = "",
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.lookups = lookups
+        self.journal_path = journal_path
+        self.paths = paths or []
+        self.kinds = kinds
+        self.batch_id = batch_id
+        self.root = root
+        self.clock = clock
+        self.state = "planning"  # planning | running | paused | done | cancelled | failed | stopped
+        self.error = ""
+        self.items: dict[int, BatchItem] = {}
+        self.progress: BatchProgress | None = None
+        self.notes: list[str] = []
+        self.listeners: list[Callable[[BatchSession], None]] = []
+        self.runner: Any = None
+        self.resumed = batch_id is not None
+
+    # ------------------------------------------------------------------ control
+    @property
+    def running(self) -> bool:
+        return self.state in ("planning", "running", "paused")
+
+    def pause(self) -> None:
+        if self.runner is not None and self.state == "running":
+            self.runner.pause()
+            self.state = "paused"
+            self._changed()
+
+    def resume(self) -> None:
+        if self.runner is not None and self.state == "paused":
+            self.runner.resume_running()
+            self.state = "running"
+            self._changed()
+
+    def cancel(self) -> None:
+        if self.runner is not None and self.running:
+            self.runner.cancel()
+
+    def counts(self) -> dict[str, int]:
+        out: dict[str, int] = {}
+        for item in self.items.values():
+            out[item.status] = out.get(item.status, 0) + 1
+        return out
+
+    # ------------------------------------------------------------------ running
+    async def run(self) -> None:
+        from animetui.batch import BatchJournal, BatchRunner
+        from animetui.errors import AnimetuiError
+
+        journal = await asyncio.to_thread(BatchJournal, self.journal_path)
+        self.runner = BatchRunner(self.lookups, journal, on_progress=self._on_progress, clock=self.clock)
+        try:
+            if self.batch_id is None:
+                self.batch_id = await self.runner.plan(self.paths, list(self.kinds), root=self.root)
+            else:
+                kinds = {item.kind for item in journal.items(self.batch_id)}
+                self.kinds = tuple(k for k in ("scene", "characters") if k in kinds)
+            self.items = {item.id: item for item in journal.items(self.batch_id)}
+            self.state = "running"
+            self._changed()
+            await self.runner.run(self.batch_id)
+            self.items = {item.id: item for item in journal.items(self.batch_id)}
+            self.state = "cancelled" if self.runner._cancelled else "done"  # noqa: SLF001 - the runner's own flag
+        except asyncio.CancelledError:
+            self.state = "stopped"  # the journal says "paused": resumable at the next start
+            raise
+        except AnimetuiError as exc:
+            self.state, self.error = "failed", str(exc)
+        except Exception as exc:  # noqa: BLE001 - never a traceback on screen
+            self.state, self.error = "failed", f"unexpected error ({type(exc).__name__}); see the log"
+        finally:
+            self.notes = list(self.runner.notes)
+            journal.close()
+            self._changed()
+
+    def _on_progress(self, progress: "BatchProgress") -> None:
+        self.progress = progress
+        self.notes = list(progress.notes)
+        if progress.last is not None:
+            self.items[progress.last.id] = progress.last
+        self._changed()
+
+    def _changed(self) -> None:
+        for listener in list(self.listeners):
+            listener(self)
+
+    # ------------------------------------------------------------------ export
+    def summary(self) -> list["BatchItem"]:
+        return sorted(self.items.values(), key=lambda item: item.id)
+
+
+def batch_export_json(items: list["BatchItem"], notes: list[str]) -> str:
+    return json.dumps({"items": [item.to_json() for item in items], "notes": notes}, ensure_ascii=False, indent=2)
+
+
+def batch_export_csv(items: list["BatchItem"]) -> str:
+    from animetui.history import _csv_safe
+
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(["file", "kind", "status", "best", "detail", "sha256"])
+    for item in items:
+        writer.writerow([item.path, item.kind, item.status, _csv_safe(item.headline), _csv_safe(item.detail), item.sha256])
+    return buffer.getvalue()
+
+
+def write_batch_export(session: BatchSession, folder: Path, now: float) -> tuple[Path, Path]:
+    from animetui.ui.screens.history import export_paths
+
+    folder.mkdir(parents=True, exist_ok=True)
+    json_path, csv_path = export_paths(folder, f"animetui-batch-{session.batch_id or 0}", now)
+    items = session.summary()
+    json_path.write_text(batch_export_json(items, session.notes), encoding="utf-8")
+    csv_path.write_text(batch_export_csv(items), encoding="utf-8", newline="")
+    return json_path, csv_path
+
+
+def progress_line(session: BatchSession) -> Text:
+    """``12/40 · 0.8/s · ETA 0:35 · paused`` — what the bar means, in words."""
+    line = Text()
+    progress = session.progress
+    if session.state == "planning":
+        line.append(f"Reading and hashing {len(session.paths)} file{'s' if len(session.paths) != 1 else ''}…", style="italic")
+        return line
+    if progress is None:
+        line.append("starting…", style="italic")
+    else:
+        line.append(f"{progress.done}/{progress.total}", style="bold")
+        line.append(f" · {progress.rate * 60:.1f}/min" if progress.rate < 1 else f" · {progress.rate:.1f}/s")
+        eta = progress.eta
+        if session.state in ("running", "paused") and progress.done < progress.total:
+            line.append(f" · ETA {elapsed(eta)}" if eta is not None else " · ETA —")
+        line.append(f" · {elapsed(progress.now - progress.started_at)} elapsed", style="dim")
+    state = {
+        "running": ("running", "bold"),
+        "paused": ("paused — p resumes", "bold yellow"),
+        "done": ("finished", "bold green"),
+        "cancelled": ("cancelled", "bold yellow"),
+        "stopped": ("stopped — resumes at the next start", "bold yellow"),
+        "failed": (f"failed: {one_line(session.error, 200)}", "bold red"),
+    }.get(session.state, (session.state, ""))
+    line.append(" · ")
+    line.append(state[0], style=state[1])
+    counts = session.counts()
+    extra = [f"{counts[s]} {s}" for s in ("cached", "duplicate", "skipped", "failed") if counts.get(s)]
+    if extra:
+        line.append("  (" + ", ".join(extra) + ")", style="dim")
+    return line
+
+
+class BatchStartScreen(ModalScreen[tuple[str, ...] | None]):
+    """What to run over the marked files."""
+
+    BINDINGS = [
+        Binding("escape", "close", "Cancel", id="animetui.close"),
+    ]
+
+    def __init__(self, files: list[Path]) -> None:
+        super().__init__(classes="dialog-screen")
+        self.files = files
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="batch-start-dialog", classes="dialog") as dialog:
+            dialog.border_title = f"Batch lookup · {len(self.files)} file{'s' if len(self.files) != 1 else ''}"
+            folders = sorted({str(p.parent) for p in self.files})
+            where = display_path(folders[0]) if len(folders) == 1 else f"{len(folders)} folders"
+            yield Static(Text(f"From {where}. Copies of one picture are looked up once; pictures already in the history cost nothing.", style="italic"))
+            yield OptionList(*(Option(label, id=f"kinds-{n}") for n, (label, _k) in enumerate(KIND_CHOICES)), id="batch-kinds")
+            with Horizontal(classes="buttons"):
+                yield Button("Start (Enter)", variant="primary", id="start", compact=True)
+                yield Button("Cancel (Esc)", id="cancel", compact=True)
+
+    DEFAULT_CSS = """
+    #batch-start-dialog OptionList { height: auto; margin-top: 1; border: tall $panel; }
+    #batch-start-dialog OptionList:focus { border: tall $primary; }
+    """
+
+    def on_mount(self) -> None:
+        kinds = self.query_one("#batch-kinds", OptionList)
+        kinds.styles.height = "auto"  # the app's OptionList rule (1fr) would fill the dialog
+        kinds.highlighted = 0
+        kinds.focus()
+
+    @on(OptionList.OptionSelected, "#batch-kinds")
+    def _selected(self, event: OptionList.OptionSelected) -> None:
+        self.dismiss(KIND_CHOICES[event.option_index][1])
+
+    @on(Button.Pressed, "#start")
+    def _start(self) -> None:
+        index = self.query_one("#batch-kinds", OptionList).highlighted or 0
+        self.dismiss(KIND_CHOICES[index][1])
+
+    @on(Button.Pressed, "#cancel")
+    def _cancel(self) -> None:
+        self.dismiss(None)
+
+    def action_close(self) -> None:
+        self.dismiss(None)
+
+
+class BatchScreen(ModalScreen[None]):
+    """Progress, notes and the summary of the app's batch session.
+
+    Modal so the app-wide letter keys do not act on the panes hidden behind it.
+    """
+
+    BINDINGS = bindings("batch")
+    DEFAULT_CSS = """
+    BatchScreen { layout: vertical; background: $background; }
+    BatchScreen #batch-title { height: 1; padding: 0 1; background: $panel; text-style: bold; }
+    BatchScreen #batch-bar { height: 1; padding: 0 1; }
+    BatchScreen #batch-bar Bar { width: 1fr; }
+    BatchScreen #batch-progress { height: 1; padding: 0 1; }
+    BatchScreen #batch-notes { height: auto; max-height: 4; padding: 0 1; color: $warning; }
+    BatchScreen #batch-table { height: 1fr; }
+    """
+
+    def __init__(self, session: BatchSession, *, downloads_dir: Path, clock: Callable[[], float] = time.time) -> None:
+        super().__init__()
+        self.session = session
+        self.downloads_dir = downloads_dir
+        self.clock = clock
+        self._rows: set[int] = set()
+
+    def compose(self) -> ComposeResult:
+        yield Static("", id="batch-title")
+        yield ProgressBar(id="batch-bar", show_eta=False, show_percentage=True)
+        yield Static("", id="batch-progress")
+        yield Static("", id="batch-notes")
+        yield DataTable(id="batch-table", cursor_type="row", zebra_stripes=True)
+        yield Footer()
+
+    @property
+    def table(self) -> DataTable:
+        return self.query_one("#batch-table", DataTable)
+
+    def on_mount(self) -> None:
+        table = self.table
+        table.add_column("File", key="file", width=28)
+        table.add_column("Kind", key="kind", width=6)
+        table.add_column("Status", key="status", width=9)
+        table.add_column("Best match", key="best")
+        self.session.listeners.append(self._session_changed)
+        table.focus()
+        self.redraw()
+
+    def on_unmount(self) -> None:
+        if self._session_changed in self.session.listeners:
+            self.session.listeners.remove(self._session_changed)
+
+    def _session_changed(self, session: BatchSession) -> None:
+        self.redraw()
+
+    def redraw(self) -> None:
+        session = self.session
+        title = Text("Batch")
+        if session.batch_id is not None:
+            title.append(f" #{session.batch_id}")
+        kinds = " + ".join("scene search" if k == "scene" else "character recognition" for k in session.kinds)
+        title.append(f" · {kinds}")
+        if session.resumed:
+            title.append(" · resumed", style="dim")
+        title.append("  ·  p pause/resume · x cancel · e export · Esc back", style="dim not bold")
+        self.query_one("#batch-title", Static).update(title)
+        bar = self.query_one("#batch-bar", ProgressBar)
+        progress = session.progress
+        if progress is not None and progress.total:
+            bar.update(total=progress.total, progress=progress.done)
+        elif session.state in ("done", "cancelled"):
+            bar.update(total=1, progress=1)
+        else:
+            bar.update(total=None)
+        self.query_one("#batch-progress", Static).update(progress_line(session))
+        notes = Text("\n".join(f"⚠ {one_line(n, 300)}" for n in session.notes))
+        self.query_one("#batch-notes", Static).update(notes)
+        self._update_rows()
+
+    def _update_rows(self) -> None:
+        table = self.table
+        for item in self.session.summary():
+            cells = self._cells(item)
+            key = str(item.id)
+            if item.id not in self._rows:
+                self._rows.add(item.id)
+                table.add_row(*cells, key=key)
+            else:
+                for column, cell in zip(("file", "kind", "status", "best"), cells, strict=True):
+                    table.update_cell(key, column, cell, update_width=column == "best")
+
+    @staticmethod
+    def _cells(item: "BatchItem") -> tuple[Text, ...]:
+        best = item.headline or item.detail
+        return (
+            Text(one_line(Path(item.path).name, 120)),
+            Text("scene" if item.kind == "scene" else "chars"),
+            Text(item.status, style=STATUS_STYLE.get(item.status, "")),
+            Text(one_line(best, 200), style="" if item.headline else "dim italic"),
+        )
+
+    # ------------------------------------------------------------------ actions
+    def action_toggle_pause(self) -> None:
+        session = self.session
+        if session.state == "running":
+            session.pause()
+            self.app.notify("Batch paused: lookups in flight finish, no new one starts.", title="Batch", timeout=3)
+        elif session.state == "paused":
+            session.resume()
+            self.app.notify("Batch resumed.", title="Batch", timeout=2)
+        else:
+            self.app.notify("The batch is not running.", timeout=2)
+
+    def action_cancel(self) -> None:
+        if not self.session.running:
+            self.app.notify("The batch is not running.", timeout=2)
+            return
+        self.session.cancel()
+        self.app.notify("Cancelling the batch: lookups in flight finish, the rest are left.", title="Batch", timeout=3)
+
+    @work(group="batch-export", exit_on_error=False)
+    async def action_export(self) -> None:
+        if not self.session.items:
+            self.app.notify("Nothing to export yet.", title="Export", severity="warning")
+            return
+        try:
+            json_path, csv_path = await asyncio.to_thread(write_batch_export, self.session, self.downloads_dir, self.clock())
+        except OSError as exc:
+            self.app.notify(f"Could not write the export to {display_path(self.downloads_dir)}: {exc}", title="Export failed", severity="error", markup=False)
+            return
+        self.app.notify(f"Batch summary written to {display_path(json_path)} and {csv_path.name}", title="Exported", timeout=8, markup=False)
+
+    def action_close(self) -> None:
+        if self.session.running:
+            self.app.notify("The batch keeps running; B shows it again.", title="Batch", timeout=3)
+        self.dismiss(None)

@@ -1,0 +1,35 @@
+"""The ``animetui`` colour theme: dark, saturated accents that survive 256-colour terminals.
+
+Textual maps truecolor to the nearest of the 256 xterm colours when the terminal has no
+truecolor. The colours below were chosen close to entries of the xterm 6×6×6 cube (e.g. #d75f87,
+#5fafd7, #ffaf5f, #5fd7af, #ff5f5f) so the 256-colour rendering keeps the same hues and contrast as
+the truecolor one. Textual's own themes stay available (palette → "Change theme").
+"""
+
+from __future__ import annotations
+
+from textual.theme import Theme
+
+ANIMETUI_THEME = Theme(
+    name="animetui",
+    primary="#d75f87",
+    secondary="#5fafd7",
+    accent="#ffaf5f",
+    foreground="#e4e4e4",
+    background="#1c1c1c",
+    surface="#262626",
+    panel="#303030",
+    success="#5fd7af",
+    warning="#ffaf5f",
+    error="#ff5f5f",
+    dark=True,
+    variables={
+        "block-cursor-background": "#875f87",
+        "block-cursor-foreground": "#ffffff",
+        "block-cursor-blurred-background": "#444444",
+        "footer-key-foreground": "#ffaf5f",
+        "input-selection-background": "#d75f87 35%",
+        "border": "#d75f87",
+        "border-blurred": "#4e4e4e",
+    },
+)

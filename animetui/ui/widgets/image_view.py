@@ -1,0 +1,379 @@
+"""A picture in a pane: textual-image when the terminal can show one, a text line when not.
+
+Everything slow happens off the event loop (decode, scale, draw boxes — ``animetui.ui.imaging`` —
+and the Sixel/Kitty encoding): in the picture process (``animetui.ui.image_process``, so Pillow
+never holds the GIL the event loop needs), or in a thread worker if that process cannot run;
+the widget hands textual-image a small picture already sized to the cells it will fill, so
+textual-image's own on-the-loop decode/scale is trivial. Each request bumps a generation number
+and only the newest result is applied: scrolling fast through a folder never shows a stale
+picture, and an old decode finishing late is dropped.
+
+The renderer is fixed per view (``kitty``, ``sixel``, ``halfcell``, ``unicode`` or ``none``;
+``auto`` is resolved by :mod:`animetui.ui.terminal_images` before the app starts). Tests force
+``halfcell`` so snapshots are stable.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.containers import Container, Vertical
+from textual.widgets import Static
+
+from animetui.ui import terminal_images
+
+if TYPE_CHECKING:
+    from animetui.ui.imaging import Box, Picture
+
+_CACHE_SIZE = 6
+
+
+class ImageFrame(Container):
+    """The area the picture fits into; tells the view when its size changes."""
+
+    def on_resize(self) -> None:
+        parent = self.parent
+        if isinstance(parent, ImageView):
+            parent.refresh_picture()
+
+
+class ImageView(Vertical):
+    """Shows one picture, optionally with numbered detection boxes."""
+
+    #: do the Pillow work in the picture process (``animetui.ui.image_process``); threads if False
+    use_process: ClassVar[bool] = True
+
+    DEFAULT_CSS = """
+    ImageView { height: 1fr; width: 1fr; }
+    ImageView > .image-caption { height: 1; width: 1fr; color: $text-muted; }
+    ImageView > ImageFrame { height: 1fr; width: 1fr; align: center middle; }
+    ImageView > ImageFrame > .image-placeholder { width: 1fr; height: auto; content-align: center middle; color: $text-muted; }
+    """
+
+    def __init__(
+        self,
+        *,
+        renderer: str = "halfcell",
+        placeholder: str = "No picture",
+        id: str | None = None,
+        classes: str | None = None,
+    ) -> None:
+        super().__init__(id=id, classes=classes)
+        self.renderer = renderer
+        self.placeholder = placeholder
+        self._source: Path | bytes | None = None
+        self._key: str | None = None
+        self._label = ""
+        self._boxes: tuple[Box, ...] = ()
+        self._highlight: int | None = None
+        self._show_boxes = True
+        self._zoom: int | None = None
+        self._gen = 0
+        self._applied_gen = 0
+        self._pictures: OrderedDict[str, Picture] = OrderedDict()
+        self._inner: Any = None
+        self._widget_class: type | None = None
+        self.caption_text = ""
+        self.error: str | None = None
+
+    # ------------------------------------------------------------------ layout
+    def compose(self) -> ComposeResult:
+        yield Static("", classes="image-caption")
+        with ImageFrame():
+            yield Static(self.placeholder, classes="image-placeholder")
+
+    # ------------------------------------------------------------------ public API
+    @property
+    def key(self) -> str | None:
+        return self._key
+
+    @property
+    def boxes_shown(self) -> bool:
+        return self._show_boxes
+
+    @property
+    def zoomed(self) -> int | None:
+        return self._zoom
+
+    @property
+    def settled(self) -> bool:
+        """True when the newest request has been drawn (tests wait for this)."""
+        return self._applied_gen == self._gen
+
+    def show(self, source: Path | bytes | None, *, key: str | None = None, label: str = "") -> None:
+        """Show ``source`` (a file or image bytes); ``key`` identifies it for the decode cache."""
+        if source is None:
+            self.clear()
+            return
+        new_key = key or (str(source) if isinstance(source, Path) else f"bytes:{hash(source)}")
+        if new_key == self._key and self.error is None:
+            return
+        self._source, self._key = source, new_key
+        self._label = label or (source.name if isinstance(source, Path) else "image")
+        self._boxes, self._highlight, self._zoom = (), None, None
+        self.refresh_picture()
+
+    def clear(self, message: str | None = None) -> None:
+        self._gen += 1
+        self._applied_gen = self._gen
+        self._source, self._key, self._label = None, None, ""
+        self._boxes, self._highlight, self._zoom = (), None, None
+        self.error = None
+        self._set_caption("")
+        self._show_placeholder(message or self.placeholder)
+
+    def set_boxes(self, boxes: Sequence[Box], highlight: int | None = None) -> None:
+        self._boxes = tuple(boxes)
+        self._highlight = highlight
+        self._zoom = None
+        self.refresh_picture()
+
+    def set_highlight(self, number: int | None) -> None:
+        if number == self._highlight:
+            return
+        self._highlight = number
+        if self._zoom is not None and number is not None:
+            self._zoom = number
+        if self._boxes:
+            self.refresh_picture()
+
+    def toggle_boxes(self) -> bool:
+        self._show_boxes = not self._show_boxes
+        self.refresh_picture()
+        return self._show_boxes
+
+    def zoom(self, number: int | None) -> None:
+        """Show only box ``number`` at full detail (None: the whole picture again)."""
+        self._zoom = number if any(b.number == number for b in self._boxes) else None
+        self.refresh_picture()
+
+    # ------------------------------------------------------------------ drawing
+    def refresh_picture(self) -> None:
+        """Draw again for the current size and state (latest call wins)."""
+        if not self.is_mounted:
+            return
+        self._gen += 1
+        if self._source is None:
+            self._applied_gen = self._gen
+            return
+        if self.renderer == "none":
+            self._applied_gen = self._gen
+            self._set_caption(self._caption(None))
+            self._show_placeholder("Pictures are off (renderer: none)")
+            return
+        frame = self.query_one(ImageFrame)
+        cols, rows = frame.content_size.width, frame.content_size.height
+        if cols <= 0 or rows <= 0:
+            self._applied_gen = self._gen  # nothing to draw into; a resize will ask again
+            return
+        zoom_box = next((b for b in self._boxes if b.number == self._zoom), None)
+        key = self._key or ""
+        self._prepare(
+            self._gen,
+            self._source,
+            key,
+            self._label,
+            self._pictures.get(key),
+            self._pictures.get(_zoom_key(key, zoom_box)) if zoom_box is not None else None,
+            self._boxes if zoom_box is None else (),
+            self._highlight,
+            self._show_boxes,
+            zoom_box,
+            cols,
+            rows,
+        )
+
+    @work(thread=True, exclusive=True, group="image-view", exit_on_error=False)
+    def _prepare(
+        self,
+        gen: int,
+        source: Path | bytes,
+        key: str,
+        label: str,
+        cached: Picture | None,
+        cached_zoom: Picture | None,
+        boxes: tuple[Box, ...],
+        highlight: int | None,
+        show_boxes: bool,
+        zoom_box: Box | None,
+        cols: int,
+        rows: int,
+    ) -> None:
+        from animetui.errors import AnimetuiError
+        from animetui.ui import imaging
+
+        if gen != self._gen:  # a newer request exists: its worker draws
+            return
+        try:
+            widget_class = self._widget_class or terminal_images.widget_class(self.renderer, prepared=True)
+            caps = terminal_images.capabilities()
+            cell = (caps.cell_width, caps.cell_height)
+            if ImageView.use_process and widget_class is not None:
+                if self._in_process(gen, source, key, label, boxes, highlight, show_boxes, zoom_box, cols, rows, cell, widget_class):
+                    return
+            picture = cached or imaging.decode(source, label)
+            zoomed: Picture | None = None
+            if zoom_box is not None:
+                # the crop comes from the original file at full detail, not from the kept copy
+                zoomed = cached_zoom or imaging.crop_original(source, zoom_box.rect, label, kept=picture)
+            shown = zoomed or picture
+            width, height = shown.image.size
+            fit_cols, fit_rows = imaging.fit_cells(width, height, cols, rows, cell)
+            size = imaging.target_pixels(self.renderer, fit_cols, fit_rows, cell)
+            image = imaging.render(
+                shown,
+                size,
+                boxes=boxes,
+                highlight=highlight,
+                show_boxes=show_boxes,
+                fine=self.renderer in ("sixel", "kitty"),
+            )
+            if self.renderer in ("sixel", "kitty") and widget_class is not None:
+                from animetui.ui.widgets.prepared_image import encode
+
+                encode(self.renderer, image, (fit_cols, fit_rows), cell)
+        except AnimetuiError as exc:
+            self._from_thread(self._apply_error, gen, str(exc))
+            return
+        except Exception as exc:  # noqa: BLE001 - a bad picture must never take the app down
+            self._from_thread(self._apply_error, gen, f"{label}: cannot show the picture ({type(exc).__name__})")
+            return
+        self._from_thread(
+            self._apply, gen, key, picture, picture.description, image, fit_cols, fit_rows, widget_class, zoom_box, zoomed
+        )
+
+    def _in_process(
+        self,
+        gen: int,
+        source: Path | bytes,
+        key: str,
+        label: str,
+        boxes: tuple[Box, ...],
+        highlight: int | None,
+        show_boxes: bool,
+        zoom_box: Box | None,
+        cols: int,
+        rows: int,
+        cell: tuple[int, int],
+        widget_class: type,
+    ) -> bool:
+        """The same work in the picture process (``animetui.ui.image_process``); False if it is unusable."""
+        from PIL import Image
+
+        from animetui.ui import image_process
+
+        request = image_process.Request(source, key, label, self.renderer, boxes, highlight, show_boxes, zoom_box, cols, rows, cell)
+        try:
+            answer = image_process.render(request)
+        except image_process.ProcessUnavailable as exc:
+            ImageView.use_process = False  # for every view from now on: threads it is
+            self._from_thread(self.log.warning, f"picture process unavailable, using threads: {exc}")
+            return False
+        if answer.error is not None:
+            self._from_thread(self._apply_error, gen, answer.error)
+            return True
+        image = Image.frombytes(answer.mode, answer.size, answer.pixels)
+        image_process.attach(image, answer.encoded)
+        self._from_thread(
+            self._apply, gen, key, None, answer.description, image, answer.cols, answer.rows, widget_class, zoom_box, None
+        )
+        return True
+
+    def _from_thread(self, callback: Any, *args: Any) -> None:
+        try:
+            self.app.call_from_thread(callback, *args)
+        except RuntimeError:  # the app is shutting down
+            pass
+
+    def _apply(
+        self,
+        gen: int,
+        key: str,
+        picture: Picture | None,
+        description: str,
+        image: Any,
+        cols: int,
+        rows: int,
+        widget_class: type | None,
+        zoom_box: Box | None,
+        zoomed: Picture | None = None,
+    ) -> None:
+        if key and picture is not None:
+            self._remember(key, picture)
+            if zoomed is not None and zoom_box is not None:
+                self._remember(_zoom_key(key, zoom_box), zoomed)
+        if gen != self._gen:
+            return
+        self._widget_class = widget_class
+        self.error = None
+        self._set_caption(self._caption(description, zoom_box))
+        frame = self.query_one(ImageFrame)
+        if widget_class is None:
+            self._show_placeholder("Pictures are unavailable in this terminal")
+            self._applied_gen = gen
+            return
+        for placeholder in frame.query(".image-placeholder"):
+            placeholder.remove()
+        if self._inner is None or type(self._inner) is not widget_class or not self._inner.is_attached:
+            if self._inner is not None:
+                self._inner.remove()
+            self._inner = widget_class(image, classes="image-inner")
+            self._inner.styles.width = cols
+            self._inner.styles.height = rows
+            frame.mount(self._inner)
+        else:
+            self._inner.styles.width = cols
+            self._inner.styles.height = rows
+            self._inner.image = image
+        self._applied_gen = gen
+
+    def _apply_error(self, gen: int, message: str) -> None:
+        if gen != self._gen:
+            return
+        self.error = message
+        self._set_caption(self._label)
+        self._show_placeholder(message)
+        self._applied_gen = gen
+
+    # ------------------------------------------------------------------ helpers
+    def _remember(self, key: str, picture: Picture) -> None:
+        self._pictures[key] = picture
+        self._pictures.move_to_end(key)
+        while len(self._pictures) > _CACHE_SIZE:
+            self._pictures.popitem(last=False)
+
+    def _caption(self, description: str | None, zoom_box: Box | None = None) -> str:
+        parts = [self._label]
+        if description:
+            parts.append(description)
+        if zoom_box is not None:
+            parts.append(f"box {zoom_box.number} zoomed")
+        elif self._boxes:
+            count = len(self._boxes)
+            parts.append(f"{count} box{'es' if count != 1 else ''}" + ("" if self._show_boxes else " (hidden)"))
+        return " · ".join(p for p in parts if p)
+
+    def _set_caption(self, text: str) -> None:
+        self.caption_text = text
+        self.query_one(".image-caption", Static).update(Text(text, no_wrap=True, overflow="ellipsis"))
+
+    def _show_placeholder(self, message: str) -> None:
+        frame = self.query_one(ImageFrame)
+        if self._inner is not None:
+            self._inner.remove()
+            self._inner = None
+        existing = frame.query(".image-placeholder")
+        if existing:
+            existing.first(Static).update(Text(message))
+        else:
+            frame.mount(Static(Text(message), classes="image-placeholder"))
+
+
+def _zoom_key(key: str, box: Box) -> str:
+    return f"{key}#zoom:{box.number}:{box.rect}"

@@ -1,0 +1,111 @@
+"""The one-line header: the app's name, demo mode, each provider and what is left there.
+
+A provider without a key it needs is shown dimmed with "no key"; credits arrive after the first
+frame (the app asks each provider once the services exist, and again after lookups and jobs).
+Keys themselves are never shown. Server-provided text is added as plain ``Text``.
+
+whatanimeisthis also shows the account: the signed-in email, "guest", or "session expired" (in
+the error colour, until the user signs in again). A provider whose usage limit was hit (AnimeTrace's
+17728, a guest's daily 5) shows that state instead of its credits until a later call succeeds.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from rich.text import Text
+from textual.widgets import Static
+
+from animetui.ui.format import credits_text
+
+if TYPE_CHECKING:
+    from animetui.models import Credits
+
+PROVIDER_ORDER = ("animetrace", "whatanime", "animeapi", "ailab")
+PROVIDER_LABELS = {
+    "animetrace": "AnimeTrace",
+    "whatanime": "whatanimeisthis",
+    "animeapi": "AnimeAPI",
+    "ailab": "AILabTools",
+}
+
+
+class StatusHeader(Static):
+    """``animetui · DEMO │ AnimeTrace ✓ │ whatanimeisthis 5/5 searches │ …``"""
+
+    DEFAULT_CSS = """
+    StatusHeader { height: 1; width: 1fr; dock: top; }
+    """
+
+    def __init__(self, *, demo: bool, id: str | None = None) -> None:
+        super().__init__("", id=id)
+        self.demo = demo
+        self.keys: dict[str, bool] = {name: name in ("animetrace", "whatanime") for name in PROVIDER_ORDER}
+        self.credits: dict[str, str] = {}
+        self.limits: dict[str, str] = {}  # provider → "usage limit reached" and the like
+        self.account: str | None = None  # whatanimeisthis: the signed-in email
+        self.session_expired = False
+        self.note = "starting…"
+
+    def on_mount(self) -> None:
+        self._redraw()
+
+    def set_keys(self, keys: dict[str, bool]) -> None:
+        self.keys.update(keys)
+        self.note = ""
+        self._redraw()
+
+    def set_credits(self, credit: "Credits") -> None:
+        self.credits[credit.provider] = credits_text(credit)
+        self._redraw()
+
+    def set_account(self, email: str | None, *, expired: bool = False) -> None:
+        """whatanimeisthis: signed in as ``email``, signed out (None), or the session ended."""
+        self.account = email or None
+        self.session_expired = expired and not email
+        self._redraw()
+
+    def set_limit(self, provider: str, text: str | None) -> None:
+        """Show a usage-limit state for ``provider`` (None clears it)."""
+        if text:
+            self.limits[provider] = text
+        else:
+            self.limits.pop(provider, None)
+        self._redraw()
+
+    def set_note(self, note: str) -> None:
+        self.note = note
+        self._redraw()
+
+    def _redraw(self) -> None:
+        theme = self.app.theme_variables if self.is_mounted else {}
+        text = Text()
+        text.append(" animetui ", style=f"bold #1c1c1c on {theme.get('primary', 'magenta')}")
+        if self.demo:
+            text.append(" DEMO ", style=f"bold #1c1c1c on {theme.get('warning', 'yellow')}")
+        for name in PROVIDER_ORDER:
+            text.append(" │ ", style="dim")
+            label = PROVIDER_LABELS[name]
+            if not self.keys.get(name, False):
+                text.append(f"{label} no key", style="dim")
+                continue
+            text.append(label, style="bold")
+            if name == "whatanime":
+                if self.account:
+                    text.append(f" {self.account}", style=theme.get("accent", "cyan"))
+                elif self.session_expired:
+                    text.append(" session expired", style=f"bold {theme.get('error', 'red')}")
+            value = self.credits.get(name)
+            limit = self.limits.get(name)
+            if limit:
+                text.append(f" {limit}", style=theme.get("warning", "yellow"))
+            elif value and value != "?":
+                text.append(f" {value}")
+            elif name == "animetrace":
+                text.append(" ✓", style=theme.get("success", "green"))
+        if self.note:
+            text.append(" │ ", style="dim")
+            text.append(self.note, style="italic")
+        text.no_wrap = True
+        text.overflow = "ellipsis"
+        self.update(text)

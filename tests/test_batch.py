@@ -1,0 +1,111 @@
+"""Batch lookups: dedupe by hash, per-provider queues, quota stop, pause/resume, restart."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from animetui.batch import BatchJournal, BatchRunner, find_images
+from animetui.history import History
+from animetui.lookups import LookupService
+from animetui.net import RateLimiter, RetryPolicy
+from animetui.providers import Providers
+from animetui.simulator.imagery import scene
+
+
+@pytest.fixture
+def folder(tmp_path):
+    root = tmp_path / "shots"
+    (root / "sub").mkdir(parents=True)
+    for i in range(6):
+        (root / f"shot{i}.png").write_bytes(scene(320, 200, seed=10 + i, boxes=[(0.2, 0.2, 0.5, 0.9)]))
+    (root / "copy.png").write_bytes((root / "shot0.png").read_bytes())
+    (root / "sub" / "deep.jpg").write_bytes(scene(320, 200, seed=99, fmt="JPEG"))
+    (root / "readme.txt").write_text("x")
+    (root / ".hidden.png").write_bytes(scene(64, 64, seed=5))
+    return root
+
+
+@pytest.fixture
+async def service(tmp_path, hub, settings):
+    providers = Providers(settings, hub=hub, retry=RetryPolicy(attempts=2, base_delay=0.01, max_delay=0.02))
+    for name in ("animetrace", "whatanime"):
+        providers.get(name).ctx.limiter = RateLimiter(1000, 1000)  # no real waiting in tests
+    lookups = LookupService(providers, History(tmp_path / "h.sqlite3"))
+    yield lookups
+    lookups.history.close()
+    await providers.aclose()
+
+
+def test_find_images(folder):
+    names = [p.name for p in find_images(folder)]
+    assert names == ["copy.png", "shot0.png", "shot1.png", "shot2.png", "shot3.png", "shot4.png", "shot5.png"]
+    assert "deep.jpg" in [p.name for p in find_images(folder, recursive=True)]
+
+
+async def test_batch_dedupes_and_uses_cache(folder, service, hub, tmp_path):
+    journal = BatchJournal(tmp_path / "h.sqlite3")
+    progress = []
+    runner = BatchRunner(service, journal, on_progress=progress.append)
+    batch_id = await runner.plan(find_images(folder), ["characters"])
+    items = await runner.run(batch_id)
+    statuses = {i.path.rsplit("/", 1)[-1]: i.status for i in items}
+    assert statuses["copy.png"] == "duplicate" or statuses["shot0.png"] == "duplicate"
+    assert sum(s == "done" for s in statuses.values()) == 6
+    assert len(hub.requests_to("animetrace")) >= 6
+    assert progress[-1].done == progress[-1].total == 6
+    # the same folder again costs nothing
+    before = len([r for r in hub.requests_to("animetrace") if r.path == "/v1/search"])
+    again = await BatchRunner(service, journal).run(await runner.plan(find_images(folder), ["characters"]))
+    assert {i.status for i in again} <= {"cached", "duplicate"}
+    assert len([r for r in hub.requests_to("animetrace") if r.path == "/v1/search"]) == before
+
+
+async def test_scene_quota_stops_before_going_over(folder, service, hub, tmp_path):
+    from animetui.simulator.whatanime import DEMO_EMAIL, DEMO_PASSWORD
+
+    sim = hub.services["whatanime"]
+    await service.providers.whatanime.sign_in(DEMO_EMAIL, DEMO_PASSWORD)
+    sim.set_credits(DEMO_EMAIL, paid=0, free_used=8)  # 2 searches left
+    runner = BatchRunner(service, BatchJournal(tmp_path / "h.sqlite3"))
+    items = await runner.run(await runner.plan(find_images(folder), ["scene"]))
+    done = [i for i in items if i.status == "done"]
+    skipped = [i for i in items if i.status == "skipped"]
+    assert len(done) == 2 and len(skipped) == 4
+    assert any("left" in note for note in runner.notes)
+    assert not any(r.status == 402 for r in hub.requests_to("whatanime")), "never sent past the quota"
+
+
+async def test_quota_error_mid_batch_stops_queue(folder, service, hub, tmp_path):
+    from animetui.simulator.whatanime import DEMO_EMAIL
+
+    hub.services["whatanime"].set_credits(DEMO_EMAIL, paid=0, free_used=9)  # API key user: 1 left, unknown to us
+    runner = BatchRunner(service, BatchJournal(tmp_path / "h.sqlite3"))
+    items = await runner.run(await runner.plan(find_images(folder), ["scene"]))
+    assert [i.status for i in items].count("done") == 1
+    assert sum(1 for r in hub.requests_to("whatanime") if r.status == 402) == 1
+    assert all(i.status in ("done", "skipped", "duplicate") for i in items)
+
+
+async def test_pause_resume_and_restart(folder, service, hub, tmp_path):
+    journal = BatchJournal(tmp_path / "h.sqlite3")
+    runner = BatchRunner(service, journal)
+    batch_id = await runner.plan(find_images(folder), ["characters"])
+    runner.pause()
+    task = asyncio.create_task(runner.run(batch_id))
+    await asyncio.sleep(0.05)
+    assert not [r for r in hub.requests_to("animetrace") if r.path == "/v1/search"], "paused: nothing sent"
+    runner.resume_running()
+    # let two finish, then "crash"
+    while sum(i.status == "done" for i in journal.items(batch_id)) < 2:
+        await asyncio.sleep(0.01)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert batch_id in journal.unfinished()
+    sent = len([r for r in hub.requests_to("animetrace") if r.path == "/v1/search"])
+    items = await BatchRunner(service, journal).run(batch_id)
+    assert sum(i.status == "done" for i in items) == 6
+    assert len([r for r in hub.requests_to("animetrace") if r.path == "/v1/search"]) - sent <= 6 - 2 + 2
+    assert batch_id not in journal.unfinished()

@@ -1,0 +1,104 @@
+"""Fixtures for the TUI tests: a deterministic app over the simulators.
+
+Determinism, as Posting and Harlequin get it:
+
+* a frozen clock (``FrozenClock``) shared by the simulators, the job runner and the app, so
+  elapsed times, "5m ago" and the simulators' dates never move unless a test advances them;
+* the demo pictures written under ``$HOME/Pictures`` (HOME is a per-test tmp dir, see the root
+  conftest), so the tree shows the same ``~/Pictures`` path in every run;
+* pictures forced to ``halfcell`` (the probe is seeded in the root conftest), animations off,
+  the input cursor not blinking, and ``settle()`` waits for every worker (except
+  DirectoryTree's never-ending loader) and every picture before a snapshot.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from ui_helpers import FAST_RETRY, FrozenClock
+
+
+@pytest.fixture(autouse=True)
+def no_cursor_blink(monkeypatch):
+    from textual.widgets import Input
+
+    monkeypatch.setattr(Input, "_toggle_cursor", lambda self: None)
+    try:
+        from textual.widgets._text_area import TextArea
+
+        monkeypatch.setattr(TextArea, "_toggle_cursor", lambda self: None)
+    except (ImportError, AttributeError):
+        pass
+
+
+@pytest.fixture(scope="session")
+def _sample_master(tmp_path_factory) -> Path:
+    from animetui.ui.samples import write_demo_samples
+
+    folder = tmp_path_factory.mktemp("ui-samples")
+    write_demo_samples(folder)
+    return folder
+
+
+@pytest.fixture
+def pictures(_sample_master) -> Path:
+    """The demo pictures in ``~/Pictures`` (HOME is this test's tmp dir)."""
+    folder = Path.home() / "Pictures"
+    shutil.copytree(_sample_master, folder)
+    return folder
+
+
+@pytest.fixture
+def clock() -> FrozenClock:
+    return FrozenClock()
+
+
+@pytest.fixture
+def ui_hub(clock):
+    from animetui.simulator import SimulatorHub
+
+    return SimulatorHub(seed=7, clock=clock)
+
+
+@pytest.fixture
+def ui_settings(settings):
+    settings.set("providers.ailab.poll_interval", 0.05)
+    return settings
+
+
+@pytest.fixture
+def build_app(ui_settings, ui_hub, clock, pictures, tmp_path) -> Callable[..., Any]:
+    """``build_app(**overrides)`` → a fresh app over the simulators (nothing started yet)."""
+
+    def build(*, start_path: Path | None = None, renderer: str = "halfcell", runner: Any = None, **kwargs: Any):
+        from animetui.jobs import JobRunner
+        from animetui.providers import Providers
+        from animetui.store import JobJournal
+        from animetui.ui.app import make_app
+
+        providers = Providers(ui_settings, hub=ui_hub, retry=FAST_RETRY)
+        journal = JobJournal(ui_settings.data_dir / "jobs.sqlite3")
+        runner = runner or JobRunner(
+            providers,
+            journal,
+            downloads_dir=Path.home() / "Downloads" / "animetui",
+            clock=clock.now,
+            poll_interval=0.05,
+        )
+        return make_app(
+            ui_settings,
+            demo=True,
+            start_path=start_path or pictures,
+            providers=providers,
+            runner=runner,
+            clock=clock.now,
+            renderer=renderer,
+            **kwargs,
+        )
+
+    return build
