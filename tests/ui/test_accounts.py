@@ -503,8 +503,16 @@ async def test_first_run_says_what_works_without_keys_and_nothing_crashes(keyles
         await pilot.press("b")
         await settle(pilot)
         results = app.results_pane
-        assert results.scene is not None and results.characters is not None and not results.errors
-        assert "4/5 searches" in app.query_one(StatusHeader).credits.get("whatanime", "")
+
+        def state() -> str:
+            workers = [f"{w.name}:{w.state.name}" for w in app.workers if w.group == "lookup"]
+            return f"focus={app.focused!r} errors={results.errors} workers={workers} notes={notes(app)}"
+
+        # A loaded CI machine can finish `settle` between the key press and the lookup's worker starting.
+        await wait_for(pilot, lambda: results.scene is not None and results.characters is not None, what=f"the lookup ({state()})")
+        assert not results.errors, state()
+        header = app.query_one(StatusHeader)
+        await wait_for(pilot, lambda: "4/5 searches" in header.credits.get("whatanime", ""), what=f"the allowance ({header.credits})")
         await pilot.press("K")
         await settle(pilot)
         assert any("sign in first" in n for n in notes(app))
