@@ -18,6 +18,7 @@ from __future__ import annotations
 import io
 import json
 import sqlite3
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -156,13 +157,18 @@ class History:
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
+        # One connection used from worker threads (lookups run in ``asyncio.to_thread``), so every use
+        # holds ``_lock``: sqlite3 shares one prepared statement per SQL text, and two threads running the
+        # same query at once reset each other's (a cached lookup read as a miss, and paid for again).
+        self._lock = threading.Lock()
         self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._migrate()
 
     def close(self) -> None:
-        self._db.close()
+        with self._lock:
+            self._db.close()
 
     def _migrate(self) -> None:
         version = self._db.execute("PRAGMA user_version").fetchone()[0]
@@ -206,7 +212,7 @@ class History:
         thumbnail: bytes | None = None,
         created_at: float | None = None,
     ) -> int:
-        cursor = self._db.execute(
+        lastrowid, _ = self._write(
             "INSERT INTO lookups (created_at, kind, provider, sha256, params, source_label, source_path,"
             " source_url, thumbnail, result, search_text) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
             (
@@ -223,30 +229,41 @@ class History:
                 search_text_for(result, source_label),
             ),
         )
-        return int(cursor.lastrowid or 0)
+        return lastrowid
 
     def delete(self, ids: list[int]) -> int:
         if not ids:
             return 0
         marks = ",".join("?" * len(ids))
-        return self._db.execute(f"DELETE FROM lookups WHERE id IN ({marks})", ids).rowcount  # noqa: S608
+        return self._write(f"DELETE FROM lookups WHERE id IN ({marks})", ids)[1]  # noqa: S608
+
+    def _write(self, sql: str, args: Any) -> tuple[int, int]:
+        """Run one statement under the lock; (lastrowid, rowcount) read before another thread can run one."""
+        with self._lock:
+            cursor = self._db.execute(sql, args)
+            return int(cursor.lastrowid or 0), cursor.rowcount
+
+    def _rows(self, sql: str, args: Any = ()) -> list[tuple[Any, ...]]:
+        """Run one query under the lock and fetch all its rows before letting go."""
+        with self._lock:
+            return self._db.execute(sql, args).fetchall()
 
     # ------------------------------------------------------------------ reading
     def cached(self, *, kind: str, provider: str, sha256: str, params: dict[str, Any]) -> HistoryEntry | None:
-        row = self._db.execute(
+        rows = self._rows(
             f"SELECT {self._COLUMNS} FROM lookups WHERE sha256=? AND kind=? AND provider=? AND params=?"  # noqa: S608
             " ORDER BY created_at DESC LIMIT 1",
             (sha256, kind, provider, canonical_params(params)),
-        ).fetchone()
-        return self._entry(row) if row else None
+        )
+        return self._entry(rows[0]) if rows else None
 
     def get(self, entry_id: int) -> HistoryEntry | None:
-        row = self._db.execute(f"SELECT {self._COLUMNS} FROM lookups WHERE id=?", (entry_id,)).fetchone()  # noqa: S608
-        return self._entry(row) if row else None
+        rows = self._rows(f"SELECT {self._COLUMNS} FROM lookups WHERE id=?", (entry_id,))  # noqa: S608
+        return self._entry(rows[0]) if rows else None
 
     def thumbnail(self, entry_id: int) -> bytes | None:
-        row = self._db.execute("SELECT thumbnail FROM lookups WHERE id=?", (entry_id,)).fetchone()
-        return row[0] if row else None
+        rows = self._rows("SELECT thumbnail FROM lookups WHERE id=?", (entry_id,))
+        return rows[0][0] if rows else None
 
     def list(self, *, query: str = "", limit: int = 200, offset: int = 0) -> list[HistoryEntry]:
         """Newest first; ``query`` matches titles, characters, works and file names (case-insensitive)."""
@@ -258,10 +275,10 @@ class History:
             args += [f"%{_escape_like(w)}%" for w in words]
         sql += " ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?"
         args += [limit, offset]
-        return [self._entry(row) for row in self._db.execute(sql, args).fetchall()]
+        return [self._entry(row) for row in self._rows(sql, args)]
 
     def count(self) -> int:
-        return int(self._db.execute("SELECT COUNT(*) FROM lookups").fetchone()[0])
+        return int(self._rows("SELECT COUNT(*) FROM lookups")[0][0])
 
     _COLUMNS = "id, created_at, kind, provider, sha256, params, source_label, source_path, source_url, thumbnail IS NOT NULL, result"
 

@@ -106,6 +106,8 @@ async def test_pause_resume_and_restart(folder, service, hub, tmp_path):
     assert batch_id in journal.unfinished()
     sent = len([r for r in hub.requests_to("animetrace") if r.path == "/v1/search"])
     items = await BatchRunner(service, journal).run(batch_id)
-    assert sum(i.status == "done" for i in items) == 6
+    # An item whose answer was saved to history just before the "crash" comes back as cached (free).
+    statuses = [i.status for i in items if i.status != "duplicate"]
+    assert len(statuses) == 6 and set(statuses) <= {"done", "cached"}, statuses
     assert len([r for r in hub.requests_to("animetrace") if r.path == "/v1/search"]) - sent <= 6 - 2 + 2
     assert batch_id not in journal.unfinished()

@@ -79,3 +79,34 @@ async def test_cache_hit_makes_no_request(tmp_path, hub, settings, samples):
         assert not scene1.cached and scene2.cached
     finally:
         await providers.aclose()
+
+
+def test_concurrent_threads_never_miss_the_cache(tmp_path):
+    """Lookups read and write the history from worker threads at once (a batch runs several):
+    a shared connection without a lock let one thread's statement reset another's, and a cached
+    image was looked up (and paid for) again."""
+    import threading
+
+    h = History(tmp_path / "h.sqlite3")
+    for i in range(8):
+        h.add(kind="characters", provider="animetrace", sha256=f"s{i}", params={"m": 1}, result=_chars(f"N{i}", "W"), source_label=f"{i}.png")
+    misses: list[str] = []
+    ids: list[int] = []
+    start = threading.Barrier(8)
+
+    def reader(i: int) -> None:
+        start.wait()
+        for round_ in range(150):
+            if h.cached(kind="characters", provider="animetrace", sha256=f"s{i}", params={"m": 1}) is None:
+                misses.append(f"s{i}")
+            if round_ % 10 == 0:
+                ids.append(h.add(kind="scene", provider="whatanime", sha256=f"x{i}-{round_}", params={}, result=_scene("T"), source_label="x.png"))
+            h.list(query="N", limit=5)
+
+    threads = [threading.Thread(target=reader, args=(i,)) for i in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not misses, f"{len(misses)} false misses"
+    assert len(set(ids)) == len(ids) == 8 * 15, "every insert got its own row id"
