@@ -21,7 +21,9 @@ import email.utils
 import logging
 import os
 import random
+import ssl
 import tempfile
+import threading
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -38,6 +40,25 @@ log = logging.getLogger("animetui.net")
 T = TypeVar("T")
 
 Sleep = Callable[[float], Awaitable[None]]
+
+
+_ssl_lock = threading.Lock()
+_ssl_context: ssl.SSLContext | None = None
+
+
+def shared_ssl_context() -> ssl.SSLContext:
+    """One TLS context (httpx's defaults: certifi, or ``SSL_CERT_FILE``/``SSL_CERT_DIR``) for every client.
+
+    Building one reads the whole CA bundle (10-30 ms). httpx builds one per client, on the event
+    loop, the first time a provider is used: the TUI stalled in its first lookups. Call this in a
+    thread first (``await asyncio.to_thread(shared_ssl_context)``, as ``Providers.warm`` does);
+    later calls return the same context at once. An SSLContext is safe to share between clients.
+    """
+    global _ssl_context
+    with _ssl_lock:
+        if _ssl_context is None:
+            _ssl_context = httpx.create_ssl_context()
+        return _ssl_context
 
 
 def make_client(
@@ -57,6 +78,7 @@ def make_client(
         headers=merged,
         transport=transport,
         follow_redirects=True,
+        verify=shared_ssl_context() if transport is None else True,
     )
 
 

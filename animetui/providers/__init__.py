@@ -9,6 +9,7 @@ The CLI and the TUI both go through this object; neither builds an HTTP client i
 
 from __future__ import annotations
 
+import asyncio
 import importlib
 from typing import TYPE_CHECKING, Any
 
@@ -104,6 +105,17 @@ class Providers:
             module = importlib.import_module(f"animetui.providers.{name}")
             self._built[name] = module.create(ctx)
         return self._built[name]
+
+    async def warm(self) -> None:
+        """Build every provider and HTTP client in a thread (imports, TLS context: tens of ms), so
+        that their first use on the event loop costs nothing. Optional: ``get`` builds lazily."""
+
+        def build() -> None:
+            for name in NAMES:
+                self.get(name)
+            self.downloads  # noqa: B018 - built for its side effect
+
+        await asyncio.to_thread(build)
 
     @property
     def animetrace(self) -> "AnimeTraceProvider":

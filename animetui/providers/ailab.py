@@ -57,7 +57,7 @@ from typing import Any, Literal, NoReturn
 
 import httpx
 
-from animetui import images
+from animetui import images, offload
 from animetui.errors import (
     AnimetuiError,
     AuthError,
@@ -119,6 +119,27 @@ def style_list() -> str:
     return ", ".join(f"{i} {name}" for i, name in enumerate(CARTOON_STYLES))
 
 
+def _prepare(raw: bytes, label: str) -> images.PreparedImage:
+    """Runs in animetui.offload (a thread, or the TUI's upload process): the upload AILabTools
+    accepts, or a clear refusal (the caller names the provider on it)."""
+    prepared = images.prepare_upload(
+        raw,
+        label=label,
+        formats=FORMATS,
+        max_bytes=MAX_BYTES,
+        max_size=MAX_SIZE,
+        min_size=MIN_SIZE,
+        service="AILabTools",
+    )
+    if prepared.width < MIN_SIZE[0] or prepared.height < MIN_SIZE[1]:
+        raise BadInput(
+            f"{label}: too long and thin — fitted into {MAX_SIZE[0]}×{MAX_SIZE[1]} px it would be "
+            f"{prepared.width}×{prepared.height} px, under AILabTools' {MIN_SIZE[0]}×{MIN_SIZE[1]} px "
+            "minimum; crop it closer to 16:9 first",
+        )
+    return prepared
+
+
 class AILabProvider:
     """The :class:`~animetui.providers.base.Cartoonizer` for AILabTools."""
 
@@ -135,7 +156,11 @@ class AILabProvider:
             raise BadInput(f"style {style!r} does not exist; choose 0–8: {style_list()}", provider=self.name)
         key = self._key()
         raw = await self._read(source)
-        prepared = await asyncio.to_thread(self._prepare, raw, source.label)
+        try:
+            prepared = await offload.run(_prepare, raw, source.label)
+        except AnimetuiError as exc:
+            exc.provider = exc.provider or self.name
+            raise
 
         async def attempt() -> str:
             await self.ctx.limiter.acquire()
@@ -267,30 +292,6 @@ class AILabProvider:
         except httpx.HTTPError as exc:
             raise NetworkError(f"could not download the image ({type(exc).__name__})", provider=self.name) from None
         return b"".join(chunks)
-
-    def _prepare(self, raw: bytes, label: str) -> images.PreparedImage:
-        """Runs in a thread: the upload AILabTools accepts, or a clear refusal."""
-        try:
-            prepared = images.prepare_upload(
-                raw,
-                label=label,
-                formats=FORMATS,
-                max_bytes=MAX_BYTES,
-                max_size=MAX_SIZE,
-                min_size=MIN_SIZE,
-                service="AILabTools",
-            )
-        except AnimetuiError as exc:
-            exc.provider = exc.provider or self.name
-            raise
-        if prepared.width < MIN_SIZE[0] or prepared.height < MIN_SIZE[1]:
-            raise BadInput(
-                f"{label}: too long and thin — fitted into {MAX_SIZE[0]}×{MAX_SIZE[1]} px it would be "
-                f"{prepared.width}×{prepared.height} px, under AILabTools' {MIN_SIZE[0]}×{MIN_SIZE[1]} px "
-                "minimum; crop it closer to 16:9 first",
-                provider=self.name,
-            )
-        return prepared
 
     # ------------------------------------------------------------------ answers
     def _task_info(self, task_id: str, response: httpx.Response) -> TaskInfo:

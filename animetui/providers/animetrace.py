@@ -49,7 +49,7 @@ from typing import Any
 
 import httpx
 
-from animetui import images
+from animetui import images, offload
 from animetui.config import atomic_write_bytes
 from animetui.errors import (
     AnimetuiError,
@@ -255,13 +255,13 @@ class AnimeTraceProvider:
                 raise
             return _parse_result(body, model=chosen or None, multi=multi, ai_detect=ai_detect)
 
-        original, prepared = await asyncio.to_thread(_prepare, source)
+        prepared = await offload.run(_prepare, source)
         try:
             body = await self._search(fields, upload=prepared)
         except Unsupported as exc:
             if exc.code not in (17701, 413):
                 raise
-            smaller = await asyncio.to_thread(_shrink, original, prepared, source.label)
+            smaller = await offload.run(_shrink, source, prepared)
             try:
                 body = await self._search(fields, upload=smaller)
             except Unsupported as again:
@@ -487,25 +487,25 @@ def _parse_result(body: dict[str, Any], *, model: str | None, multi: bool, ai_de
     )
 
 
-# --------------------------------------------------------------------------- images (threads)
-def _prepare(source: ImageSource) -> tuple[bytes, images.PreparedImage]:
-    if source.path is not None:
-        data = images.read_source(source.path)
-    else:
-        data = source.data or b""
-    prepared = images.prepare_upload(
-        data,
+# --------------------------------------------------------------------------- images (animetui.offload)
+def _source_bytes(source: ImageSource) -> bytes:
+    return images.read_source(source.path) if source.path is not None else (source.data or b"")
+
+
+def _prepare(source: ImageSource) -> images.PreparedImage:
+    return images.prepare_upload(
+        _source_bytes(source),
         label=source.label,
         formats=UPLOAD_FORMATS,
         max_bytes=MAX_BYTES,
         max_side=MAX_SIDE,
         service=TITLE,
     )
-    return data, prepared
 
 
-def _shrink(original: bytes, previous: images.PreparedImage, label: str) -> images.PreparedImage:
+def _shrink(source: ImageSource, previous: images.PreparedImage) -> images.PreparedImage:
     """The second try after 17701: a smaller JPEG, aiming at half the bytes of the first."""
+    original, label = _source_bytes(source), source.label
     side = max(MIN_SHRUNK_SIDE, int(max(previous.width, previous.height) * SHRINK_FACTOR))
     try:
         return images.prepare_upload(

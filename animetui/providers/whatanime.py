@@ -70,7 +70,7 @@ from typing import Any
 
 import httpx
 
-from animetui import images
+from animetui import images, offload
 from animetui.config import atomic_write_bytes
 from animetui.errors import (
     AnimetuiError,
@@ -719,7 +719,7 @@ class WhatAnimeProvider:
                 raise BadInput(f"not an http(s) URL: {server_text(url, limit=120)}", provider=NAME)
             parts = {"url": (None, url)}
         else:
-            prepared = await asyncio.to_thread(_prepare, source)
+            prepared = await offload.run(_prepare, source)
             parts = {"image": (prepared.filename, prepared.data, prepared.content_type)}
 
         fallback = "key" if self._api_key() else "guest"

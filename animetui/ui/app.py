@@ -31,14 +31,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from textual import on, work
+from textual import events, on, work
 from textual.app import App, ComposeResult
 from textual.containers import Container
+from textual.reactive import Reactive
+from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Footer
 
 from animetui.ui.accounts import AccountsMixin, ObservedLookups
 from animetui.ui.bindings import LOOKUP_KINDS, bindings
+from animetui.ui.collector import IdleCollector
 from animetui.ui.messages import (
     CreditsChanged,
     JobChanged,
@@ -159,6 +162,20 @@ class PaneGrid(Container):
             pane.styles.column_span = columns_span
 
 
+class MainScreen(Screen[None]):
+    """The app's default screen: Textual's, minus a whole-screen repaint on every focus change.
+
+    ``Screen.focused`` is a repainting reactive, so moving the focus (``1``–``4``, Tab, a pane
+    click) repainted all 160×48 cells: ~40 ms on a slow core, the longest event-loop stall left in
+    ``tests/benchmarks/bench_images.py``. What looks different with the focus repaints itself
+    anyway (``:focus`` rules restyle their widget; the focused pane's border is an inline style,
+    see ``Pane._show_focus``), and the footer's keys follow the bindings signal, so the repaint
+    bought nothing.
+    """
+
+    focused: Reactive[Widget | None] = Reactive(None, repaint=False)
+
+
 def _anime_commands() -> "type[Provider]":
     from animetui.ui.commands import AnimeCommands  # the palette module loads when the palette opens
 
@@ -222,6 +239,7 @@ class AnimeTUI(AccountsMixin, App[int]):
         self.start_file = start_path if start_path is not None and start_path.is_file() else None
         self.batch_session: Any = None  # animetui.ui.screens.batch.BatchSession, the latest batch
         self.batch_clock: Callable[[], float] = time.monotonic  # rate/ETA of batches (tests inject one)
+        self._collector = IdleCollector()
 
     def _start_dir(self, start_path: Path | None) -> Path:
         if start_path is not None:
@@ -232,6 +250,9 @@ class AnimeTUI(AccountsMixin, App[int]):
             self.samples_dir.mkdir(parents=True, exist_ok=True)
             return self.samples_dir
         return Path.cwd()
+
+    def get_default_screen(self) -> Screen[None]:
+        return MainScreen(id="_default")
 
     # ------------------------------------------------------------------ layout
     def compose(self) -> ComposeResult:
@@ -330,11 +351,9 @@ class AnimeTUI(AccountsMixin, App[int]):
             self.notify(self._services_error or "start-up failed", title="Cannot start", severity="error", markup=False)
             return
         self.post_message(ServicesReady())
-        # What exists now lives as long as the app: keep it out of the collector's full passes,
-        # which otherwise stalled the event loop 50-300 ms (tests/benchmarks/bench_images.py).
-        import gc
-
-        gc.freeze()
+        # Full garbage-collector passes from now on run while the user is idle (animetui.ui.collector).
+        self._collector.start()
+        self.set_interval(0.5, self._collector.tick, name="idle-collector")
 
     async def _write_samples(self, folder: Path) -> None:
         from animetui.ui.samples import samples_ready, write_demo_samples
@@ -381,9 +400,14 @@ class AnimeTUI(AccountsMixin, App[int]):
             from animetui.jobs import JobRunner
             from animetui.store import JobJournal
 
-            journal = JobJournal(settings.data_dir / "jobs.sqlite3")
+            journal = await asyncio.to_thread(JobJournal, settings.data_dir / "jobs.sqlite3")
             runner = JobRunner(providers, journal, downloads_dir=settings.downloads_dir)
-        history = History(settings.data_dir / "history.sqlite3")
+        history = await asyncio.to_thread(History, settings.data_dir / "history.sqlite3")
+        await providers.warm()  # clients, TLS context and provider modules built off the loop
+        from animetui import offload
+
+        offload.use_process(True)  # upload preparation (Pillow) in a child process: see animetui.offload
+        self._offload_start = asyncio.ensure_future(asyncio.to_thread(offload.start))
         await runner.start()
         self._unsubscribe = runner.subscribe(self._job_reported)
         lookups = ObservedLookups(LookupService(providers, history), self.lookup_observed)  # header limits, session expiry
@@ -819,7 +843,13 @@ class AnimeTUI(AccountsMixin, App[int]):
             await asyncio.to_thread(save_demo_hub, services.hub, self.settings.data_dir)
 
     async def on_unmount(self) -> None:
+        self._collector.stop()
         await self.close_services()
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.InputEvent):
+            self._collector.note_input()
+        await super().on_event(event)
 
 
 def make_app(

@@ -20,8 +20,6 @@ from __future__ import annotations
 
 import atexit
 import multiprocessing
-import os
-import sys
 import threading
 from collections import OrderedDict
 from concurrent.futures import ProcessPoolExecutor
@@ -29,6 +27,8 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from animetui.offload import quiet_child, start_resource_tracker
 
 _CACHE_SIZE = 6
 _pool: ProcessPoolExecutor | None = None
@@ -122,42 +122,12 @@ def _pool_get() -> ProcessPoolExecutor:
     global _pool
     with _pool_lock:
         if _pool is None:
-            _start_resource_tracker()
+            start_resource_tracker()
             _pool = ProcessPoolExecutor(
-                max_workers=1, mp_context=multiprocessing.get_context("spawn"), initializer=_child_init
+                max_workers=1, mp_context=multiprocessing.get_context("spawn"), initializer=quiet_child
             )
             atexit.register(shutdown)
         return _pool
-
-
-def _start_resource_tracker() -> None:
-    """Start multiprocessing's resource tracker with a real stderr.
-
-    It passes ``sys.stderr.fileno()`` to its process; while Textual runs, ``sys.stderr`` is
-    Textual's capture object whose ``fileno()`` is not a real descriptor, and the spawn fails with
-    "bad value(s) in fds_to_keep". ``sys.__stderr__`` is the real one.
-    """
-    from multiprocessing import resource_tracker
-
-    saved = sys.stderr
-    try:
-        try:
-            usable = saved is not None and saved.fileno() >= 0
-        except Exception:  # noqa: BLE001 - no fileno at all
-            usable = False
-        if not usable and sys.__stderr__ is not None:
-            sys.stderr = sys.__stderr__
-        resource_tracker.ensure_running()
-    finally:
-        sys.stderr = saved
-
-
-def _child_init() -> None:
-    """In the picture process: nothing it prints may reach the terminal the TUI draws on."""
-    devnull = os.open(os.devnull, os.O_RDWR)
-    for fd in (0, 1, 2):
-        os.dup2(devnull, fd)
-    os.close(devnull)
 
 
 def shutdown() -> None:

@@ -103,15 +103,21 @@ class Heartbeat:
         self._sample = sample
         self._stop = threading.Event()
         self.samples: collections.Counter[str] = collections.Counter()
+        self._recent: collections.deque[tuple[float, str]] = collections.deque(maxlen=2000)
+        self.stalls: list[tuple[float, str, collections.Counter[str]]] = []  # (late, phase, where), with --where
 
     async def _run(self) -> None:
         while True:
             before = time.perf_counter()
             self._last = before
             await asyncio.sleep(self.period)
-            late = max(0.0, time.perf_counter() - before - self.period)
+            now = time.perf_counter()
+            late = max(0.0, now - before - self.period)
             self.lates.append(late)
             self.by_phase[self.phase] = max(self.by_phase.get(self.phase, 0.0), late)
+            if self._sample and late > 0.016:
+                places = collections.Counter(where for at, where in self._recent if before <= at <= now)
+                self.stalls.append((late, self.phase, places))
 
     def _watch(self, thread_id: int) -> None:
         while not self._stop.wait(0.004):
@@ -119,12 +125,14 @@ class Heartbeat:
                 for ident, frame in sys._current_frames().items():
                     if ident == threading.get_ident():
                         continue
-                    stack = traceback.extract_stack(frame)[-6:]
+                    stack = traceback.extract_stack(frame)[-10:]
                     top = stack[-1] if stack else None
                     if top is None or top.name in ("wait", "_worker", "select", "_wait_for_tstate_lock", "acquire") and ident != thread_id:
                         continue
                     where = " <- ".join(f"{Path(f.filename).name}:{f.lineno}:{f.name}" for f in reversed(stack))
-                    self.samples[("LOOP " if ident == thread_id else "thread ") + where] += 1
+                    where = ("LOOP " if ident == thread_id else "thread ") + where
+                    self.samples[where] += 1
+                    self._recent.append((time.perf_counter(), where))
 
     def _gc(self, phase: str, info: dict) -> None:  # noqa: ANN001 - gc.callbacks signature
         if phase == "start":
@@ -330,6 +338,10 @@ def main(argv: list[str] | None = None) -> int:
         print("  " + " " * 28 + f" longest garbage-collector pause on the loop: {pauses or 'none'}")
         for place, hits in beat.samples.most_common(6):
             print(f"      {hits:4d}× {place}")
+        for late, phase, places in sorted(beat.stalls, key=lambda s: s[0], reverse=True)[:8]:
+            print(f"    stall {late * 1000:5.1f} ms in {phase}:")
+            for place, hits in places.most_common(3):
+                print(f"        {hits:3d}× {place}")
     worst = results["4k"][0].longest * 1000
     print(f"  goal: 4K longest < 16 ms → {'OK' if worst < 16 else 'OVER'} ({worst:.1f} ms)")
     return 0

@@ -331,3 +331,27 @@ async def test_services_that_fail_to_start_are_reported_not_crashed(build_app):
         results = app.query_one(ResultsPane)
         assert "journal is locked" in results.errors["scene"]
         assert app.is_running
+
+
+async def test_only_the_focused_pane_has_the_focus_border(build_app):
+    """The border is an inline style (no :focus-within restyle of whole panes); it follows the focus."""
+    from textual.color import Color
+
+    from animetui.ui.app import MainScreen
+    from animetui.ui.panes.base import Pane
+
+    app = build_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        assert isinstance(app.screen, MainScreen)
+        primary = Color.parse(app.theme_variables["primary"])
+
+        def bordered() -> list[str]:
+            return [p.id for p in app.query(Pane) if p.styles.inline.has_rule("border_top")]
+
+        for key, pane_id in (("2", "results"), ("3", "rankings"), ("4", "jobs"), ("1", "files")):
+            await pilot.press(key)
+            await pilot.pause()
+            assert bordered() == [pane_id], (key, bordered())
+            pane = app.query_one(f"#{pane_id}", Pane)
+            assert pane.styles.border_top[1] == primary and pane.styles.border_title_color == primary

@@ -1,0 +1,130 @@
+"""Upload preparation (decode, EXIF transpose, resize, re-encode) off the event loop.
+
+:func:`run` calls a picklable function with picklable arguments and returns its result (or raises
+its exception) without blocking the event loop. By default it uses a thread
+(``asyncio.to_thread``), which is right for the CLI: nothing else waits on its loop.
+
+The TUI calls :func:`use_process` at start-up: from then on the work runs in one child process
+(``spawn``, niced). Threads were not enough there: some Pillow decoders hold the GIL for the whole
+decode (an animated 4K WebP: ~130 ms), and the event loop waited for the GIL all that time while
+the user scrolled (``tests/benchmarks/bench_images.py``, lookup phase). If the process cannot
+start or dies, the work falls back to a thread, so a lookup never fails because of this module.
+
+Functions sent here must live at module level (they are pickled by name) and take the source
+rather than its bytes where they can: a path costs nothing to send, a 30 MB file twice would.
+No UI imports: the provider layer uses it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import atexit
+import multiprocessing
+import os
+import threading
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+
+_lock = threading.Lock()
+_wanted = False
+_pool: ProcessPoolExecutor | None = None
+
+
+def use_process(enabled: bool = True) -> None:
+    """Run :func:`run`'s work in a child process (``True``) or in threads (``False``, the default)."""
+    global _wanted
+    _wanted = enabled
+    if not enabled:
+        shutdown()
+
+
+def quiet_child() -> None:
+    """In a child process: nothing it prints reaches the terminal the TUI draws on, and it yields
+    the CPU to the app (nice 10): on a 2-core machine a 4K decode there and the app's own work
+    otherwise share the cores evenly, and the event loop waited its turn."""
+    devnull = os.open(os.devnull, os.O_RDWR)
+    for fd in (0, 1, 2):
+        os.dup2(devnull, fd)
+    os.close(devnull)
+    try:
+        os.nice(10)
+    except (AttributeError, OSError):  # no nice() on Windows; a refusal is harmless
+        pass
+
+
+def _child_init() -> None:
+    quiet_child()
+    import PIL.Image  # noqa: F401 - paid once here, not in the first lookup
+
+
+def _get_pool() -> ProcessPoolExecutor | None:
+    global _pool
+    with _lock:
+        if not _wanted:
+            return None
+        if _pool is None:
+            start_resource_tracker()
+            _pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"), initializer=_child_init)
+            atexit.register(shutdown)
+        return _pool
+
+
+def shutdown() -> None:
+    global _pool
+    with _lock:
+        pool, _pool = _pool, None
+    if pool is not None:
+        pool.shutdown(wait=False, cancel_futures=True)
+
+
+def start() -> None:
+    """Start the child now (in a thread at start-up), so the first lookup does not wait for it."""
+    pool = _get_pool()
+    if pool is not None:
+        try:
+            pool.submit(int).result(timeout=60)
+        except Exception:  # noqa: BLE001 - run() falls back to threads
+            shutdown()
+
+
+async def run(function: Callable[..., T], /, *args: Any) -> T:
+    pool = _get_pool()
+    future = None
+    if pool is not None:
+        try:
+            future = pool.submit(function, *args)
+        except RuntimeError:  # shut down meanwhile (or broken): a thread does it
+            shutdown()
+    if future is not None:
+        try:
+            return await asyncio.wrap_future(future)
+        except BrokenProcessPool:  # the child died; the work is pure, so do it again here
+            shutdown()
+    return await asyncio.to_thread(function, *args)
+
+
+def start_resource_tracker() -> None:
+    """Start multiprocessing's resource tracker with a real stderr (call before spawning a pool).
+
+    It passes ``sys.stderr.fileno()`` to its process; while Textual runs, ``sys.stderr`` is
+    Textual's capture object whose ``fileno()`` is not a real descriptor, and the spawn fails with
+    "bad value(s) in fds_to_keep". ``sys.__stderr__`` is the real one.
+    """
+    import sys
+    from multiprocessing import resource_tracker
+
+    saved = sys.stderr
+    try:
+        try:
+            usable = saved is not None and saved.fileno() >= 0
+        except Exception:  # noqa: BLE001 - no fileno at all
+            usable = False
+        if not usable and sys.__stderr__ is not None:
+            sys.stderr = sys.__stderr__
+        resource_tracker.ensure_running()
+    finally:
+        sys.stderr = saved

@@ -1,0 +1,114 @@
+"""Helpers that keep work off the event loop: the idle collector, the upload process, the TLS context."""
+
+from __future__ import annotations
+
+import gc
+import os
+
+import pytest
+
+from animetui import net, offload
+from animetui.errors import BadInput
+from animetui.ui.collector import IdleCollector
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def collector():
+    clock = Clock()
+    saved = gc.get_threshold()
+    c = IdleCollector(idle_after=1.5, min_young=2, force_after=50, clock=clock)
+    c.clock_ = clock  # type: ignore[attr-defined]
+    yield c
+    c.stop()
+    assert gc.get_threshold() == saved, "thresholds put back"
+
+
+def _young_collections(n: int) -> None:
+    for _ in range(n):
+        gc.collect(1)  # counts as one generation-1 pass toward the next full one
+
+
+def test_collector_runs_full_passes_only_when_idle(collector):
+    collector.start()
+    assert gc.get_threshold()[2] > 10**6, "no automatic full passes"
+    _young_collections(3)
+    collector.note_input()
+    collector.clock_.now += 0.5
+    assert not collector.tick(), "the user just pressed a key"
+    collector.clock_.now += 1.5
+    assert collector.tick() and collector.full_passes == 1
+    assert gc.get_count()[2] == 0
+    assert not collector.tick(), "nothing new since the last full pass"
+
+
+def test_collector_forces_a_pass_when_never_idle(collector):
+    collector.start()
+    _young_collections(collector.force_after)
+    collector.note_input()
+    assert collector.tick(), "a busy session still gets its full pass"
+
+
+def test_collector_does_nothing_before_start(collector):
+    _young_collections(5)
+    collector.clock_.now += 10
+    assert not collector.tick()
+
+
+def _pid(_: int) -> int:
+    return os.getpid()
+
+
+def _refuse(label: str) -> None:
+    raise BadInput(f"{label}: not a picture", provider="animetrace")
+
+
+async def test_offload_uses_a_thread_by_default():
+    offload.use_process(False)
+    assert await offload.run(_pid, 1) == os.getpid()
+
+
+async def test_offload_runs_in_a_child_and_keeps_errors():
+    offload.use_process(True)
+    try:
+        await offload.run(_pid, 1)  # starts the child
+        assert await offload.run(_pid, 1) != os.getpid()
+        with pytest.raises(BadInput) as caught:
+            await offload.run(_refuse, "a.png")
+        assert caught.value.provider == "animetrace" and "a.png: not a picture" in str(caught.value)
+    finally:
+        offload.use_process(False)
+
+
+async def test_offload_falls_back_to_a_thread_when_the_child_dies():
+    offload.use_process(True)
+    try:
+        pool = offload._get_pool()
+        assert pool is not None
+        await offload.run(_pid, 1)
+        for process in list(pool._processes.values()):  # noqa: SLF001 - simulate a crash
+            process.kill()
+            process.join(5)
+        assert await offload.run(_pid, 1) == os.getpid(), "done in a thread instead"
+    finally:
+        offload.use_process(False)
+
+
+def test_one_tls_context_for_every_client():
+    first = net.shared_ssl_context()
+    assert net.shared_ssl_context() is first
+    client = net.make_client("https://example.invalid")
+    try:
+        pool = client._transport._pool  # noqa: SLF001 - httpx keeps the context on its pool
+        assert pool._ssl_context is first  # noqa: SLF001
+    finally:
+        import asyncio
+
+        asyncio.run(client.aclose())
