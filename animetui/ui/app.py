@@ -37,7 +37,6 @@ from textual.containers import Container
 from textual.reactive import Reactive
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import Footer
 
 from animetui.ui.accounts import AccountsMixin, ObservedLookups
 from animetui.ui.bindings import LOOKUP_KINDS, bindings
@@ -51,6 +50,7 @@ from animetui.ui.messages import (
     SourceChanged,
 )
 from animetui.ui.panes.base import Pane, PanePlaceholder
+from animetui.ui.widgets.key_footer import KeyFooter
 from animetui.ui.widgets.status_header import StatusHeader
 
 if TYPE_CHECKING:
@@ -199,7 +199,7 @@ class AnimeTUI(AccountsMixin, App[int]):
     COMMANDS = App.COMMANDS | {_anime_commands}
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (WIDE, "-wide")]
     VERTICAL_BREAKPOINTS = [(0, "-short"), (36, "-tall")]
-    ALLOW_IN_MAXIMIZED_VIEW = "StatusHeader, Footer"
+    ALLOW_IN_MAXIMIZED_VIEW = "StatusHeader, KeyFooter"
 
     def __init__(
         self,
@@ -262,7 +262,7 @@ class AnimeTUI(AccountsMixin, App[int]):
             id="panes",
             width=self.size.width,
         )
-        yield Footer(id="footer")
+        yield KeyFooter(id="footer")
 
     def on_mount(self) -> None:
         if self.probe_note:

@@ -165,6 +165,30 @@ async def test_sixel_stream_is_sized_to_the_widget_and_shows_the_box(monkeypatch
         assert (p_width, p_height) == (200, 100) and encoded_on_loop == [(200, 100)]
 
 
+async def test_sixel_next_picture_reuses_the_inner_widget_and_emits_its_stream():
+    """A new picture is handed to the mounted inner widget (no recompose), and it is what is drawn."""
+    from animetui.ui.widgets.prepared_image import _PreparedSixelImpl
+
+    async with ViewApp("sixel").run_test(size=(60, 20)) as pilot:
+        view = await _show_annotated(pilot)
+        impl = view._inner.query_one(_PreparedSixelImpl)
+        first = "".join(s.text for line in impl.render_lines(Region(0, 0, COLS, ROWS)) for s in line)
+        before = impl.image
+        view.set_boxes([BOX], highlight=None)  # the same picture, box 1 no longer highlighted, box 2 gone
+        loop = __import__("asyncio").get_running_loop()
+        deadline = loop.time() + 10
+        while impl.image is before or not view.settled:
+            assert loop.time() < deadline, "the new picture never reached the inner widget"
+            await pilot.pause(0.02)
+        assert view._inner.query_one(_PreparedSixelImpl) is impl, "the inner widget was kept"
+        assert impl.image is view._inner.image
+        second = "".join(s.text for line in impl.render_lines(Region(0, 0, COLS, ROWS)) for s in line)
+        assert second != first
+        _, pixels = decode_sixel(second)
+        edge = [pixels[(7, y)] for y in range(30, 80)]
+        assert all(_close(p, BACKGROUND) for p in edge), "box 2 is no longer drawn"
+
+
 # --------------------------------------------------------------------------- Kitty graphics protocol
 _TGP = re.compile(r"\x1b_G([^;\x1b]*)(?:;([^\x1b]*))?\x1b\\")
 

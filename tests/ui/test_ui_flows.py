@@ -355,3 +355,24 @@ async def test_only_the_focused_pane_has_the_focus_border(build_app):
             assert bordered() == [pane_id], (key, bordered())
             pane = app.query_one(f"#{pane_id}", Pane)
             assert pane.styles.border_top[1] == primary and pane.styles.border_title_color == primary
+
+
+async def test_footer_follows_the_focus_and_a_click_presses_the_key(build_app):
+    from animetui.ui.screens.help import HelpScreen
+    from animetui.ui.widgets.key_footer import KeyFooter
+
+    app = build_app()
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        footer = app.query_one(KeyFooter)
+        await pilot.press("3")
+        await pilot.pause()
+        text = str(footer.render())
+        assert "Period" in text and "^p palette" in text
+        await pilot.press("1")
+        await pilot.pause()
+        text = str(footer.render())
+        assert "Period" not in text and "Jump" in text
+        start = next(start for start, _end, key in footer._spans if key.description == "Help")
+        await pilot.click(KeyFooter, offset=(start + 1, 0))
+        await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen), what="the help screen")

@@ -31,11 +31,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, DataTable, Footer, OptionList, ProgressBar, Static
+from textual.widgets import Button, DataTable, OptionList, ProgressBar, Static
 from textual.widgets.option_list import Option
 
 from animetui.ui.bindings import bindings
 from animetui.ui.format import display_path, elapsed, one_line
+from animetui.ui.widgets.key_footer import KeyFooter
 
 if TYPE_CHECKING:
     from animetui.batch import BatchItem, BatchProgress
@@ -294,7 +295,7 @@ class BatchScreen(ModalScreen[None]):
         yield Static("", id="batch-progress")
         yield Static("", id="batch-notes")
         yield DataTable(id="batch-table", cursor_type="row", zebra_stripes=True)
-        yield Footer()
+        yield KeyFooter()
 
     @property
     def table(self) -> DataTable:

@@ -32,11 +32,12 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.timer import Timer
-from textual.widgets import DataTable, Footer, Input, Static
+from textual.widgets import DataTable, Input, Static
 
 from animetui.ui.bindings import bindings
 from animetui.ui.format import display_path, one_line, percent, span
 from animetui.ui.widgets.image_view import ImageView
+from animetui.ui.widgets.key_footer import KeyFooter
 
 if TYPE_CHECKING:
     from animetui.history import History, HistoryEntry
@@ -135,7 +136,7 @@ class HistoryScreen(ModalScreen[None]):
                 yield ImageView(id="history-image", renderer=self.renderer, placeholder="Highlight a lookup")
                 with VerticalScroll(id="history-result-scroll"):
                     yield Static("", id="history-result")
-        yield Footer()
+        yield KeyFooter()
 
     @property
     def table(self) -> DataTable:

@@ -62,7 +62,30 @@ class _PreparedSixelImpl(_ImageSixelImpl):
 
 
 class PreparedSixelImage(SixelImage, Renderable=_NoopRenderable):
-    """textual-image's Sixel widget, fed a stream encoded off the event loop."""
+    """textual-image's Sixel widget, fed a stream encoded off the event loop.
+
+    A new picture goes to the existing inner widget: textual-image's setter recomposes (removes
+    and mounts the inner widget, then lays the screen out again) on every picture, a few
+    milliseconds of event loop each time the highlight moves in the Files pane. The pictures we
+    give it are already sized, and our ImageView sets this widget's size in cells itself, so the
+    picture's own size never changes the layout.
+    """
+
+    @property  # type: ignore[override]
+    def image(self) -> Any:
+        return self._image
+
+    @image.setter
+    def image(self, value: Any) -> None:
+        inner = next((child for child in self.children if isinstance(child, _PreparedSixelImpl)), None)
+        if inner is None or value is None or not hasattr(value, "size"):
+            SixelImage.image.fset(self, value)  # type: ignore[attr-defined] - first picture, or not a PIL image
+            return
+        self._image = value
+        self._image_width, self._image_height = value.size
+        inner.image = value
+        inner._cached_sixels = None  # noqa: SLF001 - textual-image's encode cache, keyed on the old picture
+        inner.refresh()
 
     def compose(self):  # noqa: ANN201 - ComposeResult
         yield _PreparedSixelImpl(self.image, self._sixel_options)

@@ -1,0 +1,129 @@
+"""The footer: the keys that apply where the focus is, drawn as one line by one widget.
+
+Textual's ``Footer`` recomposes on every bindings change (each focus move): it removes and mounts
+a ``FooterKey`` widget per key, restyles them and lays them out again — ~10 ms at 160×48 on a
+slow core, the largest piece of the event-loop stall left when switching panes
+(``tests/benchmarks/bench_images.py``: 28 ms with it, 18 ms without). This widget reads the same
+``Screen.active_bindings`` and draws the same look (key, description, the command palette key on
+the right behind a bar) as text, so a focus move costs one line's repaint. A click on a key
+presses it (``App.simulate_key``), as with Textual's footer; a disabled key rings the bell.
+
+When the line is too narrow, keys are dropped from the end (the palette key stays: every action
+is in the palette). Descriptions come from our binding table, never from a server.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+from rich.text import Text
+from textual import events
+from textual.screen import Screen
+from textual.widget import Widget
+
+
+class _Key(NamedTuple):
+    key: str
+    display: str
+    description: str
+    enabled: bool
+
+
+class KeyFooter(Widget, can_focus=False):
+    ALLOW_SELECT = False
+    DEFAULT_CSS = """
+    KeyFooter {
+        dock: bottom;
+        height: 1;
+        color: $footer-foreground;
+        background: $footer-background;
+    }
+    KeyFooter > .key-footer--key {
+        color: $footer-key-foreground;
+        background: $footer-key-background;
+        text-style: bold;
+    }
+    KeyFooter > .key-footer--description {
+        color: $footer-description-foreground;
+        background: $footer-description-background;
+    }
+    KeyFooter > .key-footer--disabled {
+        text-style: dim;
+    }
+    KeyFooter > .key-footer--bar {
+        color: $foreground 20%;
+    }
+    """
+    COMPONENT_CLASSES = {"key-footer--key", "key-footer--description", "key-footer--disabled", "key-footer--bar"}
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._spans: list[tuple[int, int, _Key]] = []  # (start, end, key) of the last rendered line
+
+    def on_mount(self) -> None:
+        self.screen.bindings_updated_signal.subscribe(self, self._bindings_changed)
+
+    def on_unmount(self) -> None:
+        self.screen.bindings_updated_signal.unsubscribe(self)
+
+    def _bindings_changed(self, screen: Screen) -> None:
+        if self.is_attached and screen is self.screen:
+            self.refresh()
+
+    def _keys(self) -> tuple[list[_Key], _Key | None]:
+        """The keys to show (one per action, in binding order) and the command palette's."""
+        app = self.app
+        keys: list[_Key] = []
+        seen: set[str] = set()
+        palette: _Key | None = None
+        for _node, binding, enabled, _tooltip in self.screen.active_bindings.values():
+            if binding.key == app.COMMAND_PALETTE_BINDING and app.ENABLE_COMMAND_PALETTE:
+                palette = _Key(binding.key, app.get_key_display(binding), binding.description, enabled)
+                continue
+            if not binding.show or binding.action in seen:
+                continue
+            seen.add(binding.action)
+            keys.append(_Key(binding.key, app.get_key_display(binding), binding.description, enabled))
+        return keys, palette
+
+    def render(self) -> Text:
+        keys, palette = self._keys()
+        key_style = self.get_component_rich_style("key-footer--key")
+        description_style = self.get_component_rich_style("key-footer--description")
+        disabled = self.get_component_rich_style("key-footer--disabled")
+        width = self.size.width
+        right = Text()
+        palette_span: tuple[int, int, _Key] | None = None
+        if palette is not None:
+            bar = self.get_component_rich_style("key-footer--bar")
+            right.append("▏", bar)
+            right.append(f"{palette.display} ", key_style)
+            right.append(f"{palette.description} ", description_style)
+            palette_span = (width - right.cell_len, width, palette)
+        room = width - right.cell_len
+        line = Text(no_wrap=True, overflow="crop")
+        spans: list[tuple[int, int, _Key]] = []
+        for key in keys:
+            piece = Text.assemble((f" {key.display} ", key_style), (f"{key.description} " if key.description else "", description_style))
+            if not key.enabled:
+                piece.stylize(disabled)
+            if line.cell_len + piece.cell_len > room:
+                break
+            spans.append((line.cell_len, line.cell_len + piece.cell_len, key))
+            line.append_text(piece)
+        if palette_span is not None:
+            line.append(" " * max(0, room - line.cell_len))
+            line.append_text(right)
+            spans.append(palette_span)
+        self._spans = spans
+        return line
+
+    def on_click(self, event: events.Click) -> None:
+        for start, end, key in self._spans:
+            if start <= event.x < end:
+                event.stop()
+                if key.enabled:
+                    self.app.simulate_key(key.key)
+                else:
+                    self.app.bell()
+                return
