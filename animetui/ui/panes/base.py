@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from textual.color import Color
 from textual.containers import Vertical
+from textual.geometry import Region
 from textual.widgets import Static
+
+
+_EDGES = ("border_top", "border_right", "border_bottom", "border_left")
 
 
 class Pane(Vertical):
@@ -33,9 +37,10 @@ class Pane(Vertical):
 
     # The focused pane's border is drawn with inline styles, not a ``.pane:focus-within`` rule:
     # any ``:focus-within`` rule makes Textual restyle the whole subtree of both panes on every
-    # focus move (``Screen._update_focus_styles``, ~10-13 ms at 160×48 on a slow core: most of
-    # what is left of the event-loop stall when switching panes, tests/benchmarks/bench_images.py).
-    # An inline style on the pane restyles nothing below it.
+    # focus move (``Screen._update_focus_styles``, ~10-13 ms at 160×48 on a slow core). And the
+    # rules are set with ``Styles.set_rule`` plus a repaint of the four edges only: the ``border``
+    # property's setter repaints the whole pane (all its children composited again: another
+    # ~10 ms per pane in tests/benchmarks/bench_images.py), though only the edges change colour.
     _focus_shown = False
 
     def on_descendant_focus(self) -> None:
@@ -49,16 +54,23 @@ class Pane(Vertical):
         if focused == self._focus_shown:
             return
         self._focus_shown = focused
-        styles = self.styles
+        inline = self.styles.inline
         if focused:
             color = Color.parse(self.app.theme_variables.get("primary", "ansi_blue"))
-            styles.border = ("round", color)
-            styles.border_title_color = color
-            styles.auto_border_title_color = False  # the stylesheet's $text-muted is an "auto" colour
+            for rule in _EDGES:
+                inline.set_rule(rule, ("round", color))
+            inline.set_rule("border_title_color", color)
+            inline.set_rule("auto_border_title_color", False)  # the stylesheet's $text-muted is an "auto" colour
         else:
-            for rule in ("border_top", "border_right", "border_bottom", "border_left", "border_title_color", "auto_border_title_color"):
-                styles.inline.clear_rule(rule)
+            for rule in (*_EDGES, "border_title_color", "auto_border_title_color"):
+                inline.set_rule(rule, None)
+        width, height = self.outer_size
+        if not (width and height):
             self.refresh()
+            return
+        edges = (Region(0, 0, width, 1), Region(0, height - 1, width, 1), Region(0, 0, 1, height), Region(width - 1, 0, 1, height))
+        x, y = self.content_offset  # refresh() takes regions relative to the content, inside the border
+        self.refresh(*(edge.translate((-x, -y)) for edge in edges))
 
     def on_mount(self) -> None:
         self.watch(self.app, "theme", self._theme_changed, init=False)
