@@ -59,6 +59,7 @@ class KeyFooter(Widget, can_focus=False):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self._spans: list[tuple[int, int, _Key]] = []  # (start, end, key) of the last rendered line
+        self._shown: tuple[list[_Key], _Key | None] | None = None
 
     def on_mount(self) -> None:
         self.screen.bindings_updated_signal.subscribe(self, self._bindings_changed)
@@ -67,8 +68,12 @@ class KeyFooter(Widget, can_focus=False):
         self.screen.bindings_updated_signal.unsubscribe(self)
 
     def _bindings_changed(self, screen: Screen) -> None:
+        # The signal fires after most key presses; repaint only when what is shown changes.
         if self.is_attached and screen is self.screen:
-            self.refresh()
+            keys = self._keys()
+            if keys != self._shown:
+                self._shown = keys
+                self.refresh()
 
     def _keys(self) -> tuple[list[_Key], _Key | None]:
         """The keys to show (one per action, in binding order) and the command palette's."""
