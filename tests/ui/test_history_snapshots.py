@@ -86,6 +86,8 @@ def test_batch_in_progress_paused(snap_compare, build_app, monkeypatch, size):
             session.pause()
 
     hook_sessions(monkeypatch, pause_after_two)
+    # one lookup at a time: with two in flight the third could finish after the pause (2 or 3 done)
+    monkeypatch.setattr("animetui.batch.CONCURRENCY", {"whatanime": 1, "animetrace": 1})
 
     async def run_before(pilot):
         await settle(pilot)

@@ -30,6 +30,7 @@ from animetui.ui.messages import LookupRequested, SourceChanged
 from animetui.ui.panes.base import Pane
 from animetui.ui.widgets.image_tree import ImageTree, is_image_name
 from animetui.ui.widgets.image_view import ImageView
+from animetui.ui.widgets.line import update_line
 
 
 class FilesPane(Pane):
@@ -88,7 +89,7 @@ class FilesPane(Pane):
             line.append(self.source.label)
         if self.marked:
             line.append(f"  ● {len(self.marked)} marked (B: batch)", style="bold")
-        self.query_one("#files-source", Static).update(line)
+        update_line(self.query_one("#files-source", Static), line)
 
     @work(exclusive=True, group="url-preview", exit_on_error=False)
     async def _preview_url(self, url: str) -> None:

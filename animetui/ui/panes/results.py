@@ -36,6 +36,7 @@ from animetui.ui.messages import DetectionHighlighted, LookupFinished
 from animetui.ui.panes.base import Pane
 from animetui.ui.widgets.detection_list import DetectionList
 from animetui.ui.widgets.image_view import ImageView
+from animetui.ui.widgets.line import update_line
 
 if TYPE_CHECKING:
     from animetui.models import CharacterResult, ImageSource, SceneResult
@@ -266,8 +267,9 @@ class ResultsPane(Pane):
         scene.append(" · ")
         scene.append_text(self._section_state("scene"))
         scene_title = self.query_one("#scene-title", Static)
-        scene_title.update(scene)
-        scene_title.set_class("scene" in self.errors and "scene" not in self.running, "-error")
+        scene_error = "scene" in self.errors and "scene" not in self.running
+        update_line(scene_title, scene, layout=scene_error or scene_title.has_class("-error"))  # an error wraps
+        scene_title.set_class(scene_error, "-error")
         chars = Text("Characters", style="bold")
         chars.append(" · ")
         chars.append_text(self._section_state("characters"))
@@ -278,8 +280,9 @@ class ResultsPane(Pane):
             elif verdict is False:
                 chars.append(" · AI-generated: no")
         chars_title = self.query_one("#chars-title", Static)
-        chars_title.update(chars)
-        chars_title.set_class("characters" in self.errors and "characters" not in self.running, "-error")
+        chars_error = "characters" in self.errors and "characters" not in self.running
+        update_line(chars_title, chars, layout=chars_error or chars_title.has_class("-error"))
+        chars_title.set_class(chars_error, "-error")
 
     def _section_state(self, kind: str) -> Text:
         if kind in self.running:
@@ -313,7 +316,7 @@ class ResultsPane(Pane):
             status.append(one_line(self.source.label, 200), style="bold")
             if self.running:
                 status.append("  ◌ looking up…", style="italic")
-        self.query_one("#results-status", Static).update(status)
+        update_line(self.query_one("#results-status", Static), status)
 
     # ------------------------------------------------------------------ scene match previews
     @on(DataTable.RowHighlighted, "#scene-table")

@@ -27,6 +27,7 @@ from textual.containers import Container, Vertical
 from textual.widgets import Static
 
 from animetui.ui import terminal_images
+from animetui.ui.widgets.line import update_line
 
 if TYPE_CHECKING:
     from animetui.ui.imaging import Box, Picture
@@ -361,7 +362,7 @@ class ImageView(Vertical):
 
     def _set_caption(self, text: str) -> None:
         self.caption_text = text
-        self.query_one(".image-caption", Static).update(Text(text, no_wrap=True, overflow="ellipsis"))
+        update_line(self.query_one(".image-caption", Static), Text(text, no_wrap=True, overflow="ellipsis"))
 
     def _show_placeholder(self, message: str) -> None:
         frame = self.query_one(ImageFrame)

@@ -17,6 +17,7 @@ from rich.text import Text
 from textual.widgets import Static
 
 from animetui.ui.format import credits_text
+from animetui.ui.widgets.line import update_line
 
 if TYPE_CHECKING:
     from animetui.models import Credits
@@ -108,4 +109,4 @@ class StatusHeader(Static):
             text.append(self.note, style="italic")
         text.no_wrap = True
         text.overflow = "ellipsis"
-        self.update(text)
+        update_line(self, text)
