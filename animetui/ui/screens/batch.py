@@ -306,7 +306,9 @@ class BatchScreen(ModalScreen[None]):
         table.add_column("File", key="file", width=28)
         table.add_column("Kind", key="kind", width=6)
         table.add_column("Status", key="status", width=9)
-        table.add_column("Best match", key="best")
+        # A fixed width, cut at the screen's edge (DataTable overflow-x is hidden): widening the column
+        # as answers arrive (update_cell(update_width=True)) left rows drawn with stale column widths.
+        table.add_column("Best match", key="best", width=80)
         self.session.listeners.append(self._session_changed)
         table.focus()
         self.redraw()
@@ -352,7 +354,7 @@ class BatchScreen(ModalScreen[None]):
                 table.add_row(*cells, key=key)
             else:
                 for column, cell in zip(("file", "kind", "status", "best"), cells, strict=True):
-                    table.update_cell(key, column, cell, update_width=column == "best")
+                    table.update_cell(key, column, cell)
 
     @staticmethod
     def _cells(item: "BatchItem") -> tuple[Text, ...]:

@@ -13,6 +13,7 @@ from pathlib import Path
 from rich.style import Style
 from rich.text import Text
 from textual.reactive import reactive
+from textual.widget import Widget
 from textual.widgets import DirectoryTree
 from textual.widgets._directory_tree import DirEntry
 from textual.widgets._tree import TreeNode
@@ -33,6 +34,21 @@ class ImageTree(DirectoryTree):
     ICON_FILE = "  "
 
     show_hidden: reactive[bool] = reactive(False, init=False)
+
+    def notify_style_update(self) -> None:
+        """Repaint with fresh lines; skip Textual's Tree rebuilding its line list and laying the screen out.
+
+        ``Tree.notify_style_update`` does both on any style change, and the focus moving in or out
+        of the Files pane is one (cursor colour, tint): a rebuild of every line and a whole-screen
+        reflow per focus move (tests/benchmarks/bench_images.py). Style changes leave the tree's
+        structure and each line's width alone; a rule that changes the geometry (padding, size)
+        still lays out through the stylesheet, and expanding, loading and filtering rebuild the
+        lines themselves (``Tree._invalidate``).
+        """
+        Widget.notify_style_update(self)
+        self._line_cache.clear()
+        self._updates += 1
+        self.refresh()
 
     def filter_paths(self, paths: Iterable[Path]) -> Iterable[Path]:
         shown: list[Path] = []
