@@ -376,3 +376,44 @@ async def test_footer_follows_the_focus_and_a_click_presses_the_key(build_app):
         start = next(start for start, _end, key in footer._spans if key.description == "Help")
         await pilot.click(KeyFooter, offset=(start + 1, 0))
         await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen), what="the help screen")
+
+
+async def test_files_tree_keeps_its_lines_across_focus_moves_but_not_a_theme_change(build_app):
+    from textual.geometry import Region
+
+    from animetui.ui.widgets.image_tree import ImageTree
+
+    app = build_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await highlight_file(pilot, "beach")
+        tree = app.query_one(ImageTree)
+        region = Region(0, 0, tree.size.width, tree.size.height)
+
+        def drawn() -> list[str]:
+            return ["".join(f"{s.text}|{s.style}" for s in strip) for strip in tree.render_lines(region)]
+
+        labels = 0
+        render_label = tree.render_label
+
+        def counted(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202 - called only when a line is not cached
+            nonlocal labels
+            labels += 1
+            return render_label(*args, **kwargs)
+
+        tree.render_label = counted  # type: ignore[method-assign]
+        await pilot.press("1")
+        await pilot.pause()
+        focused = drawn()
+        await pilot.press("2")
+        await pilot.pause()
+        blurred = drawn()
+        assert blurred != focused, "the cursor looks different without the focus"
+        labels = 0
+        await pilot.press("1")
+        await pilot.pause()
+        # the cursor's own line is drawn again (its node is touched when the focus returns); no other
+        assert drawn() == focused and labels <= 1, f"focused lines reused ({labels} drawn again), and right"
+        app.theme = "textual-light"
+        await settle(pilot)
+        assert drawn() != focused and labels > 0, "a new theme draws the lines again"

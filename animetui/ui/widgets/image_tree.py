@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 from rich.style import Style
 from rich.text import Text
@@ -35,19 +36,32 @@ class ImageTree(DirectoryTree):
 
     show_hidden: reactive[bool] = reactive(False, init=False)
 
-    def notify_style_update(self) -> None:
-        """Repaint with fresh lines; skip Textual's Tree rebuilding its line list and laying the screen out.
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._drawn_with: dict[Any, tuple[Any, ...]] = {}  # pseudo-class state → styles its lines were drawn with
 
-        ``Tree.notify_style_update`` does both on any style change, and the focus moving in or out
-        of the Files pane is one (cursor colour, tint): a rebuild of every line and a whole-screen
-        reflow per focus move (tests/benchmarks/bench_images.py). Style changes leave the tree's
-        structure and each line's width alone; a rule that changes the geometry (padding, size)
-        still lays out through the stylesheet, and expanding, loading and filtering rebuild the
-        lines themselves (``Tree._invalidate``).
+    def notify_style_update(self) -> None:
+        """Repaint; keep the rendered lines when the styles they were drawn with are unchanged.
+
+        ``Tree.notify_style_update`` rebuilds every line and lays the whole screen out on any style
+        change, and the focus moving in or out of the Files pane is one (cursor colour, tint): a
+        rebuild and a reflow per focus move (tests/benchmarks/bench_images.py). A style change
+        leaves the tree's structure and each line's width alone (a rule that changes geometry
+        still lays out through the stylesheet; expanding, loading and filtering rebuild the lines
+        themselves). Tree's line cache is keyed on the pseudo-class state (focus, hover), so lines
+        drawn while focused stay right for the next time it is focused, as long as the styles for
+        that state are the same: a fingerprint of them per state decides; a theme or stylesheet
+        change gives a new fingerprint and clears the cache.
         """
         Widget.notify_style_update(self)
-        self._line_cache.clear()
-        self._updates += 1
+        state = self.get_pseudo_class_state()  # what Tree keys its line cache on
+        fingerprint = (self.rich_style, *(self.get_component_rich_style(name, partial=True, default=_NONE) for name in _COMPONENTS))
+        known = self._drawn_with.get(state)
+        if known is not None and known != fingerprint:  # the styles changed: no cached line can be trusted
+            self._drawn_with.clear()
+            self._line_cache.clear()
+            self._updates += 1
+        self._drawn_with[state] = fingerprint
         self.refresh()
 
     def filter_paths(self, paths: Iterable[Path]) -> Iterable[Path]:
@@ -112,3 +126,9 @@ class ImageTree(DirectoryTree):
         if node is None or node.data is None:
             return None
         return node.data.path
+
+
+_NONE = Style()  # a component's style before the stylesheet has reached it
+
+#: every component class whose style a tree line is drawn with (Tree's and DirectoryTree's)
+_COMPONENTS = tuple(sorted(set().union(*(getattr(cls, "COMPONENT_CLASSES", set()) for cls in ImageTree.__mro__))))
