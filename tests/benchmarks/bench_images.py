@@ -33,10 +33,10 @@ moments (animetui.ui.collector); upload preparation in a niced child (animetui.o
 whole-screen repaint on focus moves (MainScreen), no :focus-within restyle and an edges-only
 repaint for the pane border (Pane._show_focus), a one-widget footer (KeyFooter), Sixel pictures
 swapped without recomposing, one-line updates without a layout pass, no tree rebuild and reflow
-on a focus move (ImageTree.notify_style_update). What is left (16-17 ms on a 2-core VM, the same
-as the tiny-picture baseline; 1-3 beats in 20,000 over 16 ms) is Textual repainting the widgets
-whose look changes when the focus moves between panes (the tree, the detection list, both pane
-borders, the footer) or a lookup starts: paint, not picture work.
+on a focus move and its rendered lines kept across focus moves (ImageTree.notify_style_update).
+Now (2-core VM): 14.4-15.5 ms, the same as the tiny-picture baseline, no beat over 16 ms; what is
+left is Textual repainting the widgets whose look changes when the focus moves between panes (the
+detection list, both pane borders, the footer) or a lookup starts: paint, not picture work.
 """
 
 from __future__ import annotations
