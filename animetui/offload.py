@@ -29,9 +29,36 @@ from typing import Any, TypeVar
 
 T = TypeVar("T")
 
-_lock = threading.Lock()
+class ChildProcess:
+    """One spawned worker process (a ``ProcessPoolExecutor`` of one), started on first use and
+    shut down at exit; ``shutdown()`` drops it so the next ``get()`` starts a fresh one. Used here
+    for uploads and by ``animetui.ui.image_process`` for pictures."""
+
+    def __init__(self, initializer: Callable[[], None]) -> None:
+        self._initializer = initializer
+        self._lock = threading.Lock()
+        self._pool: ProcessPoolExecutor | None = None
+        self._atexit = False
+
+    def get(self) -> ProcessPoolExecutor:
+        with self._lock:
+            if self._pool is None:
+                start_resource_tracker()
+                context = multiprocessing.get_context("spawn")  # no copy of the app's threads or sockets
+                self._pool = ProcessPoolExecutor(max_workers=1, mp_context=context, initializer=self._initializer)
+                if not self._atexit:
+                    atexit.register(self.shutdown)
+                    self._atexit = True
+            return self._pool
+
+    def shutdown(self) -> None:
+        with self._lock:
+            pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown(wait=False, cancel_futures=True)
+
+
 _wanted = False
-_pool: ProcessPoolExecutor | None = None
 
 
 def use_process(enabled: bool = True) -> None:
@@ -39,7 +66,7 @@ def use_process(enabled: bool = True) -> None:
     global _wanted
     _wanted = enabled
     if not enabled:
-        shutdown()
+        _uploads.shutdown()
 
 
 def quiet_child() -> None:
@@ -61,24 +88,11 @@ def _child_init() -> None:
     import PIL.Image  # noqa: F401 - paid once here, not in the first lookup
 
 
+_uploads = ChildProcess(_child_init)
+
+
 def _get_pool() -> ProcessPoolExecutor | None:
-    global _pool
-    with _lock:
-        if not _wanted:
-            return None
-        if _pool is None:
-            start_resource_tracker()
-            _pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"), initializer=_child_init)
-            atexit.register(shutdown)
-        return _pool
-
-
-def shutdown() -> None:
-    global _pool
-    with _lock:
-        pool, _pool = _pool, None
-    if pool is not None:
-        pool.shutdown(wait=False, cancel_futures=True)
+    return _uploads.get() if _wanted else None
 
 
 def start() -> None:
@@ -88,7 +102,7 @@ def start() -> None:
         try:
             pool.submit(int).result(timeout=60)
         except Exception:  # noqa: BLE001 - run() falls back to threads
-            shutdown()
+            _uploads.shutdown()
 
 
 async def run(function: Callable[..., T], /, *args: Any) -> T:
@@ -98,12 +112,12 @@ async def run(function: Callable[..., T], /, *args: Any) -> T:
         try:
             future = pool.submit(function, *args)
         except RuntimeError:  # shut down meanwhile (or broken): a thread does it
-            shutdown()
+            _uploads.shutdown()
     if future is not None:
         try:
             return await asyncio.wrap_future(future)
         except BrokenProcessPool:  # the child died; the work is pure, so do it again here
-            shutdown()
+            _uploads.shutdown()
     return await asyncio.to_thread(function, *args)
 
 

@@ -50,10 +50,6 @@ class IdleCollector:
         self._last_input = clock()
         self._saved: tuple[int, int, int] | None = None
 
-    @property
-    def running(self) -> bool:
-        return self._saved is not None
-
     def start(self) -> None:
         if self._saved is not None:
             return

@@ -18,21 +18,15 @@ only the newest request per view matters and stale ones are skipped before they 
 
 from __future__ import annotations
 
-import atexit
-import multiprocessing
-import threading
 from collections import OrderedDict
-from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from animetui.offload import quiet_child, start_resource_tracker
+from animetui.offload import ChildProcess, quiet_child
 
 _CACHE_SIZE = 6
-_pool: ProcessPoolExecutor | None = None
-_pool_lock = threading.Lock()
 _pictures: OrderedDict[str, Any] = OrderedDict()  # in the child: key → imaging.Picture
 
 
@@ -118,30 +112,14 @@ class Answer:
     encoded: Prepared | None = None
 
 
-def _pool_get() -> ProcessPoolExecutor:
-    global _pool
-    with _pool_lock:
-        if _pool is None:
-            start_resource_tracker()
-            _pool = ProcessPoolExecutor(
-                max_workers=1, mp_context=multiprocessing.get_context("spawn"), initializer=quiet_child
-            )
-            atexit.register(shutdown)
-        return _pool
-
-
-def shutdown() -> None:
-    global _pool
-    with _pool_lock:
-        pool, _pool = _pool, None
-    if pool is not None:
-        pool.shutdown(wait=False, cancel_futures=True)
+_process = ChildProcess(quiet_child)
+shutdown = _process.shutdown
 
 
 def render(request: Request, timeout: float = 60.0) -> Answer:
     """Run :func:`_work` in the picture process (blocks the calling thread, not the loop)."""
     try:
-        future = _pool_get().submit(_work, request)
+        future = _process.get().submit(_work, request)
         return future.result(timeout=timeout)
     except (BrokenProcessPool, OSError, RuntimeError) as exc:
         shutdown()

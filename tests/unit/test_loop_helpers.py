@@ -90,7 +90,7 @@ async def test_offload_runs_in_a_child_and_keeps_errors():
 async def test_offload_falls_back_to_a_thread_when_the_child_dies():
     offload.use_process(True)
     try:
-        pool = offload._get_pool()
+        pool = offload._uploads.get()
         assert pool is not None
         await offload.run(_pid, 1)
         for process in list(pool._processes.values()):  # noqa: SLF001 - simulate a crash

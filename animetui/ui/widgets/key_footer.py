@@ -92,7 +92,9 @@ class KeyFooter(Widget, can_focus=False):
         return keys, palette
 
     def render(self) -> Text:
-        keys, palette = self._keys()
+        if self._shown is None:  # before the first bindings signal
+            self._shown = self._keys()
+        keys, palette = self._shown  # worked out once per change, in _bindings_changed
         key_style = self.get_component_rich_style("key-footer--key")
         description_style = self.get_component_rich_style("key-footer--description")
         disabled = self.get_component_rich_style("key-footer--disabled")
