@@ -102,7 +102,7 @@ async def test_send_maps_transport_errors():
 
 
 async def test_download_is_atomic_and_capped(tmp_path):
-    body = b"x" * 200_000
+    body = b"\x89PNG\r\n\x1a\n" + b"x" * 200_000  # starts like a PNG: download() refuses non-images
 
     async with _client(lambda r: httpx.Response(200, content=body)) as client:
         dest = await download(client, "http://x/img", tmp_path / "a.bin", provider="p")
