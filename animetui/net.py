@@ -377,18 +377,17 @@ async def _send(
                 except (httpx.InvalidURL, ValueError):
                     target = None
                 elsewhere = target is None or _origin(target) != origin
-                where = "an invalid URL" if target is None else (
-                    f"another host ({target.scheme}://{target.host})" if elsewhere else "another path")
                 if elsewhere:
+                    where = "an invalid URL" if target is None else f"another host, {target.scheme}://{target.host}{f':{target.port}' if target.port else ''}"
                     raise ServerError(
-                        f"the service answered HTTP {status}, a redirect to {where}; not followed, so no key "
-                        "or file goes there (is base_url right?)",
+                        f"refused a redirect (HTTP {status}) to {where}: no key or file was sent there "
+                        "(is base_url right?)",
                         provider=provider, code=status, maybe_charged=charged,
                     )
                 if charged or not redirects:
+                    why = "a paid request is sent once, to base_url" if charged else "not for this request"
                     raise ServerError(
-                        f"the service answered HTTP {status}, a redirect to {where}; not followed for this request "
-                        "(is base_url right?)",
+                        f"a redirect (HTTP {status}) to another path was not followed: {why} (is base_url right?)",
                         provider=provider, code=status, maybe_charged=charged,
                     )
                 hops += 1
