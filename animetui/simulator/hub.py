@@ -35,6 +35,7 @@ SERVICE_MODULES = {
     "whatanime": "animetui.simulator.whatanime",
     "animeapi": "animetui.simulator.animeapi",
     "ailab": "animetui.simulator.ailab",
+    "tracemoe": "animetui.simulator.tracemoe",
 }
 
 #: Keys every simulator accepts out of the box (demo mode and tests use them).
