@@ -401,7 +401,7 @@ class Simulator(SimService):
         results: list[dict[str, Any]] = []
         for index in range(count):
             anime = pool[rng.randrange(len(pool))] if index else pool[int.from_bytes(seed[:2], "big") % len(pool)]
-            similarity = max(0.0, top - index * (0.012 + rng.random() * 0.02))
+            similarity = max(0.0, top - index * (0.015 + rng.random() * 0.025))
             filename, episode = _episode_value(anime, index, rng)
             duration = anime[8]
             at = round(rng.uniform(5, duration - 10), 4)
