@@ -273,6 +273,9 @@ class Simulator(SimService):
         if self.hold is not None:
             self.entered.set()
             await self.hold.wait()
+        # the search takes time: let other requests in meanwhile (so overlapping ones are seen)
+        await asyncio.sleep(0.4 if self.hub.realistic else 0)
+        await asyncio.sleep(0)
 
         vectors, multiple, error = self._vectors(request, query)
         if error is not None:
