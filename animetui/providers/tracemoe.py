@@ -506,7 +506,7 @@ class TraceMoeProvider:
         message = _error_text(response)
         suffix = f" ({message})" if message else ""
         retry_after = parse_retry_after(response.headers)
-        if status == 400 or (message.startswith("Failed to fetch image") and status < 500):
+        if status == 400 or message.startswith("Failed to fetch image"):  # its status mirrors the remote host
             if message.startswith("Failed to fetch image"):
                 return BadInput(f"trace.moe could not fetch the image URL (HTTP {status}) — try the file instead",
                                 provider=NAME, code=status)

@@ -159,6 +159,11 @@ async def test_search_by_url(tm, sim, hub):
     assert result.matches and sim.uploads == []
     with pytest.raises(BadInput, match="could not fetch"):
         await tm.search_scene(ImageSource(url="https://images.example/404.jpg"))
+    # the status mirrors the image host's: a 500 here is not trace.moe failing, and not resent
+    hub.inject("tracemoe", "status", status=500, body={"error": "Failed to fetch image https://h/x.jpg"}, path="/search")
+    with pytest.raises(BadInput, match="could not fetch"):
+        await tm.search_scene(ImageSource(url="https://images.example/x.jpg"))
+    assert searches(hub)[-1] == 500 and searches(hub).count(500) == 1
     before = len(hub.log)
     with pytest.raises(BadInput):
         await tm.search_scene(ImageSource(url="ftp://x/y.jpg"))
