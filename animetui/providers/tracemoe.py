@@ -647,7 +647,11 @@ class TraceMoeProvider:
         anilist_id: int | None = None,
         anilist_info: bool | None = None,
     ) -> list[SceneResult]:
-        """One result per colour-layout vector (1–10, each 33 values), in order. Costs 1 quota each."""
+        """One result per colour-layout vector (1–10, each 33 values), in order. Costs 1 quota each.
+
+        Preview images are downloaded for a single vector only (a batch would spend up to 30 of
+        the 100 requests a minute on them); a batch's matches keep their links for 300 s.
+        """
         if isinstance(vectors, (str, bytes)) or not 1 <= len(vectors) <= MAX_VECTORS:
             raise BadInput(f"send 1 to {MAX_VECTORS} colour-layout vectors", provider=NAME)
         payload = [_vector_payload(v) for v in vectors]
@@ -656,7 +660,9 @@ class TraceMoeProvider:
         body_json = {"vector": payload[0] if len(payload) == 1 else payload}
         body = await self._search_with_info("POST", params, want_info, json=body_json)
         results = parse_batch(body, len(payload), language=self._language())
-        return [await self._with_previews(r) for r in results]
+        if len(results) > 1:  # a batch: 3 previews × 10 results would eat a third of a minute's requests
+            return results
+        return [await self._with_previews(results[0])]
 
     async def search_vector(self, vector: object, **kwargs: Any) -> SceneResult:
         return (await self.search_vectors([vector], **kwargs))[0]

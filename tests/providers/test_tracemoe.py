@@ -347,6 +347,13 @@ async def test_vector_search_single_and_batch(tm, sim, hub):
     assert len(hub.log) == before
 
 
+async def test_vector_previews_only_for_a_single_vector(tm):
+    single = await tm.search_vector(VECTOR)
+    assert single.matches[0].preview_path
+    batch = await tm.search_vectors([VECTOR, VECTOR])
+    assert all(m.preview_path is None and m.image_url for r in batch for m in r.matches)
+
+
 # --------------------------------------------------------------------------- /me, credits, previews
 async def test_credits_for_a_guest_and_a_key(tm, sim):
     await tm.search_scene(ImageSource(data=jpeg()), anilist_info=False)
