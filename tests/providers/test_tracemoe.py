@@ -275,8 +275,9 @@ async def test_ratelimit_remaining_zero_blocks_the_limiter(tm, sim):
     assert len(blocked) == 1 and 1 <= blocked[0] <= 60
 
 
-async def test_dropped_search_is_never_sent_again(tm, sim, hub):
-    hub.inject("tracemoe", "drop", after_response=True, path="/search")
+@pytest.mark.parametrize("kind", ["drop", "timeout"])
+async def test_dropped_search_is_never_sent_again(tm, sim, hub, kind):
+    hub.inject("tracemoe", kind, after_response=True, path="/search")
     with pytest.raises(NetworkError) as dropped:
         await tm.search_scene(ImageSource(data=jpeg()))
     assert dropped.value.maybe_charged and not dropped.value.retryable
@@ -293,6 +294,16 @@ async def test_malformed_and_error_bodies(tm, hub):
     hub.inject("tracemoe", "status", status=200, body={"frameCount": 1, "error": ""}, path="/search")
     with pytest.raises(ServerError, match="no result list"):
         await tm.search_scene(ImageSource(data=jpeg()))
+
+
+async def test_hostile_server_text_is_cleaned(tm, hub):
+    tm.settings.update(previews=0, title_language="native")
+    hub.inject("tracemoe", "hostile", times=None)
+    result = await tm.search_scene(ImageSource(data=jpeg()))
+    for match in result.matches:
+        for text in (match.title, match.filename, match.title_native or ""):
+            assert "\x1b" not in text and "\u202e" not in text and "\x07" not in text
+            assert len(text) <= 300
 
 
 # --------------------------------------------------------------------------- concurrency
