@@ -717,7 +717,8 @@ class TraceMoeProvider:
         link = preview_url(url, size=size, mute=mute, min_duration=min_duration, max_duration=max_duration)
         await self.ctx.limiter.acquire()
         try:
-            return await download(self.ctx.client, link, dest, provider=NAME, max_bytes=MAX_PREVIEW_BYTES)
+            return await download(self.ctx.client, link, dest, provider=NAME, max_bytes=MAX_PREVIEW_BYTES,
+                                  image=False)  # a video clip: download() checks image magic otherwise
         except NotFound as exc:
             raise NotFound("the trace.moe preview link has expired (they live about 5 minutes) — search again",
                            provider=NAME, code=exc.code) from None
