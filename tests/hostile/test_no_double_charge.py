@@ -132,3 +132,22 @@ def test_credits_unreadable_answer_is_one_clear_line(hostile, point_at, cli):
 
     assert code == 0, err
     assert "could not be read" in json.loads(out)["errors"]["ailab"]
+
+
+async def test_tracemoe_unreadable_answer_is_one_search(hostile, tmp_path, photo):
+    from animetui.net import RateLimiter, RetryPolicy, make_client
+    from animetui.providers.base import ProviderContext
+    from animetui.providers.tracemoe import create
+
+    hostile.lying_gzip("/search", body=b'{"error": "", "result": []}')
+    client = make_client(hostile.url, timeout=10)
+    ctx = ProviderContext(name="tracemoe", settings={"previews": 0}, client=client, limiter=RateLimiter(1000, 1000),
+                          retry=RetryPolicy(attempts=3, base_delay=0.01, max_delay=0.02), cache_dir=tmp_path / "c")
+    try:
+        with pytest.raises(AnimetuiError) as info:
+            await create(ctx).search_scene(ImageSource(path=photo))
+    finally:
+        await client.aclose()
+
+    assert len(hostile.requests_to("/search")) == 1
+    assert info.value.maybe_charged and CHARGED in str(info.value)

@@ -154,3 +154,33 @@ async def test_paid_request_follows_no_redirect_even_on_the_same_host(hostile, r
 
     assert hostile.requests_to("/api/anime/search-again") == []
     assert len(hostile.requests_to(SEARCH)) == 1 and info.value.maybe_charged
+
+
+@pytest.fixture
+async def tracemoe(hostile, tmp_path):
+    """trace.moe with a key, pointed at ``hostile`` (built directly: not in the registry yet)."""
+    from animetui.net import RateLimiter, RetryPolicy, make_client
+    from animetui.providers.base import ProviderContext
+    from animetui.providers.tracemoe import create
+
+    client = make_client(hostile.url, timeout=10)
+    ctx = ProviderContext(name="tracemoe", settings={"api_key": "traceHOSTILEkey0123456789", "previews": 0},
+                          client=client, limiter=RateLimiter(1000, 1000),
+                          retry=RetryPolicy(attempts=3, base_delay=0.01, max_delay=0.02),
+                          cache_dir=tmp_path / "cache", data_dir=tmp_path / "data")
+    provider = create(ctx)
+    try:
+        yield provider
+    finally:
+        await client.aclose()
+
+
+async def test_tracemoe_search_redirected_sends_neither_key_nor_photo(hostile, elsewhere, tracemoe, photo):
+    hostile.redirect("/search", elsewhere.url + "/search", status=307)
+    elsewhere.route("/search", json={"error": "", "result": []})
+
+    with pytest.raises(AnimetuiError, match="another host"):
+        await tracemoe.search_scene(ImageSource(path=photo))
+
+    assert_nothing_secret_arrived(elsewhere, "traceHOSTILEkey0123456789")
+    assert len(hostile.requests_to("/search")) == 1
