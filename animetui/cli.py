@@ -86,6 +86,7 @@ def print_table(headers: Sequence[str], rows: Sequence[Sequence[Any]], *, max_wi
 
 def _plain(value: Any) -> str:
     """A value for terminal output: no control characters, ever (server strings are untrusted)."""
+    from animetui.fsnames import shown
     from animetui.providers.base import server_text
 
     if value is None:
@@ -94,7 +95,7 @@ def _plain(value: Any) -> str:
         return "yes" if value else "no"
     if isinstance(value, float):
         return f"{value:g}"
-    return server_text(str(value), limit=10_000)
+    return server_text(shown(str(value)), limit=10_000)
 
 
 def mmss(seconds: float | None) -> str:
@@ -111,13 +112,16 @@ def percent(similarity: float | None) -> str:
 
 
 def emit_json(payload: Any) -> None:
-    print(json.dumps(payload, ensure_ascii=False, indent=2))
+    from animetui.fsnames import json_text
+
+    print(json_text(payload, indent=2))  # a non-UTF-8 file name stays exact, as a \udcNN escape
 
 
 def err(message: str) -> None:
+    from animetui.fsnames import shown
     from animetui.redact import redact
 
-    print(f"animetui: {redact(message)}", file=sys.stderr)
+    print(f"animetui: {redact(shown(message))}", file=sys.stderr)
 
 
 # --------------------------------------------------------------------------- the parser
@@ -239,6 +243,7 @@ def _is_tui(argv: Sequence[str]) -> bool:
 # --------------------------------------------------------------------------- entry
 def main(argv: Sequence[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
+    _never_raw_bytes()
     try:
         if _is_tui(args_list):
             return _run_tui(build_tui_parser().parse_args(args_list))
@@ -260,6 +265,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         except OSError:
             pass
         return EXIT_OK
+
+
+def _never_raw_bytes() -> None:
+    """Text that cannot be encoded (a non-UTF-8 file name) is printed as ``\\x``/``\\u`` escapes.
+
+    Python's default for stdout is to fail (``UnicodeEncodeError``) or, in the C locale, to write
+    the raw bytes (a byte like 0x9b is a C1 control to some terminals). Names are shown with
+    :func:`animetui.fsnames.shown` where they are printed; this is the net under that.
+    """
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            try:
+                reconfigure(errors="backslashreplace")
+            except (ValueError, OSError):
+                pass
 
 
 def _load_settings(args: argparse.Namespace):  # noqa: ANN202

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from animetui.fsnames import from_db, json_text, shown, to_db
 from animetui.models import (
     Candidate,
     CharacterResult,
@@ -221,12 +222,12 @@ class History:
                 provider,
                 sha256,
                 canonical_params(params),
-                source_label,
-                source_path,
-                source_url,
+                to_db(source_label),
+                to_db(source_path),
+                to_db(source_url),
                 thumbnail,
-                json.dumps(result.to_json(), ensure_ascii=False),
-                search_text_for(result, source_label),
+                json_text(result.to_json()),  # exact even for a lone surrogate a server sent
+                shown(search_text_for(result, source_label)),
             ),
         )
         return lastrowid
@@ -292,9 +293,9 @@ class History:
             provider=row[3],
             sha256=row[4],
             params=json.loads(row[5]),
-            source_label=row[6],
-            source_path=row[7],
-            source_url=row[8],
+            source_label=from_db(row[6]),
+            source_path=from_db(row[7]),
+            source_url=from_db(row[8]),
             has_thumbnail=bool(row[9]),
             result=result_from_json(kind, json.loads(row[10])),
         )

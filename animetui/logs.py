@@ -31,6 +31,18 @@ class RedactFilter(logging.Filter):
         return True
 
 
+class _QuietFileHandler(logging.handlers.RotatingFileHandler):
+    """The log file handler: a record it cannot write is dropped, never printed to the terminal.
+
+    ``logging``'s default prints "--- Logging error ---" and a traceback to stderr; in a TUI or in
+    a script's output that is worse than a missing log line. Text that is not UTF-8 (a file name
+    with undecodable bytes) is written with ``\\x`` escapes instead of failing.
+    """
+
+    def handleError(self, record: logging.LogRecord) -> None:  # noqa: N802 - logging's name
+        pass
+
+
 def setup_logging(data_dir: Path, *, level: int = logging.INFO) -> Path | None:
     """Send animetui's logs to the log file. Returns its path (None if it cannot be written)."""
     global _configured
@@ -39,7 +51,7 @@ def setup_logging(data_dir: Path, *, level: int = logging.INFO) -> Path | None:
         return path
     try:
         data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-        handler = logging.handlers.RotatingFileHandler(path, maxBytes=2_000_000, backupCount=2, encoding="utf-8")
+        handler = _QuietFileHandler(path, maxBytes=2_000_000, backupCount=2, encoding="utf-8", errors="backslashreplace")
         os.chmod(path, 0o600)
     except OSError:
         return None

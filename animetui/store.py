@@ -65,6 +65,7 @@ from pathlib import Path
 from typing import Any
 
 from animetui.errors import AnimetuiError
+from animetui.fsnames import from_db, json_text, shown, to_db
 from animetui.models import Job, JobKind, JobState
 
 #: The file layout version kept in ``PRAGMA user_version`` (see the module docstring).
@@ -244,7 +245,7 @@ def _row_values(job: Job) -> tuple[Any, ...]:
         job.id,
         job.kind.value,
         job.provider,
-        json.dumps(job.params, ensure_ascii=False, sort_keys=True),
+        json_text(job.params, sort_keys=True),  # a non-UTF-8 file name survives (as a \udcNN escape)
         job.state.value,
         job.created_at,
         job.updated_at,
@@ -253,8 +254,8 @@ def _row_values(job: Job) -> tuple[Any, ...]:
         job.remote_id,
         job.attempts,
         job.result_url,
-        job.result_path,
-        job.error,
+        to_db(job.result_path),
+        shown(job.error),
         job.cost_usd,
         job.balance_usd,
     )
@@ -280,7 +281,7 @@ def _job_from_row(row: Sequence[Any]) -> Job:
         remote_id=row[9],
         attempts=row[10],
         result_url=row[11],
-        result_path=row[12],
+        result_path=from_db(row[12]),
         error=row[13] or "",
         cost_usd=row[14],
         balance_usd=row[15],
