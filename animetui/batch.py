@@ -84,6 +84,15 @@ class BatchProgress:
 
 class BatchJournal:
     def __init__(self, path: Path) -> None:
+        try:
+            self._open(path)
+        except (OSError, sqlite3.Error) as exc:
+            from animetui.history import HistoryError, reset_hint_damaged
+            from animetui.store import explain
+
+            raise HistoryError(explain(path, exc, "open the batch journal", damaged=reset_hint_damaged())) from None
+
+    def _open(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
         self._db.execute("PRAGMA journal_mode=WAL")

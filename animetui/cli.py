@@ -159,6 +159,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("query", nargs="?", default="", help="filter by title, character, work or file name")
     p.add_argument("--limit", type=int, default=50)
     p.add_argument("--export", choices=("json", "csv"), help="write the listed lookups as JSON or CSV to stdout")
+    p.add_argument("--reset", action="store_true", help="move a damaged history file aside (renamed, not deleted) and start a new one")
 
     add("models", "list AnimeTrace's recognition models")
 
@@ -326,6 +327,8 @@ def _dispatch(args: argparse.Namespace) -> int:
     except AnimetuiError as exc:
         import logging
 
+        if not logging.getLogger("animetui").handlers:  # no log file (yet): never logging's stderr fallback
+            logging.getLogger("animetui").addHandler(logging.NullHandler())
         logging.getLogger("animetui.cli").warning("%s failed: %s", args.command, exc)
         err(str(exc))
         return exc.exit_code
@@ -371,11 +374,17 @@ def _cached_note(outcome: Any) -> None:
         print("(from history — no request made; --refresh to ask again)\n")
 
 
-def _lookups(settings: Any, providers: Any):  # noqa: ANN202
+def _open_history(settings: Any):  # noqa: ANN202
     from animetui.history import History
+
+    reset = "animetui history --reset" + (" --demo" if settings.demo else "")
+    return History(settings.data_dir / "history.sqlite3", reset_hint=reset)
+
+
+def _lookups(settings: Any, providers: Any):  # noqa: ANN202
     from animetui.lookups import LookupService
 
-    return LookupService(providers, History(settings.data_dir / "history.sqlite3"))
+    return LookupService(providers, _open_history(settings))
 
 
 async def _cmd_characters(args: argparse.Namespace, settings: Any, providers: Any) -> int:
@@ -542,9 +551,16 @@ def _last_animeapi_balance(settings: Any, providers: Any) -> float | None:
 def _cmd_history(args: argparse.Namespace, settings: Any) -> int:
     import time as _time
 
-    from animetui.history import History, export_csv, export_json
+    from animetui.history import export_csv, export_json, reset
 
-    history = History(settings.data_dir / "history.sqlite3")
+    if args.reset:
+        moved = reset(settings.data_dir / "history.sqlite3")
+        if moved is None:
+            print("There is no history file to move aside.")
+        else:
+            print(f"Moved the history aside to {moved}; a new one starts with the next lookup. Jobs are not affected.")
+        return EXIT_OK
+    history = _open_history(settings)
     try:
         entries = history.list(query=args.query, limit=max(1, args.limit))
     finally:

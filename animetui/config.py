@@ -157,8 +157,10 @@ def coerce(key: Key, value: Any, *, where: str) -> Any:
         raise ConfigError(f"{where}: {key.name} must be at least {key.minimum:g}, got {value}")
     if key.maximum is not None and value > key.maximum:
         raise ConfigError(f"{where}: {key.name} must be at most {key.maximum:g}, got {value}")
-    if key.name.endswith((".base_url", ".origin")):
+    if key.name.endswith(".base_url"):
         _check_url(key, value, where)
+    if isinstance(value, str) and not key.secret and any(ord(c) < 0x20 or 0x7F <= ord(c) <= 0x9F for c in value):
+        raise ConfigError(f"{where}: {key.name} must not contain control characters, got {value!r}")
     return value
 
 

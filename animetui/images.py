@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import io
 import os
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,6 +22,12 @@ from animetui.errors import BadInput, Unsupported
 
 MAX_SOURCE_BYTES = 80 * 1024 * 1024  # refuse to even read bigger files
 MAX_PIXELS = 120_000_000  # ~ 11k x 11k; beyond this Pillow would allocate gigabytes
+
+# Pillow warns (three raw lines on stderr: file, line, "warnings.warn(") for an image over
+# MAX_IMAGE_PIXELS and under twice that. Every place that opens an image here checks the size
+# itself right after opening and refuses it with one clear line, so the warning is handled by
+# that check and never printed. (A message filter: no Pillow import needed at start-up.)
+warnings.filterwarnings("ignore", message=r"Image size \(\d+ pixels\) exceeds limit of \d+ pixels")
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp", ".bmp", ".gif")
 
 _MIME = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp", "BMP": "image/bmp", "GIF": "image/gif"}

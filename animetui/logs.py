@@ -53,7 +53,10 @@ def setup_logging(data_dir: Path, *, level: int = logging.INFO) -> Path | None:
         data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
         handler = _QuietFileHandler(path, maxBytes=2_000_000, backupCount=2, encoding="utf-8", errors="backslashreplace")
         os.chmod(path, 0o600)
-    except OSError:
+    except OSError:  # no log file: records are dropped, never printed on the terminal by logging's fallback
+        root = logging.getLogger("animetui")
+        if not root.handlers:
+            root.addHandler(logging.NullHandler())
         return None
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     handler.addFilter(RedactFilter())
