@@ -14,6 +14,7 @@ import logging.handlers
 import os
 from pathlib import Path
 
+from animetui.fsnames import shown
 from animetui.redact import redact
 
 LOG_NAME = "animetui.log"
@@ -26,7 +27,7 @@ class RedactFilter(logging.Filter):
             message = record.getMessage()
         except Exception:  # noqa: BLE001 - a broken format string is logged as is
             message = str(record.msg)
-        record.msg = redact(message)
+        record.msg = redact(shown(message))  # a non-UTF-8 file name as \xNN, like on the terminal
         record.args = ()
         return True
 
