@@ -791,7 +791,9 @@ async def _cmd_cartoonize(args: argparse.Namespace, settings: Any, providers: An
     if args.image.lower().startswith(("http://", "https://")):
         raise BadInput("cartoonize needs a local image file; download it first")
     if not path.is_file():
-        raise BadInput(f"{path}: no such file")
+        if path.is_dir():
+            raise BadInput(f"{path}: is a directory, not an image")
+        raise BadInput(f"{path}: not a regular file; give an image file" if path.exists() else f"{path}: no such file")
     runner = _runner(settings, providers)
     await runner.start()
     try:
