@@ -35,6 +35,8 @@ async def test_the_tuis_worker_processes_get_no_secrets(tmp_path, monkeypatch):
     from animetui.ui.app import make_app
     from animetui.ui.image_process import _process as pictures  # the picture worker
 
+    offload.use_process(False)  # workers an earlier test in this process started: gone, so ours are new
+    pictures.shutdown()
     for name, value in SECRETS.items():
         monkeypatch.setenv(name, value)
     before = {p.pid for p in multiprocessing.active_children()}
