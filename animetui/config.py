@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import math
 import os
-import stat
 import tempfile
 import tomllib
 from collections.abc import Iterator
@@ -190,38 +189,17 @@ def _read_config_bytes(file: Path) -> bytes | None:
     """The file's bytes, None if it does not exist. Only a regular file is read: a FIFO or a device
     would block for ever (or never end), so they are refused before the first read."""
     try:
-        fd = os.open(file, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+        return locations.read_regular(file, MAX_CONFIG_BYTES)
     except FileNotFoundError:
         return None
     except IsADirectoryError:
         raise ConfigError(f"{file}: is a directory, not a config file") from None
+    except locations.NotRegularFile as exc:
+        raise ConfigError(f"{file}: not a regular file ({exc.kind}); give a TOML config file") from None
+    except locations.TooBig as exc:
+        raise ConfigError(f"{file}: {exc.size:,} bytes is too big for a config file; fix or remove it (it was left untouched)") from None
     except OSError as exc:
         raise ConfigError(f"{file}: cannot read ({exc.strerror})") from None
-    try:
-        info = os.fstat(fd)
-        if stat.S_ISDIR(info.st_mode):
-            raise ConfigError(f"{file}: is a directory, not a config file")
-        if not stat.S_ISREG(info.st_mode):
-            raise ConfigError(f"{file}: not a regular file ({_file_kind(info.st_mode)}); give a TOML config file")
-        if info.st_size > MAX_CONFIG_BYTES:
-            raise ConfigError(f"{file}: {info.st_size:,} bytes is too big for a config file; fix or remove it (it was left untouched)")
-        os.set_blocking(fd, True)
-        with os.fdopen(fd, "rb", closefd=False) as handle:
-            return handle.read(MAX_CONFIG_BYTES + 1)
-    except OSError as exc:
-        raise ConfigError(f"{file}: cannot read ({exc.strerror})") from None
-    finally:
-        os.close(fd)
-
-
-def _file_kind(mode: int) -> str:
-    if stat.S_ISFIFO(mode):
-        return "a FIFO"
-    if stat.S_ISSOCK(mode):
-        return "a socket"
-    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
-        return "a device"
-    return "not a plain file"
 
 
 def _decode(file: Path, raw: bytes) -> str:

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-import os
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -71,37 +70,22 @@ def human_bytes(count: float) -> str:
 def read_source(path: Path, *, max_bytes: int = MAX_SOURCE_BYTES) -> bytes:
     """The file's bytes, capped. Only a regular file is read: a FIFO, a socket or a device would
     block for ever (or never end), so it is refused before the first read."""
-    import stat
+    from animetui.locations import NotRegularFile, TooBig, read_regular
 
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+        return read_regular(path, max_bytes)
     except FileNotFoundError:
         raise BadInput(f"{path}: no such file") from None
     except PermissionError:
         raise BadInput(f"{path}: permission denied") from None
     except IsADirectoryError:
         raise BadInput(f"{path}: is a directory, not an image") from None
+    except NotRegularFile as exc:
+        raise BadInput(f"{path}: not a regular file ({exc.kind}); give an image file") from None
+    except TooBig as exc:
+        raise BadInput(f"{path}: {human_bytes(exc.size)} is over the {human_bytes(max_bytes)} limit") from None
     except OSError as exc:
         raise BadInput(f"{path}: {exc.strerror}") from None
-    try:
-        info = os.fstat(fd)
-        if stat.S_ISDIR(info.st_mode):
-            raise BadInput(f"{path}: is a directory, not an image")
-        if not stat.S_ISREG(info.st_mode):
-            kind = "a FIFO" if stat.S_ISFIFO(info.st_mode) else "a socket" if stat.S_ISSOCK(info.st_mode) else "a device"
-            raise BadInput(f"{path}: not a regular file ({kind}); give an image file")
-        if info.st_size > max_bytes:
-            raise BadInput(f"{path}: {human_bytes(info.st_size)} is over the {human_bytes(max_bytes)} limit")
-        os.set_blocking(fd, True)
-        with os.fdopen(fd, "rb", closefd=False) as handle:
-            data = handle.read(max_bytes + 1)
-    except OSError as exc:
-        raise BadInput(f"{path}: {exc.strerror}") from None
-    finally:
-        os.close(fd)
-    if len(data) > max_bytes:  # grew after the check
-        raise BadInput(f"{path}: over the {human_bytes(max_bytes)} limit")
-    return data
 
 
 def _open(data: bytes, label: str):  # -> PIL.Image.Image
