@@ -362,7 +362,7 @@ class Settings:
         object holds what the file now says.
         """
         changes = dict(self._pending)
-        document = update_file(self.path, lambda doc: _apply(doc, changes))
+        document = update_file(self.path, lambda doc: _apply(doc, changes), changes)
         self._pending.clear()
         self.document = document
         self._recompute()
@@ -402,7 +402,17 @@ def _lock_path(target: Path) -> Path:
     return target.with_name(f".{target.name}.lock")
 
 
-def update_file(path: Path, change: Any) -> dict[str, Any]:
+def _landed(plain: dict[str, Any], before: dict[str, Any], expected: dict[str, tuple[bool, Any]]) -> bool:
+    """True if ``plain`` (the file as TOML will read it) is ``before`` with exactly ``expected`` applied."""
+    import copy
+
+    want = copy.deepcopy(before)
+    for name, (present, value) in expected.items():
+        _set_path(want, name, value) if present else _del_path(want, name)
+    return plain == want
+
+
+def update_file(path: Path, change: Any, expected: dict[str, tuple[bool, Any]] | None = None) -> dict[str, Any]:
     """Re-read ``path`` under an exclusive lock, ``change(doc)`` its tomlkit document, write it atomically.
 
     Returns the new document as plain Python data. A file that cannot be parsed is never written
@@ -435,10 +445,20 @@ def update_file(path: Path, change: Any) -> dict[str, Any]:
             doc = tomlkit.parse(text)
         except Exception as exc:  # noqa: BLE001 - tomlkit's ParseError and friends
             raise ConfigError(f"{path}: invalid TOML: {exc}; fix it (it was left untouched, nothing saved)") from None
+        before = doc.unwrap()
         change(doc)
-        plain = doc.unwrap()
+        out = tomlkit.dumps(doc)
+        plain = tomllib.loads(out)
+        if expected is not None and not _landed(plain, before, expected):
+            # tomlkit placed a key where TOML reads it elsewhere (seen with top-level dotted keys
+            # followed by tables): write the same data plainly rather than a wrong file.
+            plain = before
+            for name, (present, value) in expected.items():
+                _set_path(plain, name, value) if present else _del_path(plain, name)
+            out = tomlkit.dumps(plain)
+            plain = tomllib.loads(out)
         Settings(path, plain)  # the file as it will be must still load (raises ConfigError)
-        atomic_write_bytes_or_fail(target, tomlkit.dumps(doc).encode("utf-8"), shown=path)
+        atomic_write_bytes_or_fail(target, out.encode("utf-8"), shown=path)
         return plain
     finally:
         os.close(lock_fd)  # releases the lock

@@ -153,3 +153,17 @@ def test_a_file_broken_meanwhile_is_not_overwritten(tmp_path):
     else:
         raise AssertionError("a write over a file that does not parse must be refused")
     assert path.read_text() == broken
+
+
+def test_a_file_written_with_dotted_keys_gets_each_value_where_toml_reads_it(tmp_path):
+    """tomlkit would append a dotted key after the last table (where TOML reads it as part of that
+    table); such a write is checked and made plainly instead of landing in the wrong place."""
+    path = _config()
+    path.parent.mkdir(parents=True)
+    path.write_text('providers.animeapi.api_key = "ank_dotted123456"\n')
+    for name, value in (("providers.ailab.style", "1"), ("providers.animeapi.orientation", "square")):
+        result = cli("config", "set", name, value)
+        assert result.returncode == 0, text(result.stderr)
+    data = tomllib.loads(path.read_text())
+    assert data["providers"]["animeapi"] == {"api_key": "ank_dotted123456", "orientation": "square"}
+    assert data["providers"]["ailab"] == {"style": 1}
