@@ -33,7 +33,7 @@ from __future__ import annotations
 import os
 import re
 
-__all__ = ["safe", "unsafe_chars", "has_controls"]
+__all__ = ["safe", "for_stream", "SafeStream", "unsafe_chars", "has_controls"]
 
 _FORMAT = (
     "\u061c\u180e\u200b\u200e\u200f\u2028-\u202e\u2060-\u206f\ufeff\ufff9-\ufffb"
@@ -100,3 +100,37 @@ def has_controls(text: str) -> bool:
     For values that must be taken verbatim or refused (an API key): nothing there is ever valid.
     """
     return _BAD.search(text) is not None
+
+
+def for_stream(text: str) -> str:
+    """Text already laid out for a stream (CLI output): like ``safe(line=False)`` but ``\\r`` and BEL stay.
+
+    The CLI's own progress line redraws itself with ``\\r`` and ``jobs watch`` rings the bell; every
+    other control is shown escaped. Values inside the text were made safe where they were put in.
+    """
+    if _BAD.search(text) is None:
+        return text
+    return _BAD.sub(lambda m: m.group() if m.group() in "\n\t\r\a" else _escape(m), text)
+
+
+class SafeStream:
+    """A text stream wrapper that passes everything written through :func:`for_stream`.
+
+    The CLI installs it over ``sys.stdout``/``sys.stderr`` for a command's run: whatever prints —
+    a table, an error line, a log record, argparse — cannot write a control sequence to the terminal.
+    Everything else (``isatty``, ``fileno``, ``encoding``, ``flush``) is the wrapped stream's.
+    """
+
+    def __init__(self, inner: object) -> None:
+        self._inner = inner
+
+    def write(self, text: str) -> int:
+        self._inner.write(for_stream(text))  # type: ignore[attr-defined]
+        return len(text)
+
+    def writelines(self, lines: object) -> None:
+        for line in lines:  # type: ignore[attr-defined]
+            self.write(line)
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._inner, name)

@@ -255,6 +255,16 @@ class AnimeTUI(AccountsMixin, App[int]):
         return MainScreen(id="_default")
 
     # ------------------------------------------------------------------ layout
+    def notify(self, message: str, *, title: str = "", severity: Any = "information", timeout: float | None = None, markup: bool = True) -> None:
+        """Every notification, whoever raises it, is made safe to show (:func:`animetui.text.safe`).
+
+        A message with ``markup=True`` is the app's own markup: its text is still made safe (escapes
+        add no brackets, so the markup is unchanged); a file name or server text goes with ``markup=False``.
+        """
+        from animetui.text import safe
+
+        super().notify(safe(message, line=False, limit=2000), title=safe(title, limit=200), severity=severity, timeout=timeout, markup=markup)
+
     def compose(self) -> ComposeResult:
         yield StatusHeader(demo=self.demo, id="header")
         yield PaneGrid(

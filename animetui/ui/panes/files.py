@@ -25,7 +25,7 @@ from textual.widgets import DirectoryTree, Input, Static, Tree
 
 from animetui.models import ImageSource
 from animetui.ui.bindings import bindings
-from animetui.ui.format import display_path
+from animetui.ui.format import display_path, shown
 from animetui.ui.messages import LookupRequested, SourceChanged
 from animetui.ui.panes.base import Pane
 from animetui.ui.widgets.image_tree import ImageTree, is_image_name
@@ -86,7 +86,7 @@ class FilesPane(Pane):
         if self.source is None:
             line.append("none — highlight an image", style="italic")
         else:
-            line.append(self.source.label)
+            line.append(shown(self.source.label))
         if self.marked:
             line.append(f"  ● {len(self.marked)} marked (B: batch)", style="bold")
         update_line(self.query_one("#files-source", Static), line)

@@ -20,6 +20,8 @@ from textual.widgets._directory_tree import DirEntry
 from textual.widgets._tree import TreeNode
 
 from animetui.images import IMAGE_SUFFIXES
+from animetui.text import has_controls as _UNSAFE
+from animetui.text import safe
 from animetui.ui.format import display_path
 
 
@@ -80,6 +82,19 @@ class ImageTree(DirectoryTree):
 
     def watch_show_hidden(self) -> None:
         self.reload()
+
+    def process_label(self, label: str | Text) -> Text:
+        """Every entry's name made safe to show (:func:`animetui.text.safe`): a file name is any bytes.
+
+        ``ESC ] 52`` in a name would write the clipboard, ``ESC [ 2J`` blank the screen; a newline
+        would cut the name at its first line. Shown escaped (``\\x1b``) on one line instead.
+        """
+        if isinstance(label, Text):
+            if _UNSAFE(label.plain):
+                label = Text(safe(label.plain), style=label.style)
+        else:
+            label = Text(safe(label))
+        return super().process_label(label)
 
     #: files marked for a batch (the Files pane owns the set; marked files show a ● before the name)
     marked: set[Path]
