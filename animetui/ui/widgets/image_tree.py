@@ -13,6 +13,7 @@ from typing import Any
 
 from rich.style import Style
 from rich.text import Text
+from textual import events
 from textual.reactive import reactive
 from textual.widget import Widget
 from textual.widgets import DirectoryTree
@@ -109,6 +110,26 @@ class ImageTree(DirectoryTree):
         if marked and node.data is not None and node.data.path in marked:
             label = Text("●", style=base_style + style + Style(bold=True)) + label[1:] if label.plain.startswith(" ") else Text("● ") + label
         return label
+
+    # ------------------------------------------------------------------ the mouse
+    async def _on_click(self, event: events.Click) -> None:
+        """A click on a file highlights it (so it is previewed); only a double-click selects it.
+
+        Tree's own click selects the line, and selecting an image runs both lookups (Enter's job):
+        a stray click would spend credits. A double-click does what Enter does, through the same
+        path and the same cost question. Clicks on folders (expand/collapse) keep Tree's behaviour.
+        """
+        meta = event.style.meta
+        if "line" not in meta or meta.get("toggle", False):
+            return  # Tree's handler does the rest
+        node = self.get_node_at_line(meta["line"])
+        if node is None or node.allow_expand:
+            return
+        event.prevent_default()  # not Tree._on_click: it would select on the first click
+        async with self.lock:
+            self.cursor_line = meta["line"]
+        if event.chain >= 2:
+            self.action_select_cursor()
 
     # ------------------------------------------------------------------ jumping
     def visible_nodes(self) -> list[TreeNode[DirEntry]]:
