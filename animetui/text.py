@@ -33,7 +33,7 @@ from __future__ import annotations
 import os
 import re
 
-__all__ = ["safe", "for_stream", "SafeStream", "unsafe_chars", "has_controls"]
+__all__ = ["safe", "for_stream", "SafeStream", "one_for_one", "unsafe_chars", "has_controls"]
 
 _FORMAT = (
     "\u061c\u180e\u200b\u200e\u200f\u2028-\u202e\u2060-\u206f\ufeff\ufff9-\ufffb"
@@ -134,3 +134,24 @@ class SafeStream:
 
     def __getattr__(self, name: str) -> object:
         return getattr(self._inner, name)
+
+
+def _picture(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    if code < 0x20:
+        return chr(0x2400 + code)  # ␀ … ␟ (␛ for ESC)
+    if code == 0x7F:
+        return "\u2421"  # ␡
+    return "\ufffd"
+
+
+def one_for_one(text: str) -> str:
+    """``text`` with each character :func:`safe` would escape replaced by ONE visible character.
+
+    For an edit box, where the cursor counts characters: C0 controls as their Unicode control
+    pictures (``␛`` for ESC, ``␊`` for a newline), DEL as ``␡``, anything else (C1, bidi, invisible
+    format characters, lone surrogates) as U+FFFD. The value being edited is left as it is.
+    """
+    if _BAD.search(text) is None:
+        return text
+    return _BAD.sub(_picture, text)

@@ -23,6 +23,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.widgets import DirectoryTree, Input, Static, Tree
 
+from animetui.ui.widgets.safe_input import SafeInput
 from animetui.models import ImageSource
 from animetui.ui.bindings import bindings
 from animetui.ui.format import display_path, shown
@@ -46,9 +47,9 @@ class FilesPane(Pane):
         self.marked: set[Path] = set()  # files marked for a batch (m, M, *)
 
     def compose(self) -> ComposeResult:
-        yield Input(placeholder="o: type a path or https:// URL", id="location", compact=True)
+        yield SafeInput(placeholder="o: type a path or https:// URL", id="location", compact=True)
         yield ImageTree(self.start, id="tree")
-        yield Input(placeholder="jump to name…", id="jump", compact=True, classes="-hidden")
+        yield SafeInput(placeholder="jump to name…", id="jump", compact=True, classes="-hidden")
         yield Static("", id="files-source")
         yield ImageView(id="files-preview", renderer=self.renderer, placeholder="Highlight an image to preview it")
 

@@ -25,6 +25,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, DataTable, Input, Label, Static
 
+from animetui.ui.widgets.safe_input import SafeInput
 from animetui.text import has_controls
 from animetui.ui.format import one_line, shown
 
@@ -66,7 +67,7 @@ class ApiKeysScreen(ModalScreen[None]):
             yield Static("", id="keys-status")
             with Horizontal(id="keys-create-row"):
                 yield Label(Text("New key title: ", style="bold"))
-                yield Input(id="key-title", placeholder="e.g. the machine it is for", max_length=100, compact=True)
+                yield SafeInput(id="key-title", placeholder="e.g. the machine it is for", max_length=100, compact=True)
             yield Static("", id="keys-message")
             yield Static(Text("c new key · ] next page · [ previous · Ctrl+R reload · Esc close", style="italic"), id="keys-help")
 

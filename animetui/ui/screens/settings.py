@@ -30,6 +30,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Input, Label, Static
 
+from animetui.ui.widgets.safe_input import SafeInput
 from animetui.config import SCHEMA, SCHEMA_BY_NAME, Key, Settings
 from animetui.errors import ConfigError
 from animetui.ui.format import display_path
@@ -78,7 +79,7 @@ class SettingsScreen(ModalScreen[None]):
             yield Static("", id="settings-doc")
             with Horizontal(id="settings-edit-row"):
                 yield Label("", id="settings-edit-label")
-                yield Input(id="settings-input", compact=True)
+                yield SafeInput(id="settings-input", compact=True)
             yield Static("", id="settings-message")
             yield Static(
                 Text("Enter edit · d default · r reveal secrets · Esc close", style="italic"),
