@@ -187,22 +187,33 @@ def test_batch_progress_and_table_escape_hostile_names(capsys, tmp_path, as_json
     assert "\\x1b" in err  # the progress line names the last file, escaped
     if as_json:
         items = json.loads(out)["items"]
-        assert {Path(i["path"]).name for i in items} >= set(HOSTILE_NAMES.values()) - {HOSTILE_NAMES["c1"], HOSTILE_NAMES["bidi"]}
+        assert {Path(i["path"]).name for i in items} == set(HOSTILE_NAMES.values())  # exact, through the escapes
     else:
         assert "a\\x1b]52;c;cm0gLXJmIH4vKgo=" in out
 
 
-def test_scene_json_with_a_hostile_name_is_valid_and_clean(capsys, tmp_path):
+def test_scene_and_history_json_with_hostile_names_are_valid_and_clean(capsys, tmp_path):
     from animetui.ui.samples import write_demo_samples
 
     samples = tmp_path / "samples"
     write_demo_samples(samples)
-    folder = hostile_folder(tmp_path, samples)
-    name = HOSTILE_NAMES["c1"]
-    code, out, err = run(capsys, "--demo", "scene", str(folder / name), "--json")
+    folder = tmp_path / "hostile"
+    folder.mkdir()
+    for key, picture in (("c1", "classroom.png"), ("bidi", "portrait.jpg"), ("osc52", "flat_sky.png")):  # distinct pictures: distinct history entries
+        shutil.copyfile(samples / picture, folder / HOSTILE_NAMES[key])
+    for key in ("c1", "bidi", "osc52"):
+        code, out, err = run(capsys, "--demo", "scene", str(folder / HOSTILE_NAMES[key]), "--json")
+        assert code == 0, err
+        assert_clean(out, err)
+        json.loads(out)
+    code, out, err = run(capsys, "--demo", "history", "--json")
     assert code == 0, err
     assert_clean(out, err)
-    json.loads(out)
+    listed = {Path(entry["source"]).name for entry in json.loads(out)}
+    assert listed == {HOSTILE_NAMES[key] for key in ("c1", "bidi", "osc52")}  # exact, through the escapes
+    code, out, err = run(capsys, "--demo", "history")
+    assert code == 0 and "g\\x9b31mred.png" in out and "f\\u202egnp.exe.png" in out
+    assert_clean(out, err)
 
 
 def _hostile_create_key(monkeypatch, key: str) -> None:
