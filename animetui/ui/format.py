@@ -76,7 +76,7 @@ def ago(iso: str | None, now: float) -> str:
     try:
         stamp = datetime.fromisoformat(iso.replace("Z", "+00:00"))
     except ValueError:
-        return iso[:16]
+        return safe(iso[:16])
     if stamp.tzinfo is None:
         stamp = stamp.replace(tzinfo=timezone.utc)
     delta = now - stamp.timestamp()

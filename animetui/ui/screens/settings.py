@@ -30,10 +30,10 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Input, Label, Static
 
-from animetui.ui.widgets.safe_input import SafeInput
 from animetui.config import SCHEMA, SCHEMA_BY_NAME, Key, Settings
 from animetui.errors import ConfigError
-from animetui.ui.format import display_path
+from animetui.ui.format import display_path, shown
+from animetui.ui.widgets.safe_input import SafeInput
 
 SOURCE_TEXT = {"default": "default", "file": "file", "env": "env"}
 
@@ -120,7 +120,7 @@ class SettingsScreen(ModalScreen[None]):
             source_text = f"env {key.env}"
         return (
             Text(name),
-            Text(value or '""', style=value_style),
+            Text(shown(value) or '""', style=value_style),
             Text(source_text, style="dim" if source == "default" else "bold"),
         )
 
@@ -156,7 +156,7 @@ class SettingsScreen(ModalScreen[None]):
         if error:
             message = message.removeprefix("value: ")  # coerce()'s "where" adds nothing on this screen
         widget = self.query_one("#settings-message", Static)
-        widget.update(Text(message, style=style))
+        widget.update(Text(shown(message, line=False), style=style))
         widget.set_class(error, "-error")
 
     # ------------------------------------------------------------------ actions

@@ -23,6 +23,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
+from animetui.text import safe
 from animetui.ui.widgets.safe_input import SafeInput
 
 if TYPE_CHECKING:
@@ -91,7 +92,7 @@ class SignInScreen(ModalScreen["Session | None"]):
     def _show(self, message: str, *, error: bool) -> None:
         theme = self.app.theme_variables
         style = f"bold {theme.get('error', 'red')}" if error else "italic"
-        self.query_one("#signin-error", Static).update(Text(message, style=style))
+        self.query_one("#signin-error", Static).update(Text(safe(message, line=False), style=style))
 
     def action_submit(self) -> None:
         if self.busy:
