@@ -46,6 +46,19 @@ def find_images(root: Path, *, recursive: bool = False) -> list[Path]:
     )
 
 
+def relative_to_root(path: str | Path, root: str | Path) -> str:
+    """``path`` as shown in a batch: relative to the batch's folder (``sub/a.png``), else as given."""
+    if not root:
+        return str(path)
+    root_path = Path(root)
+    if root_path.is_file():
+        root_path = root_path.parent
+    try:
+        return str(Path(path).relative_to(root_path))
+    except ValueError:
+        return str(path)
+
+
 @dataclass(slots=True)
 class BatchItem:
     id: int
@@ -132,6 +145,10 @@ class BatchJournal:
     def set_state(self, batch_id: int, state: str) -> None:
         self._db.execute("UPDATE batches SET state=? WHERE id=?", (state, batch_id))
 
+    def root(self, batch_id: int) -> str:
+        row = self._db.execute("SELECT root FROM batches WHERE id=?", (batch_id,)).fetchone()
+        return from_db(row[0]) if row else ""
+
     def unfinished(self) -> list[int]:
         return [row[0] for row in self._db.execute("SELECT id FROM batches WHERE state IN ('running','paused') ORDER BY id")]
 
@@ -188,21 +205,27 @@ class BatchRunner:
             return out
 
         hashed = await asyncio.to_thread(hash_all)
-        seen: set[str] = set()
+        first_of: dict[str, str] = {}  # sha256 -> the first path with that content
+        duplicate_of: dict[str, str] = {}
         rows: list[tuple[str, str, str, str]] = []
         for path, sha, problem in hashed:
             status = "pending"
             if sha is None:
                 status, sha = "failed", ""
-            elif sha in seen:
+            elif sha in first_of:
                 status = "duplicate"
-            seen.add(sha or path)
+                duplicate_of[path] = first_of[sha]
+            else:
+                first_of[sha] = path
             for kind in kinds:
                 rows.append((path, sha, kind, status))
         batch_id = self.journal.create(root, kinds, rows)
         for item in self.journal.items(batch_id):
             if item.status == "failed":
                 item.detail = next(p for path, _s, p in hashed if path == item.path)
+                self.journal.update(item)
+            elif item.status == "duplicate" and item.path in duplicate_of:
+                item.detail = f"duplicate of {relative_to_root(duplicate_of[item.path], root)}"
                 self.journal.update(item)
         return batch_id
 

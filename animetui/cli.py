@@ -20,6 +20,7 @@ import asyncio
 import contextlib
 import json
 import os
+import shutil
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -144,6 +145,33 @@ def err(message: str) -> None:
     print(f"animetui: {safe(redact(message))}", file=sys.stderr)
 
 
+def _error_kind(exc: BaseException | type[BaseException]) -> str:
+    """``NetworkError`` -> ``network``, ``RateLimited`` -> ``rate_limited`` (the JSON error's kind)."""
+    import re
+
+    name = (exc if isinstance(exc, type) else type(exc)).__name__.lstrip("_")
+    snake = re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
+    return snake.removesuffix("_error") or "error"
+
+
+def fail(message: str, *, kind: str, exit_code: int, as_json: bool) -> int:
+    """The one way a command fails: one line on stderr and, with ``--json``, an error object on stdout."""
+    from animetui.redact import redact
+    from animetui.text import safe
+
+    if as_json:
+        emit_json({"error": {"message": safe(redact(message)), "kind": kind, "exit_code": exit_code}})
+    err(message)
+    return exit_code
+
+
+def _suggest_command(word: str) -> str | None:
+    import difflib
+
+    close = difflib.get_close_matches(word, COMMANDS, n=1, cutoff=0.6)
+    return close[0] if close else None
+
+
 # --------------------------------------------------------------------------- the parser
 def build_parser() -> argparse.ArgumentParser:
     common = _Parser(add_help=False)
@@ -265,8 +293,10 @@ def _is_tui(argv: Sequence[str]) -> bool:
 def main(argv: Sequence[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
     _never_raw_bytes()
+    as_json = "--json" in args_list
     try:
         if _is_tui(args_list):
+            _no_typo(args_list)
             return _run_tui(build_tui_parser().parse_args(args_list))
         with _safe_output():
             args = build_parser().parse_args(args_list)
@@ -277,6 +307,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UsageError as exc:
         from animetui.text import for_stream
 
+        if as_json:
+            emit_json({"error": {"message": for_stream(str(exc)), "kind": "usage", "exit_code": EXIT_USAGE}})
         print(for_stream(str(exc)), file=sys.stderr)
         print("Try 'animetui --help'.", file=sys.stderr)
         return EXIT_USAGE
@@ -289,6 +321,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         except OSError:
             pass
         return EXIT_OK
+
+
+def _no_typo(argv: Sequence[str]) -> None:
+    """``animetui charaters img.png``: a mistyped command, not a folder to start the app in."""
+    words = [a for a in argv if not a.startswith("-")]
+    if not words or Path(words[0]).expanduser().exists():
+        return
+    guess = _suggest_command(words[0])
+    if guess is not None:
+        raise UsageError(f"animetui: unknown command {words[0]!r} — did you mean {guess}?")
 
 
 def _never_raw_bytes() -> None:
@@ -350,6 +392,7 @@ def _dispatch(args: argparse.Namespace) -> int:
     from animetui.errors import AnimetuiError, ConfigError, NetworkError
 
     handler = _HANDLERS[args.command]
+    as_json = _json(args)
     try:
         settings = _load_settings(args)
         if args.command == "config":
@@ -358,24 +401,20 @@ def _dispatch(args: argparse.Namespace) -> int:
             return _cmd_history(args, settings)
         return asyncio.run(_with_providers(handler, args, settings))
     except ConfigError as exc:
-        err(str(exc))
-        return EXIT_USAGE
+        return fail(str(exc), kind="config", exit_code=EXIT_USAGE, as_json=as_json)
     except NetworkError as exc:
-        err(str(exc))
-        return EXIT_NETWORK
+        return fail(str(exc), kind="network", exit_code=EXIT_NETWORK, as_json=as_json)
     except AnimetuiError as exc:
         import logging
 
         if not logging.getLogger("animetui").handlers:  # no log file (yet): never logging's stderr fallback
             logging.getLogger("animetui").addHandler(logging.NullHandler())
         logging.getLogger("animetui.cli").warning("%s failed: %s", args.command, exc)
-        err(str(exc))
-        return exc.exit_code
+        return fail(str(exc), kind=_error_kind(exc), exit_code=exc.exit_code, as_json=as_json)
     except (UsageError, KeyboardInterrupt, BrokenPipeError):
         raise
     except Exception as exc:  # noqa: BLE001 - the last line of defence: one line, no traceback
-        err(f"unexpected error ({type(exc).__name__}): {exc}. Please report this.")
-        return EXIT_ERROR
+        return fail(f"unexpected error ({type(exc).__name__}): {exc}. Please report this.", kind="unexpected", exit_code=EXIT_ERROR, as_json=as_json)
 
 
 async def _with_providers(handler: Callable[..., Any], args: argparse.Namespace, settings: Any) -> int:
@@ -649,6 +688,7 @@ async def _cmd_batch(args: argparse.Namespace, settings: Any, providers: Any) ->
                 raise UsageError(f"animetui batch: {root}: no such folder")
             kinds = [k for k, on in (("scene", args.scene), ("characters", args.characters)) if on] or ["scene", "characters"]
             batch_id = await runner.plan(find_images(root, recursive=args.recursive), kinds, root=str(root))
+        journal_root = journal.root(batch_id)
         try:
             items = await runner.run(batch_id)
         except (KeyboardInterrupt, asyncio.CancelledError):
@@ -663,7 +703,10 @@ async def _cmd_batch(args: argparse.Namespace, settings: Any, providers: Any) ->
     if _json(args):
         emit_json({"batch": batch_id, "items": [i.to_json() for i in items], "notes": runner.notes})
     else:
-        print_table(["file", "kind", "status", "best match"], [[Path(i.path).name, i.kind, i.status, i.headline or i.detail] for i in items], max_width=50)
+        from animetui.batch import relative_to_root
+
+        shown_root = journal_root
+        print_table(["file", "kind", "status", "best match"], [[relative_to_root(i.path, shown_root), i.kind, i.status, i.headline or i.detail] for i in items], max_width=50)
     failed = any(i.status == "failed" for i in items)
     return EXIT_ERROR if failed else EXIT_OK
 
@@ -725,11 +768,14 @@ async def _cmd_login(args: argparse.Namespace, settings: Any, providers: Any) ->
 
 
 async def _cmd_logout(args: argparse.Namespace, settings: Any, providers: Any) -> int:
+    was_signed_in = providers.whatanime.session is not None
     await providers.whatanime.sign_out()
     if _json(args):
-        emit_json({"signed_in": False})
-    else:
+        emit_json({"signed_in": False, "was_signed_in": was_signed_in})
+    elif was_signed_in:
         print("Signed out; the stored session was deleted.")
+    else:
+        print("Not signed in; nothing to do.")
     return EXIT_OK
 
 
@@ -740,6 +786,16 @@ def _runner(settings: Any, providers: Any):  # noqa: ANN202
 
     journal = JobJournal(default_path(settings.data_dir))
     return JobRunner(providers, journal, downloads_dir=settings.downloads_dir)
+
+
+def _result_width() -> int:
+    """How wide a job's result path may be: whole when not a terminal, else what fits the terminal."""
+    stream = sys.stdout
+    if not stream.isatty():
+        return 1_000_000
+    columns = shutil.get_terminal_size((220, 24)).columns
+    # id (8) + kind (10) + prompt (40) + state (9) + gaps (2 × 4)
+    return max(20, columns - (8 + 10 + 40 + 9 + 8))
 
 
 def _job_row(job: Any) -> list[Any]:
@@ -860,7 +916,7 @@ async def _cmd_jobs(args: argparse.Namespace, settings: Any, providers: Any) -> 
         if not jobs:
             print("No jobs yet. Start one with `animetui generate PROMPT` or `animetui cartoonize IMAGE --style N`.")
             return EXIT_OK
-        print_table(["id", "kind", "prompt / source", "state", "result"], [_job_row(j) for j in jobs], max_width=60)
+        print_table(["id", "kind", "prompt / source", "state", "result"], [_job_row(j) for j in jobs], max_width=_result_width())
         return EXIT_OK
     await runner.start()
     try:

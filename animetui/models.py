@@ -8,9 +8,12 @@ shapes only on purpose, tests pin them.
 from __future__ import annotations
 
 import enum
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+_SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*)://")
 
 
 # --------------------------------------------------------------------------- image sources
@@ -34,6 +37,13 @@ class ImageSource:
         stripped = text.strip()
         if stripped.lower().startswith(("http://", "https://")):
             return cls(url=stripped, name=stripped)
+        scheme = _SCHEME.match(stripped)
+        if scheme is not None:
+            from animetui.errors import BadInput
+
+            name = scheme.group(1).lower()
+            hint = "give the file's path instead" if name == "file" else "give an http:// or https:// URL or a file path"
+            raise BadInput(f"{name}:// URLs are not supported; {hint}")
         path = Path(stripped).expanduser()
         return cls(path=path, name=path.name)
 
