@@ -757,6 +757,11 @@ class AnimeTUI(AccountsMixin, App[int]):
             node = node.parent  # type: ignore[assignment]
         return None
 
+    def action_open_with(self, mode: str = "open") -> None:
+        from animetui.ui.flows.open_with import open_with
+
+        open_with(self, mode)
+
     def action_help(self) -> None:
         from animetui.ui.screens.help import HelpScreen
 

@@ -105,6 +105,8 @@ ACTIONS: tuple[Action, ...] = (
     Action("toggle-results", "f3", "toggle_pane('results')", "Hide Results", "Hide or show the Results pane", "app", show=False),
     Action("toggle-rankings", "f4", "toggle_pane('rankings')", "Hide Rankings", "Hide or show the Rankings pane", "app", show=False),
     Action("toggle-jobs", "f5", "toggle_pane('jobs')", "Hide Jobs", "Hide or show the Jobs pane", "app", show=False),
+    Action("open-with", "w", "open_with('open')", "Open", "Open the highlighted picture, result or saved file in your viewer ($ANIMETUI_OPENER, else xdg-open / open)", "app", show=False),
+    Action("reveal", "W", "open_with('reveal')", "Folder", "Open the folder of the highlighted picture, result or saved file", "app", show=False),
     Action("fresh-lookup", "f", "fresh_lookup", "Fresh", "Look the chosen image up again, ignoring the history (costs a request)", "app", show=False),
     Action("history", "h", "history", "History", "Past lookups: filter, open offline, re-run, delete, export", "app"),
     Action("batch", "B", "batch", "Batch", "Run scene search and/or character recognition over the marked files", "app", show=False),
@@ -129,6 +131,7 @@ ACTIONS: tuple[Action, ...] = (
     Action("cancel-lookup", "x", "cancel_lookup", "Cancel", "Cancel the lookup in flight", "results"),
     Action("boxes", "v", "toggle_boxes", "Boxes", "Show or hide the detection boxes on the picture", "results"),
     Action("zoom-box", "i", "zoom_box", "Zoom box", "Show the highlighted character's box at full detail (again: whole picture)", "results"),
+    Action("open-page", "ctrl+o", "app.open_with('page')", "Page", "Open the highlighted scene match's AniList page in the browser", "results", show=False),
     # ---------------------------------------------------------------- rankings
     Action("next-period", "p", "cycle_period(1)", "Period", "Next ranking period (daily, weekly, monthly, yearly, all)", "rankings"),
     Action("prev-period", "P", "cycle_period(-1)", "Prev period", "Previous ranking period", "rankings", show=False),
@@ -141,6 +144,7 @@ ACTIONS: tuple[Action, ...] = (
     Action("cancel-job", "x", "cancel_job", "Cancel", "Cancel the highlighted job", "jobs"),
     Action("retry-job", "R", "retry_job", "Retry", "Retry the highlighted failed job", "jobs"),
     Action("delete-job", "d,delete", "delete_job", "Delete", "Remove the highlighted finished job from the list", "jobs"),
+    Action("open-job", "enter", "app.open_with('open')", "Open", "Open the highlighted finished job's result in your viewer", "jobs", show=False),
     Action("copy-job", "c", "copy", "Copy", "Copy the result path (or the prompt) of the highlighted job", "jobs"),
     # ---------------------------------------------------------------- history screen
     Action("history-filter", "slash", "focus_filter", "Filter", "Type to filter by title, character or file name", "history"),

@@ -178,6 +178,12 @@ class JobsPane(Pane):
     def _row(self, event: DataTable.RowHighlighted) -> None:
         self._show_detail()
 
+    @on(DataTable.RowSelected, "#jobs-table")
+    def _row_selected(self, event: DataTable.RowSelected) -> None:
+        """Enter (or a click on the highlighted row): open the finished job's result."""
+        event.stop()
+        self.app.action_open_with("open")  # type: ignore[attr-defined]
+
     def _show_detail(self) -> None:
         job = self.selected
         detail = self.query_one("#job-detail", Static)
