@@ -57,6 +57,7 @@ SCHEMA: tuple[Key, ...] = (
     Key("general.bell", False, "Ring the terminal bell when a job ends"),
     Key("general.downloads_dir", "", "Where job results are saved (empty: <data dir>/downloads)"),
     Key("general.theme", "animetui", "Colour theme"),
+    Key("general.keymap", "default", "Key preset: default or vim (j/k/h/l, g/G); [keys] rebinds single actions", choices=("default", "vim")),
     Key("general.confirm_paid", True, "Ask before an action that costs money or credits"),
     # AnimeTrace
     Key("providers.animetrace.base_url", "https://api.animetrace.com", "AnimeTrace API base URL"),

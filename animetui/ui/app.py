@@ -244,6 +244,9 @@ class AnimeTUI(AccountsMixin, App[int]):
         self.batch_session: Any = None  # animetui.ui.screens.batch.BatchSession, the latest batch
         self.batch_clock: Callable[[], float] = time.monotonic  # rate/ETA of batches (tests inject one)
         self._collector = IdleCollector()
+        from animetui.ui.keymap import apply as apply_keymap
+
+        self.keymap_problem = apply_keymap(self, settings)  # the effective keys, before the first frame
 
     def _start_dir(self, start_path: Path | None) -> Path:
         if start_path is not None:
@@ -279,6 +282,8 @@ class AnimeTUI(AccountsMixin, App[int]):
         yield KeyFooter(id="footer")
 
     def on_mount(self) -> None:
+        if self.keymap_problem:
+            self.notify(self.keymap_problem, title="Keys", severity="warning", timeout=10, markup=False)
         if self.probe_note:
             self.notify(self.probe_note, title="Pictures", severity="warning", timeout=8, markup=False)
         self.call_after_refresh(self._start_up)

@@ -58,8 +58,27 @@ class Action:
         return f"pane({self.scope!r}, {self.action!r})"
 
     @property
+    def current_keys(self) -> str:
+        """The keys in effect: the user's keymap (``animetui.ui.keymap``) or the default."""
+        return _OVERRIDES.get(self.id, self.keys)
+
+    @property
     def key_display(self) -> str:
-        return " / ".join(display_key(k) for k in self.keys.split(","))
+        keys = [k for k in self.current_keys.split(",") if k.strip()]
+        return " / ".join(display_key(k) for k in keys) if keys else "—"
+
+
+#: action id -> keys, set by :func:`animetui.ui.keymap.apply` from ``general.keymap`` and ``[keys]``
+_OVERRIDES: dict[str, str] = {}
+
+
+def set_overrides(keymap: dict[str, str]) -> None:
+    _OVERRIDES.clear()
+    _OVERRIDES.update(keymap)
+
+
+def keys_of(action_id: str) -> str:
+    return ACTIONS_BY_ID[action_id].current_keys
 
 
 _KEY_NAMES = {
@@ -114,6 +133,13 @@ ACTIONS: tuple[Action, ...] = (
     Action("sign-in", "L", "sign_in", "Sign in", "Sign in to whatanimeisthis (email and password)", "app", show=False),
     Action("sign-out", "O", "sign_out", "Sign out", "Sign out of whatanimeisthis (deletes the stored session)", "app", show=False),
     Action("api-keys", "K", "api_keys", "API keys", "List and create whatanimeisthis API keys (signed in)", "app", show=False),
+    # no default key: the ``vim`` keymap preset gives them j/k/h/l, g/G (or bind them in [keys])
+    Action("nav-down", "", "app.simulate_key('down')", "Down", "Move down (like ↓)", "app", show=False, palette=False),
+    Action("nav-up", "", "app.simulate_key('up')", "Up", "Move up (like ↑)", "app", show=False, palette=False),
+    Action("nav-left", "", "app.simulate_key('left')", "Left", "Move left / collapse (like ←)", "app", show=False, palette=False),
+    Action("nav-right", "", "app.simulate_key('right')", "Right", "Move right / expand (like →)", "app", show=False, palette=False),
+    Action("nav-top", "", "app.simulate_key('home')", "Top", "Go to the first row (like Home)", "app", show=False, palette=False),
+    Action("nav-bottom", "", "app.simulate_key('end')", "Bottom", "Go to the last row (like End)", "app", show=False, palette=False),
     Action("help", "question_mark", "help", "Help", "List every key", "app"),
     Action("quit", "q,ctrl+q", "quit", "Quit", "Quit (running jobs resume next start)", "app"),
     # ---------------------------------------------------------------- files
@@ -149,6 +175,8 @@ ACTIONS: tuple[Action, ...] = (
     # ---------------------------------------------------------------- history screen
     Action("history-filter", "slash", "focus_filter", "Filter", "Type to filter by title, character or file name", "history"),
     Action("history-open", "enter", "open", "Open", "Show the highlighted lookup's stored result and picture (offline)", "history", show=False),
+    Action("history-view", "w", "app.open_with('open')", "Open", "Open the highlighted lookup's picture in your viewer", "history", show=False),
+    Action("history-reveal", "W", "app.open_with('reveal')", "Folder", "Open the folder of the highlighted lookup's picture", "history", show=False),
     Action("history-mark", "space", "toggle_mark", "Mark", "Mark or unmark the highlighted lookup", "history"),
     Action("history-rerun", "R", "rerun", "Re-run", "Look the highlighted lookup's image up again (fresh, costs a request)", "history"),
     Action("history-delete", "d,delete", "delete", "Delete", "Delete the marked lookups (or the highlighted one) from the history", "history"),
@@ -182,7 +210,7 @@ def bindings(scope: str) -> list[Binding]:
     for a in ACTIONS:
         if a.scope != scope:
             continue
-        for index, key in enumerate(k.strip() for k in a.keys.split(",")):
+        for index, key in enumerate(k.strip() for k in a.keys.split(",") if k.strip()):
             out.append(
                 Binding(
                     key,
@@ -198,4 +226,4 @@ def bindings(scope: str) -> list[Binding]:
 
 def help_rows() -> list[tuple[str, list[Action]]]:
     """(section title, actions) in display order for the help screen."""
-    return [(SCOPE_TITLES[scope], [a for a in ACTIONS if a.scope == scope]) for scope in SCOPES]
+    return [(SCOPE_TITLES[scope], [a for a in ACTIONS if a.scope == scope and a.current_keys.strip()]) for scope in SCOPES]
