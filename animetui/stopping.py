@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import signal
 import sys
 from collections.abc import Callable
@@ -81,3 +82,27 @@ def install(loop: asyncio.AbstractEventLoop, callback: Callable[[int], None]) ->
         installed.clear()
 
     return uninstall
+
+
+def detach_if_hung_up() -> bool:
+    """If the terminal has hung up (the SSH connection dropped), point stdin/stdout/stderr at
+    ``/dev/null`` and return True.
+
+    Every write to a hung-up terminal fails with EIO: Textual's output thread would die on the
+    first one and the app then block for ever on its full output queue, never reaching the job
+    runner's stop. A zero-length write tells a live terminal (it succeeds) from a dead one.
+    """
+    try:
+        os.write(2, b"")
+        return False
+    except OSError:
+        pass
+    try:
+        null = os.open(os.devnull, os.O_RDWR)
+    except OSError:
+        return True
+    for fd in (0, 1, 2):
+        with contextlib.suppress(OSError):
+            os.dup2(null, fd)
+    os.close(null)
+    return True
