@@ -541,12 +541,15 @@ class JobRunner:
         return cancelled
 
     async def retry(self, job_id: str) -> Job:
-        """A NEW job with the same parameters (costs again). Only for jobs that have ended."""
+        """A NEW job with the same parameters (costs again). Only for jobs that ended without a
+        result (failed, expired, cancelled); the caller asks the user about the cost first."""
         job = self.get(job_id) or self.journal.get(job_id)
         if job is None:
             raise BadInput(f"no job with id {job_id}")
         if not job.state.terminal:
             raise BadInput(f"job {job_id} is still {job.state.value}; wait for it or cancel it first")
+        if job.state is JobState.SUCCEEDED:
+            raise BadInput(f"job {job_id} succeeded and its result is saved; start a new job to make another")
         params = job.params
         if job.kind is JobKind.GENERATE:
             request = GenerateRequest(
