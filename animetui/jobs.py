@@ -1163,8 +1163,13 @@ class JobRunner:
                 await self._save(job, state=JobState.EXPIRED, error=f"{exc.message}; the result can no longer be fetched")
                 return
             except AnimetuiError as exc:
-                if _permanent_download_failure(exc):
-                    await self._save(job, state=JobState.FAILED, error=f"{exc.message}; the result link is kept with the job")
+                permanent = _permanent_download_failure(exc)
+                if permanent is not None:
+                    await self._save(
+                        job,
+                        state=JobState.FAILED,
+                        error=f"{permanent}; the result cannot be fetched from it — the link is kept with the job",
+                    )
                     return
                 reason, text = exc.message, f"{exc.message}; trying the download again"
             except OSError as exc:
@@ -1220,18 +1225,30 @@ def _glob_escape(text: str) -> str:
 
 
 #: httpx failures (by class name: this module imports no HTTP library) after which asking the
-#: same link again cannot help. Used only while :func:`animetui.net.download` reports them as
+#: same link again cannot help, for as long as :func:`animetui.net.download` reports them as
 #: plain, retryable network errors; an error it marks ``retryable = False`` is permanent anyway.
 _PERMANENT_TRANSPORT_FAILURES = frozenset({"UnsupportedProtocol", "TooManyRedirects", "InvalidURL", "LocalProtocolError"})
 
 
-def _permanent_download_failure(exc: AnimetuiError) -> bool:
-    """Can asking the result link again never give the file? (4xx, a redirect to ``file://`` or
-    into a loop, over the size cap.) Transient trouble (network, 5xx, timeouts) is not."""
-    if not exc.retryable:
-        return True
+_PERMANENT_TRANSPORT_TEXT = {
+    "UnsupportedProtocol": "the result link leads to an address that is not a web address (e.g. file://)",
+    "TooManyRedirects": "the result link redirects in a loop",
+    "InvalidURL": "the result link is not a valid web address",
+    "LocalProtocolError": "the result link could not be requested",
+}
+_PERMANENT_TRANSPORT_FAILURES = frozenset(_PERMANENT_TRANSPORT_TEXT)
+
+
+def _permanent_download_failure(exc: AnimetuiError) -> str | None:
+    """Why asking the result link again can never give the file (4xx, a redirect to ``file://``
+    or into a loop, over the size cap), or None for trouble that may pass (network, 5xx)."""
     cause = exc.__cause__ or exc.__context__
-    return cause is not None and type(cause).__name__ in _PERMANENT_TRANSPORT_FAILURES
+    name = type(cause).__name__ if cause is not None else ""
+    if name in _PERMANENT_TRANSPORT_FAILURES and exc.retryable:
+        return f"{_PERMANENT_TRANSPORT_TEXT[name]} ({exc.message})"
+    if not exc.retryable:
+        return exc.message
+    return None
 
 
 def _waiting_for_disk(folder: Path, exc: OSError) -> str:
