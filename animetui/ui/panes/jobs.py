@@ -207,9 +207,9 @@ class JobsPane(Pane):
             text.append(f" · {job.params.get('style_name', '')}", style="dim")
             text.append("\n")
             text.append(display_path(str(job.params.get("source", ""))))
-        if job.result_path:
-            result = Path(job.result_path)
-            text.append("\n→ ", style="bold")
+        if job.result_path and job.state in (JobState.SUCCEEDED, JobState.DOWNLOADING):
+            result = Path(job.result_path)  # while downloading: the name it will be saved under
+            text.append("\n→ " if job.state is JobState.SUCCEEDED else "\n→ (not saved yet) ", style="bold")
             text.append(result.name)
             text.append(f"\n  in {display_path(result.parent)}", style="dim")
         if job.error:
