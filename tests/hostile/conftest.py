@@ -86,3 +86,64 @@ def cli(capsys):
         return code, out, err
 
     return run
+
+
+# --------------------------------------------------------------------------- helpers for tests
+#: answers that look right to each provider (so a test fails on what it checks, not on parsing)
+AILAB_CREDITS = {"error_code": 0, "data": [{"name": "pack", "balance": 7, "total": 10}]}
+AILAB_SUBMIT = {"error_code": 0, "task_id": "task-1"}
+SCENE_OK = {"result": [], "credits": {"remaining": 3}}
+TRACE_MODELS = {"code": 0, "data": [{"id": "m1", "name": "M1", "enabled": True, "default": True}]}
+TRACE_OK = {"code": 0, "data": [], "ai": False}
+RANKINGS_OK = {"rankings": [{"rank": 1, "title": "Frieren", "searchCount": 9, "anilistId": 1}]}
+
+SUBMIT = "/api/image/effects/ai-anime-generator"
+AILAB_CREDITS_PATH = "/api/common/query-credits"
+SEARCH = "/api/anime/search"
+RANKINGS = "/api/anime/rankings"
+RECENT = "/api/anime/recent-searches"
+GENERATE = "/api/generate"
+TRACE_SEARCH = "/v1/search"
+TRACE_MODELS_PATH = "/v1/model/list"
+
+#: header names that carry a credential, whatever the provider
+CREDENTIAL_HEADERS = ("authorization", "cookie", "ailabapi-api-key", "x-trace-key", "x-api-key", "proxy-authorization")
+
+
+def assert_nothing_secret_arrived(server: HostileServer, *secrets: str) -> None:
+    """No credential header, no secret anywhere, and no request body at all reached ``server``."""
+    for request in server.requests:
+        for name in CREDENTIAL_HEADERS:
+            assert name not in request.headers, (name, request.path)
+        blob = repr(request.headers) + request.target + request.body.decode("latin-1")
+        for secret in secrets:
+            assert secret not in blob, (secret, request.path)
+        assert request.body == b"", f"an upload body reached {server.url}{request.path}"
+
+
+@pytest.fixture
+def photo(tmp_path) -> Path:
+    """A real 640×360 PNG (every provider sends it as it is)."""
+    from animetui.simulator.imagery import scene
+
+    path = tmp_path / "photo.png"
+    path.write_bytes(scene(640, 360, seed=3))
+    return path
+
+
+FAST_RETRY_ATTEMPTS = 3
+
+
+@pytest.fixture
+async def registry(hostile, point_at):
+    """``Providers`` built from a config pointing at ``hostile`` (fast retries, still 3 attempts)."""
+    from animetui.config import Settings
+    from animetui.net import RetryPolicy
+    from animetui.providers import Providers
+
+    point_at(hostile)
+    built = Providers(Settings.load(), retry=RetryPolicy(attempts=FAST_RETRY_ATTEMPTS, base_delay=0.01, max_delay=0.02))
+    try:
+        yield built
+    finally:
+        await built.aclose()

@@ -165,8 +165,11 @@ class HostileServer:
                                                    length=size if declare else None))
 
     def drip(self, path: str, *, every: float, byte: bytes = b" ", content_type: str = "application/json",
-             status: int = 200) -> None:
-        """Headers at once, then one byte every ``every`` seconds, for ever (a per-read timeout never fires)."""
+             status: int = 200, length: int | None = None) -> None:
+        """Headers at once, then one byte every ``every`` seconds, for ever (a per-read timeout never fires).
+
+        ``length``: a ``Content-Length`` to declare (default none: the body ends when the connection does).
+        """
 
         def chunks() -> Iterator[bytes]:
             while True:
@@ -174,7 +177,7 @@ class HostileServer:
                 if self.stopping.wait(every):
                     return
 
-        self.route(path, handler=lambda _r: Reply(status, {"Content-Type": content_type}, chunks(), length=10**9))
+        self.route(path, handler=lambda _r: Reply(status, {"Content-Type": content_type}, chunks(), length=length))
 
     def drop(self, path: str) -> None:
         """Read the whole request, then close the connection without answering."""

@@ -81,7 +81,7 @@ def test_two_servers_are_two_origins(hostile, elsewhere):
 
 def test_close_stops_a_drip():
     server = HostileServer()
-    server.drip("/slow", every=30)
+    server.drip("/slow", every=30, length=1000)
     with httpx.stream("GET", server.url + "/slow", timeout=5) as response:
         chunks = response.iter_raw()
         next(chunks)
