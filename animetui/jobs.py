@@ -160,11 +160,10 @@ OUTCOME_UNKNOWN_CARTOONIZE = (
     "outcome unknown — animetui stopped while the photo was being sent; "
     "AILabTools may have started the task and used a credit, but its id never reached the journal"
 )
-NOT_AN_IMAGE_SHORT = "the result link answered with something that is not an image (a web page?)"
 NOT_AN_IMAGE_TEXT = (
-    f"{NOT_AN_IMAGE_SHORT}, {{tries}} times; nothing was saved — the result link is kept with the job"
+    "the result link gave a file that is not an image Pillow can read; nothing was saved — "
+    "the result link is kept with the job"
 )
-MAX_BAD_BODIES = 3  # downloads whose body is not an image before the job fails
 JOURNAL_WAIT_MAX = 5.0  # longest pause between tries to write a paid result to a busy journal
 EXPIRED_TEXT = "the result was not fetched within 24 h of the submission; AILabTools no longer keeps it"
 
@@ -1140,8 +1139,8 @@ class JobRunner:
         A result that cannot be written (disk full, folder not writable) stays ``DOWNLOADING``
         with a "waiting: …" note and is tried again with back-off until its link expires: it was
         paid for, so it is never given up while it may still be fetched. A link that can never
-        give the file (a redirect to ``file://``, a redirect loop, a 4xx) ends the job at once; a
-        body that is not an image is tried :data:`MAX_BAD_BODIES` times, then the job fails.
+        give the file (a redirect to ``file://`` or in a loop, a 4xx, a body that is not an
+        image) ends the job at once with the reason.
         """
         assert job.result_url
         dest = Path(job.result_path) if job.result_path else self._destination(job, job.result_url)
@@ -1154,7 +1153,6 @@ class JobRunner:
         self._remove_parts(dest)
         client = self.providers.downloads
         troubles = 0
-        bad_bodies = 0
         while True:
             try:
                 async with self._download_slots:
@@ -1175,15 +1173,14 @@ class JobRunner:
             except OSError as exc:
                 reason = text = _waiting_for_disk(dest.parent, exc)
             else:
+                # net.download refuses bodies that do not start like an image; Pillow checks the
+                # rest (a truncated or forged header) before the job is called done
                 if await asyncio.to_thread(_is_image, dest):
                     break
                 with contextlib.suppress(OSError):
                     dest.unlink()
-                bad_bodies += 1
-                if bad_bodies >= MAX_BAD_BODIES:
-                    await self._save(job, state=JobState.FAILED, error=NOT_AN_IMAGE_TEXT.format(tries=bad_bodies))
-                    return
-                reason, text = NOT_AN_IMAGE_SHORT, f"{NOT_AN_IMAGE_SHORT}; trying the download again"
+                await self._save(job, state=JobState.FAILED, error=NOT_AN_IMAGE_TEXT)
+                return
             troubles += 1
             if self._past_lifetime(job):
                 await self._save(
@@ -1224,29 +1221,11 @@ def _glob_escape(text: str) -> str:
     return re.sub(r"([*?\[])", r"[\1]", text)
 
 
-#: httpx failures (by class name: this module imports no HTTP library) after which asking the
-#: same link again cannot help, for as long as :func:`animetui.net.download` reports them as
-#: plain, retryable network errors; an error it marks ``retryable = False`` is permanent anyway.
-_PERMANENT_TRANSPORT_FAILURES = frozenset({"UnsupportedProtocol", "TooManyRedirects", "InvalidURL", "LocalProtocolError"})
-
-
-_PERMANENT_TRANSPORT_TEXT = {
-    "UnsupportedProtocol": "the result link leads to an address that is not a web address (e.g. file://)",
-    "TooManyRedirects": "the result link redirects in a loop",
-    "InvalidURL": "the result link is not a valid web address",
-    "LocalProtocolError": "the result link could not be requested",
-}
-_PERMANENT_TRANSPORT_FAILURES = frozenset(_PERMANENT_TRANSPORT_TEXT)
-
-
 def _permanent_download_failure(exc: AnimetuiError) -> str | None:
-    """Why asking the result link again can never give the file (4xx, a redirect to ``file://``
-    or into a loop, over the size cap), or None for trouble that may pass (network, 5xx)."""
-    cause = exc.__cause__ or exc.__context__
-    name = type(cause).__name__ if cause is not None else ""
-    if name in _PERMANENT_TRANSPORT_FAILURES and exc.retryable:
-        return f"{_PERMANENT_TRANSPORT_TEXT[name]} ({exc.message})"
-    if not exc.retryable:
+    """Why asking the result link again can never give the file — a 4xx, over the size cap, or
+    :class:`animetui.errors.ResultUnavailable` (``permanent``: a redirect to ``file://`` or in a
+    loop, a body that is not an image) — or None for trouble that may pass (network, 5xx)."""
+    if getattr(exc, "permanent", False) or not exc.retryable:
         return exc.message
     return None
 
