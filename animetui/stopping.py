@@ -84,19 +84,21 @@ def install(loop: asyncio.AbstractEventLoop, callback: Callable[[int], None]) ->
     return uninstall
 
 
-def detach_if_hung_up() -> bool:
-    """If the terminal has hung up (the SSH connection dropped), point stdin/stdout/stderr at
-    ``/dev/null`` and return True.
+def detach_if_hung_up(*, force: bool = False) -> bool:
+    """If the terminal has hung up (the SSH connection dropped) — or always, with ``force`` —
+    point stdin/stdout/stderr at ``/dev/null``; returns True when it did.
 
-    Every write to a hung-up terminal fails with EIO: Textual's output thread would die on the
-    first one and the app then block for ever on its full output queue, never reaching the job
-    runner's stop. A zero-length write tells a live terminal (it succeeds) from a dead one.
+    Every write to a hung-up terminal fails with EIO: Textual's output thread dies on the first
+    one and the app could then block on its full output queue. A zero-length write tells a live
+    terminal (it succeeds) from a dead one where the kernel says so; after SIGHUP, once the
+    terminal has been given back, the TUI forces it (SIGHUP means the terminal is going away).
     """
-    try:
-        os.write(2, b"")
-        return False
-    except OSError:
-        pass
+    if not force:
+        try:
+            os.write(2, b"")
+            return False
+        except OSError:
+            pass
     try:
         null = os.open(os.devnull, os.O_RDWR)
     except OSError:

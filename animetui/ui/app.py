@@ -25,6 +25,7 @@ see the same jobs. In demo mode the simulators' state is kept between runs
 from __future__ import annotations
 
 import asyncio
+import signal
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -919,6 +920,8 @@ def run_tui(settings: "Settings", demo: bool, start_path: Path | None, renderer:
                     f"animetui: {stopping.name(app.stop_signal)} received, stopping; a paid request already sent "
                     f"gets up to {STOP_GRACE:.0f} s to come back and be recorded"
                 )
+                if app.stop_signal == getattr(signal, "SIGHUP", None):  # the terminal is going away
+                    stopping.detach_if_hung_up(force=True)
                 await app.close_services()
                 stopping.say("animetui: stopped; unfinished jobs resume at the next start")
 

@@ -186,3 +186,70 @@ def test_tui_stopped_by_a_signal_restores_the_terminal_and_keeps_the_paid_answer
     (job,) = _journal_jobs()
     assert job.state is JobState.SUCCEEDED and Path(job.result_path).is_file()
     assert api.generate_requests() == 1
+
+
+@pytest.mark.skipif(not Path("/proc/self/fd").exists(), reason="needs /proc to see where the app's stderr points")
+def test_tui_after_an_ssh_drop_still_journals_the_paid_answer(hostile, point_at, cli):
+    """The terminal itself goes away (the pty's master side closes, as sshd does), then SIGHUP.
+    Every write to the terminal now fails: the app must swap it for /dev/null and still stop
+    the job runner with its grace, not hang on (or die of) its output."""
+    import fcntl
+    import pty
+    import struct
+    import termios
+    import threading
+
+    api = FakeAnimeAPI(hostile, hold=True)
+    point_at(hostile)
+    _queue_a_generate_job()
+    master, slave = pty.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 120, 0, 0))
+    env = {**os.environ, "TERM": "xterm-256color"}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "animetui", "--renderer", "none"],
+        stdin=slave, stdout=slave, stderr=slave, env=env, start_new_session=True, close_fds=True,
+    )
+    os.close(slave)
+    drained = threading.Event()
+
+    def pump() -> None:
+        while True:
+            try:
+                if not os.read(master, 65536):
+                    break
+            except OSError:
+                break
+        drained.set()
+
+    threading.Thread(target=pump, daemon=True).start()
+    try:
+        assert api.arrived.wait(30), "the TUI never sent the queued job"
+        os.close(master)  # the connection is gone: the terminal hangs up
+        master = -1
+        proc.send_signal(signal.SIGHUP)
+        stderr_link = f"/proc/{proc.pid}/fd/2"
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:  # the event: the app gave up the dead terminal for /dev/null
+            try:
+                if os.readlink(stderr_link) == os.devnull:
+                    break
+            except OSError:
+                break  # the process is gone (killed by the signal: the old behaviour)
+            time.sleep(0.01)
+        assert proc.poll() is None, f"the app died at once (exit {proc.returncode})"
+        api.release()
+        assert proc.wait(timeout=60) == 128 + signal.SIGHUP
+    finally:
+        api.release()
+        if master >= 0:
+            os.close(master)
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    (job,) = _journal_jobs()
+    assert job.state is JobState.DOWNLOADING and job.result_url == api.image_url, (job.state, job.error)
+    code, _out, err = cli("jobs", "watch")
+    assert code == 0, err
+    (job,) = _journal_jobs()
+    assert job.state is JobState.SUCCEEDED and Path(job.result_path).is_file()
+    assert api.generate_requests() == 1
