@@ -262,6 +262,14 @@ class AnimeTUI(AccountsMixin, App[int]):
             return self.samples_dir
         return Path.cwd()
 
+    def get_system_commands(self, screen: Screen[Any]) -> Any:
+        """Textual's palette commands, minus those ours replace (one "Maximise pane", one "Quit")."""
+        from animetui.ui.commands import REPLACED_SYSTEM_COMMANDS
+
+        for command in super().get_system_commands(screen):
+            if command.title not in REPLACED_SYSTEM_COMMANDS:
+                yield command
+
     def get_default_screen(self) -> Screen[None]:
         return MainScreen(id="_default")
 

@@ -138,3 +138,18 @@ def test_config_refuses_an_unknown_preset(settings):
 
     with pytest.raises(ConfigError):
         settings.set("general.keymap", "emacs")
+
+
+async def test_palette_has_one_maximise_and_one_quit(build_app):
+    from animetui.ui.commands import AnimeCommands
+
+    app = build_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("1")
+        system = [c.title for c in app.get_system_commands(app.screen)]
+        assert "Maximize" not in system and "Quit" not in system and "Keys" not in system
+        assert "Theme" in system
+        ours = [hit.display async for hit in AnimeCommands(app.screen).discover()]
+        names = [str(n) for n in ours]
+        assert names.count("Maximise pane") == 1 and names.count("Quit") == 1
