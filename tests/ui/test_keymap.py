@@ -153,3 +153,33 @@ async def test_palette_has_one_maximise_and_one_quit(build_app):
         ours = [hit.display async for hit in AnimeCommands(app.screen).discover()]
         names = [str(n) for n in ours]
         assert names.count("Maximise pane") == 1 and names.count("Quit") == 1
+
+
+async def test_help_filters_as_you_type_and_esc_clears_then_closes(build_app):
+    from rich.console import Console
+
+    from animetui.ui.screens.help import HelpScreen
+
+    def body() -> str:
+        console = Console(width=300, record=True)
+        console.print(app.screen.query_one("#help-body").content)
+        return console.export_text()
+
+    app = build_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("question_mark")
+        await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen), what="help")
+        await pilot.press(*"copy")
+        await pilot.pause()
+        text = body()
+        assert table.ACTIONS_BY_ID["copy-result"].help in text and table.ACTIONS_BY_ID["copy-job"].help in text
+        assert table.ACTIONS_BY_ID["scene-search"].help not in text
+        await pilot.press("backspace", "backspace", "backspace", "backspace", *"zzqx")
+        await pilot.pause()
+        assert "No key matches 'zzqx'" in body()
+        await pilot.press("escape")  # clears the filter
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen) and table.ACTIONS_BY_ID["scene-search"].help in body()
+        await pilot.press("escape")  # closes
+        await wait_for(pilot, lambda: not isinstance(app.screen, HelpScreen), what="help closed")

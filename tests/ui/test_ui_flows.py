@@ -269,7 +269,7 @@ async def test_help_lists_every_key(build_app):
         console.print(app.screen.query_one("#help-body").content)
         plain = console.export_text()
         for action in ACTIONS:
-            assert action.help in plain, action.id
+            assert action.help in plain or not action.keys, action.id  # unbound: the vim preset's moves
         await pilot.press("escape")
         assert not isinstance(app.screen, HelpScreen)
 
