@@ -171,6 +171,7 @@ ACTIONS: tuple[Action, ...] = (
     Action("retry-job", "R", "retry_job", "Retry", "Retry the highlighted failed job", "jobs"),
     Action("delete-job", "d,delete", "delete_job", "Delete", "Remove the highlighted finished job from the list", "jobs"),
     Action("open-job", "enter", "app.open_with('open')", "Open", "Open the highlighted finished job's result in your viewer", "jobs", show=False),
+    Action("job-prompt", "v", "view_prompt", "Prompt", "Read the highlighted job's prompt and the enhanced prompt in full", "jobs", show=False),
     Action("copy-job", "c", "copy", "Copy", "Copy the result path (or the prompt) of the highlighted job", "jobs"),
     # ---------------------------------------------------------------- history screen
     Action("history-filter", "slash", "focus_filter", "Filter", "Type to filter by title, character or file name", "history"),

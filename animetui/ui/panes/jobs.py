@@ -181,6 +181,16 @@ class JobsPane(Pane):
     def _row(self, event: DataTable.RowHighlighted) -> None:
         self._show_detail()
 
+    def action_view_prompt(self) -> None:
+        from animetui.ui.screens.prompt import PromptScreen
+
+        job = self.selected
+        if job is None or job.kind is not JobKind.GENERATE:
+            self.app.notify("Highlight a text-to-image job to read its prompt.", title="Prompt", severity="warning", timeout=3)
+            return
+        enhanced = str(job.params.get("enhanced_prompt", "") or "")
+        self.app.push_screen(PromptScreen(str(job.params.get("prompt", "")), enhanced, title=f"Job {job.id[:8]}"))
+
     @on(DataTable.RowSelected, "#jobs-table")
     def _row_selected(self, event: DataTable.RowSelected) -> None:
         """Enter (or a click on the highlighted row): open the finished job's result."""

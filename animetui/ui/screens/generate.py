@@ -5,6 +5,9 @@ AnimeAPI's documented 1000 characters; the counter turns to the warning colour n
 error colour past it, and submitting an empty or too long prompt says what to fix instead of
 closing. NSFW starts from ``providers.animeapi.allow_nsfw`` (off by default — sent explicitly,
 since the service's own default is on); enhance from ``providers.animeapi.enhance``.
+
+The prompts of earlier text-to-image jobs (newest first, each once) are offered under the prompt
+box: picking one (Tab to the list, or ``Ctrl+R``) puts it in the box to edit or send again.
 """
 
 from __future__ import annotations
@@ -15,24 +18,40 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, Checkbox, Label, RadioButton, RadioSet, Static, TextArea
+from textual.widgets import Button, Checkbox, Label, RadioButton, RadioSet, Select, Static, TextArea
 
-from animetui.models import GenerateRequest, Orientation
+from animetui.models import GenerateRequest, JobKind, Orientation
+from animetui.text import safe
 
 MAX_PROMPT = 1000  # AnimeAPI docs: "max 1000 characters"
 COST_NOTE = "Each image costs $0.009, charged to your AnimeAPI balance"
+RECENT_PROMPTS = 10
+
+
+def recent_prompts(jobs: list, limit: int = RECENT_PROMPTS) -> list[str]:
+    """The prompts of text-to-image jobs, newest first, each once."""
+    seen: list[str] = []
+    for job in sorted(jobs, key=lambda j: j.created_at, reverse=True):
+        prompt = str(job.params.get("prompt", "")).strip() if job.kind is JobKind.GENERATE else ""
+        if prompt and prompt not in seen:
+            seen.append(prompt)
+        if len(seen) >= limit:
+            break
+    return seen
 
 
 class GenerateScreen(ModalScreen[GenerateRequest | None]):
     BINDINGS = [
         Binding("ctrl+s", "submit", "Generate", id="animetui.submit"),
         Binding("escape", "close", "Cancel", id="animetui.close"),
+        Binding("ctrl+r", "recent", "Recent prompts", id="animetui.generate-recent"),
     ]
 
     def __init__(
         self,
         *,
         prompt: str = "",
+        recent: list[str] | None = None,
         orientation: str = "portrait",
         allow_nsfw: bool = False,
         enhance: bool = True,
@@ -44,6 +63,7 @@ class GenerateScreen(ModalScreen[GenerateRequest | None]):
         self._nsfw = allow_nsfw
         self._enhance = enhance
         self._balance = balance_usd
+        self._recent = recent
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog", classes="dialog") as dialog:
@@ -51,6 +71,14 @@ class GenerateScreen(ModalScreen[GenerateRequest | None]):
             yield Label("Prompt", classes="field-label")
             yield TextArea(self._prompt, id="prompt", soft_wrap=True, tab_behavior="focus", placeholder="Describe the picture…")
             yield Static("", id="counter")
+            recent = self._recent_prompts()
+            if recent:
+                yield Select(
+                    [(safe(p, limit=70), index) for index, p in enumerate(recent)],
+                    prompt=f"Recent prompts ({len(recent)}) · Ctrl+R",
+                    id="recent-prompts",
+                    compact=True,
+                )
             with Horizontal(classes="field-row"):
                 yield Label("Orientation", classes="field-label inline")
                 with RadioSet(id="orientation", compact=True):
@@ -70,6 +98,36 @@ class GenerateScreen(ModalScreen[GenerateRequest | None]):
     def on_mount(self) -> None:
         self._update_counter()
         self.query_one("#prompt", TextArea).focus()
+
+    def _recent_prompts(self) -> list[str]:
+        if self._recent is None:
+            runner = getattr(self.app, "runner", None)
+            try:
+                self._recent = recent_prompts(runner.list()) if runner is not None else []
+            except Exception:  # noqa: BLE001 - no journal yet: nothing to offer
+                self._recent = []
+        return self._recent
+
+    @on(Select.Changed, "#recent-prompts")
+    def _recent_chosen(self, event: Select.Changed) -> None:
+        if isinstance(event.value, int) and 0 <= event.value < len(self._recent or []):
+            area = self.query_one("#prompt", TextArea)
+            area.text = (self._recent or [])[event.value]
+            area.focus()
+            area.move_cursor(area.document.end)
+
+    def action_recent(self) -> None:
+        from textual.widgets._select import SelectOverlay
+
+        for select in self.query("#recent-prompts").results(Select):
+            select.focus()
+            select.expanded = True
+
+            def newest(select: Select = select) -> None:
+                for overlay in select.query(SelectOverlay):
+                    overlay.highlighted = 1 if select._allow_blank else 0  # the newest prompt, not the blank line
+
+            self.call_after_refresh(newest)
 
     @property
     def prompt(self) -> str:
