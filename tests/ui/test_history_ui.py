@@ -153,6 +153,8 @@ async def test_history_delete_marked_and_export(build_app, ui_settings):
         assert screen.marked == set(first_two)
 
         await pilot.press("e")
+        await pilot.pause()
+        await pilot.press("enter")  # the folder asked for: the downloads folder, as offered
         await settle(pilot)
         downloads = ui_settings.downloads_dir
         written = sorted(downloads.glob("animetui-history-*"))
@@ -175,6 +177,8 @@ async def test_history_delete_marked_and_export(build_app, ui_settings):
         for old in written:
             old.unlink()
         await pilot.press("e")
+        await pilot.pause()
+        await pilot.press("enter")  # the folder asked for: the downloads folder, as offered
         await settle(pilot)
         exported = json.loads(next(downloads.glob("animetui-history-*.json")).read_text(encoding="utf-8"))
         assert len(exported) == 3
@@ -247,6 +251,8 @@ async def test_batch_over_marked_files_completes_with_progress(build_app, pictur
         assert "4/4" in str(screen.query_one("#batch-progress").render())
 
         await pilot.press("e")
+        await pilot.pause()
+        await pilot.press("enter")  # the folder asked for: the downloads folder, as offered
         await settle(pilot)
         exported = json.loads(next(app.settings.downloads_dir.glob("animetui-batch-*.json")).read_text(encoding="utf-8"))
         assert len(exported["items"]) == 4 and all(row["best"] for row in exported["items"])
@@ -380,5 +386,49 @@ async def test_palette_entries_open_the_screen_and_run_the_action(build_app, ui_
         await settle(pilot)
         await app.run_action("screen('history', 'export')")
         await settle(pilot)
+        from animetui.ui.screens.export_to import ExportToScreen
+
+        assert isinstance(app.screen, ExportToScreen)  # History opened, and its export asks where
+        await pilot.press("enter")
+        await settle(pilot)
         assert isinstance(app.screen, HistoryScreen)
         assert len(list(ui_settings.downloads_dir.glob("animetui-history-*.json"))) == 1
+
+
+async def test_export_asks_where_and_writes_there(build_app, ui_settings, tmp_path):
+    from animetui.ui.screens.export_to import ExportToScreen
+
+    seed_history(ui_settings.data_dir / "history.sqlite3", 3)
+    app = build_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await open_history(pilot)
+        await pilot.press("e")
+        await wait_for(pilot, lambda: isinstance(app.screen, ExportToScreen), what="the folder question")
+        box = app.screen.query_one("#export-folder")
+        assert box.value == str(ui_settings.downloads_dir)
+
+        a_file = tmp_path / "not-a-folder"
+        a_file.write_text("x")
+        box.value = str(a_file)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, ExportToScreen), "a file is refused in place"
+        assert "is a file, not a folder" in str(app.screen.query_one("#export-error").render())
+
+        target = tmp_path / "exports" / "new"
+        box.value = str(target)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert not isinstance(app.screen, ExportToScreen)
+        assert sorted(p.suffix for p in target.glob("animetui-history-*")) == [".csv", ".json"]
+        assert len(json.loads(next(target.glob("*.json")).read_text(encoding="utf-8"))) == 3
+        assert not list(ui_settings.downloads_dir.glob("animetui-history-*"))
+
+        # the next export offers the folder used last; Esc writes nothing
+        await pilot.press("e")
+        await wait_for(pilot, lambda: isinstance(app.screen, ExportToScreen), what="the folder question")
+        assert app.screen.query_one("#export-folder").value == str(target)
+        await pilot.press("escape")
+        await settle(pilot)
+        assert len(list(target.glob("*.json"))) == 1

@@ -385,15 +385,20 @@ class BatchScreen(ModalScreen[None]):
         self.session.cancel()
         self.app.notify("Cancelling the batch: lookups in flight finish, the rest are left.", title="Batch", timeout=3)
 
-    @work(group="batch-export", exit_on_error=False)
-    async def action_export(self) -> None:
+    def action_export(self) -> None:
+        from animetui.ui.screens.export_to import ask_folder
+
         if not self.session.items:
             self.app.notify("Nothing to export yet.", title="Export", severity="warning")
             return
+        ask_folder(self, "the batch summary", self.downloads_dir, self._export_to)
+
+    @work(group="batch-export", exit_on_error=False)
+    async def _export_to(self, folder: Path) -> None:
         try:
-            json_path, csv_path = await asyncio.to_thread(write_batch_export, self.session, self.downloads_dir, self.clock())
+            json_path, csv_path = await asyncio.to_thread(write_batch_export, self.session, folder, self.clock())
         except OSError as exc:
-            self.app.notify(f"Could not write the export to {display_path(self.downloads_dir)}: {exc}", title="Export failed", severity="error", markup=False)
+            self.app.notify(f"Could not write the export to {display_path(folder)}: {exc}", title="Export failed", severity="error", markup=False)
             return
         self.app.notify(f"Batch summary written to {display_path(json_path)} and {csv_path.name}", title="Exported", timeout=8, markup=False)
 

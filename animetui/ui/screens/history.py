@@ -380,8 +380,14 @@ class HistoryScreen(ModalScreen[None]):
         if self.entries:
             self.table.move_cursor(row=min(row, len(self.entries) - 1), animate=False)
 
+    def action_export(self) -> None:
+        from animetui.ui.screens.export_to import ask_folder
+
+        what = f"{len(self.marked)} marked lookup{'s' if len(self.marked) != 1 else ''}" if self.marked else "the listed lookups"
+        ask_folder(self, what, self.downloads_dir, self._export_to)
+
     @work(group="history-edit", exit_on_error=False)
-    async def action_export(self) -> None:
+    async def _export_to(self, folder: Path) -> None:
         from animetui.errors import AnimetuiError
 
         history = self._open()
@@ -402,9 +408,9 @@ class HistoryScreen(ModalScreen[None]):
             self.app.notify("Nothing to export.", title="Export", severity="warning")
             return
         try:
-            json_path, csv_path = await asyncio.to_thread(write_history_export, entries, self.downloads_dir, self.clock())
+            json_path, csv_path = await asyncio.to_thread(write_history_export, entries, folder, self.clock())
         except (OSError, AnimetuiError) as exc:
-            self.app.notify(f"Could not write the export to {display_path(self.downloads_dir)}: {exc}", title="Export failed", severity="error", markup=False)
+            self.app.notify(f"Could not write the export to {display_path(folder)}: {exc}", title="Export failed", severity="error", markup=False)
             return
         what = f"{len(entries)} marked lookup{'s' if len(entries) != 1 else ''}" if marked else f"{len(entries)} lookup{'s' if len(entries) != 1 else ''}"
         self.app.notify(
