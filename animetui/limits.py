@@ -37,6 +37,8 @@ from pathlib import Path
 from animetui.errors import QuotaError
 
 TEST_CLOCK_ENV = "ANIMETUI_TEST_CLOCK"
+#: ``code`` of the QuotaError raised when this machine has used a limit up (nothing was sent)
+LOCAL_LIMIT = "local-limit"
 FILE_NAME = "limits.sqlite3"
 DAY = 86400.0
 #: real seconds a grant is counted longer than its window, so that a request granted just as an old
@@ -224,7 +226,9 @@ class SharedBucket:
             if wait <= 0:
                 return
             if wait > self.max_wait:
-                raise QuotaError(self._quota_text(wait, rule), provider=self.provider, code="local-limit")
+                exc = QuotaError(self._quota_text(wait, rule), provider=self.provider, code=LOCAL_LIMIT)
+                exc.retry_after = wait  # type: ignore[attr-defined]
+                raise exc
             await self._sleep(wait)
 
     def _quota_text(self, wait: float, rule: Rule | None) -> str:

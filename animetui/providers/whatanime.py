@@ -737,9 +737,51 @@ class WhatAnimeProvider:
             self._last_allowance[auth] = (dt.datetime.now(dt.UTC).date().isoformat(), result.credits_left)
         return result
 
+    def _search_bucket(self, auth: str) -> Any:
+        """The machine-wide count of this kind of search (``animetui.limits``), or None.
+
+        Guests: 5 a day (by IP: one count per machine). Signed in or with a key: 100 an hour, per
+        account (the session's email, else a hash of the key)."""
+        shared = self.ctx.shared_limits
+        if shared is None:
+            return None
+        from animetui import limits
+
+        if auth == "guest":
+            return limits.SharedBucket(shared, "whatanime.guest", limits.DOCUMENTED["whatanime.guest"], provider=NAME,
+                                       title="whatanimeisthis", sleep=self.ctx.sleep)
+        who = (self.session.email if auth == "session" and self.session is not None else None) or self._api_key()
+        return limits.SharedBucket(shared, limits.bucket_name("whatanime.user", who), limits.DOCUMENTED["whatanime.user"],
+                                   provider=NAME, title="whatanimeisthis", sleep=self.ctx.sleep, max_wait=0.0)
+
+    def _guest_searches_left(self) -> float | None:
+        """Guest searches left today by this machine's count, when the data dir has one."""
+        shared = self.ctx.shared_limits
+        if shared is None:
+            return None
+        from animetui import limits
+
+        rule = limits.DOCUMENTED["whatanime.guest"][0]
+        return float(max(0, rule.count - shared.used("whatanime.guest", rule)))
+
     async def _search_once(self, parts: dict[str, Any], auth: str) -> httpx.Response:
+        bucket = self._search_bucket(auth)
+
         async def attempt() -> httpx.Response:
+            if bucket is not None:
+                try:
+                    await bucket.acquire()
+                except QuotaError as exc:  # used up on this machine: nothing was sent
+                    wait = getattr(exc, "retry_after", None)
+                    if auth == "guest":
+                        raise QuotaError(GUEST_LIMIT + _wait_text(wait), provider=NAME, code=exc.code) from None
+                    raise RateLimited(f"100 searches an hour used on this machine{_wait_text(wait)}",
+                                      retry_after=wait, provider=NAME, code=exc.code) from None
             response = await self._call("POST", "/api/anime/search", auth=auth, charged=True, files=parts)
+            if response.status_code == 429 and bucket is not None:
+                wait = parse_retry_after(response.headers)
+                if wait is not None:  # the service's count wins: every process on the machine waits
+                    bucket.block(wait)
             if response.status_code == 401 and auth == "session":
                 raise _SessionRejected()
             if response.status_code >= 400:
@@ -838,6 +880,10 @@ class WhatAnimeProvider:
         if seen and seen[0] == today:
             return Credits(NAME, float(seen[1]), "searches", total=float(GUEST_DAILY),
                            detail=f"guest: {GUEST_DAILY} searches/day (as of the last search)")
+        left = self._guest_searches_left()
+        if left is not None:
+            return Credits(NAME, left, "searches", total=float(GUEST_DAILY),
+                           detail=f"guest: {GUEST_DAILY} searches/day (counted on this machine)")
         return Credits(NAME, None, "searches", total=float(GUEST_DAILY), detail=f"guest: {GUEST_DAILY} searches/day")
 
     async def list_keys(self, *, page: int = 1, page_size: int = 20) -> ApiKeyPage:

@@ -176,24 +176,27 @@ async def test_non_http_url_is_refused(wa, hub):
 # =========================================================================== search: auth + quotas
 async def test_guest_five_a_day_then_quota_error(wa, hub, sim):
     as_guest(wa)
+    wa.ctx.shared_limits.clock = hub.clock.now  # the machine's count and the service share a clock
     before = await wa.credits()
-    assert before.remaining is None and "guest: 5 searches/day" in before.detail
+    assert before.remaining == 5 and "guest: 5 searches/day" in before.detail  # counted on this machine
     for expected_left in (4, 3, 2, 1, 0):
         result = await wa.search_scene(ImageSource.parse(URL))
         assert result.credits_left == expected_left
     assert sim.charges == [("guest", "guest")] * 5
     credits = await wa.credits()
     assert credits.remaining == 0 and credits.unit == "searches" and credits.total == 5
+    sent = len(searches(hub))
     with pytest.raises(QuotaError) as caught:
         await wa.search_scene(ImageSource.parse(URL))
-    assert GUEST_LIMIT in str(caught.value)
-    assert len(sim.charges) == 5
+    assert GUEST_LIMIT in str(caught.value) and "retry in" in str(caught.value)
+    assert len(sim.charges) == 5 and len(searches(hub)) == sent, "known used up: not even sent"
     hub.clock.advance(DAY)  # a new day
     assert (await wa.search_scene(ImageSource.parse(URL))).matches
 
 
 async def test_hourly_limit_is_rate_limited_with_retry_after(wa, hub, sim):
     hub.clock.advance(3600 - hub.clock.now() % 3600 + 1)  # all 101 searches in one clock hour
+    wa.ctx.shared_limits = None  # the service's own answer (the machine-wide count is tested below)
     sim.set_credits(paid=1000)
     for _ in range(100):
         await wa.search_scene(ImageSource.parse(URL))
@@ -704,3 +707,17 @@ def test_parse_rankings_recent_credits_keys_shapes():
     page = parse_key_page({"keys": [{"id": "k", "name": "n", "key": "wait_0123456789abcdef0123456789abcdef"}],
                            "total": 1}, page=1, page_size=20)
     assert page.keys[0].title == "n" and "0123456789abcdef0123456789" not in page.keys[0].masked
+
+
+async def test_hourly_limit_is_counted_on_the_machine_before_sending(wa, hub, sim):
+    wa.ctx.shared_limits.clock = hub.clock.now
+    sim.set_credits(paid=1000)
+    for _ in range(100):
+        await wa.search_scene(ImageSource.parse(URL))
+    before = len(searches(hub))
+    with pytest.raises(RateLimited) as caught:
+        await wa.search_scene(ImageSource.parse(URL))
+    assert 3500 < caught.value.retry_after <= 3602 and "retry in" in str(caught.value)
+    assert len(searches(hub)) == before, "refused here: nothing sent, nothing charged"
+    hub.clock.advance(caught.value.retry_after)
+    assert (await wa.search_scene(ImageSource.parse(URL))).matches
