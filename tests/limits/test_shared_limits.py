@@ -19,6 +19,7 @@ import pytest
 from animetui.errors import QuotaError
 from animetui.limits import DOCUMENTED, TEST_CLOCK_ENV, Rule, SharedBucket, SharedLimits, bucket_name
 from animetui.simulator import DEMO_KEYS
+from animetui.simulator.imagery import scene
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -147,3 +148,38 @@ def test_twelve_generate_runs_at_once_keep_to_ten_a_minute(simulator, tmp_path, 
     busiest = max(sum(1 for t in posts if start <= t < start + 60) for start in posts)
     assert busiest <= 10, posts
     assert posts[-1] - posts[0] >= 60  # the last two waited for the window
+
+
+def test_guest_searches_are_counted_across_processes(tmp_path):
+    """Two CLI processes at once, three guest searches each: five are sent, the sixth is refused here."""
+    log = tmp_path / "requests.jsonl"
+    sim = subprocess.Popen([sys.executable, "-m", "animetui.simulator", "--port", "0", "--log", str(log)],
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        base_url = sim.stdout.readline().split()[-1]
+        config = tmp_path / "sim.toml"
+        config.write_text(f'[providers.whatanime]\nbase_url = "{base_url}"\n')
+        env = {**os.environ, "ANIMETUI_CONFIG": str(config), "ANIMETUI_DATA_DIR": str(tmp_path / "data")}
+        env.pop("ANIMETUI_WHATANIME_API_KEY", None)
+        for number in range(6):  # six different pictures (a picture searched before is answered from history)
+            (tmp_path / f"shot{number}.png").write_bytes(scene(640, 360, seed=number, boxes=[(0.2, 0.2, 0.6, 0.9)]))
+        script = textwrap.dedent(
+            f"""
+            import subprocess, sys
+            codes = [subprocess.run([sys.executable, "-m", "animetui", "scene", f"{str(tmp_path)}/shot{{n}}.png", "--json"],
+                                    capture_output=True, text=True, stdin=subprocess.DEVNULL).stderr
+                     for n in range(int(sys.argv[1]), int(sys.argv[1]) + 3)]
+            print(sum(1 for err in codes if "guest limit" in err))
+            """
+        )
+        runs = [subprocess.Popen([sys.executable, "-c", script, str(first)], stdout=subprocess.PIPE, text=True, env=env)
+                for first in (0, 3)]
+        refused = sum(int(proc.communicate(timeout=240)[0].strip()) for proc in runs)
+    finally:
+        sim.terminate()
+        sim.wait(timeout=10)
+    searches = [json.loads(line) for line in log.read_text().splitlines()]
+    searches = [e for e in searches if e["path"] == "/api/anime/search"]
+    assert len(searches) == 5, searches
+    assert refused == 1
+    assert SharedLimits(tmp_path / "data").used("whatanime.guest", DOCUMENTED["whatanime.guest"][0]) == 5
