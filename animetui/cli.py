@@ -374,6 +374,8 @@ async def _cmd_characters(args: argparse.Namespace, settings: Any, providers: An
     finally:
         service.history.close()
     result = outcome.result
+    if result.warning:  # e.g. a model id the service does not list (it was sent anyway)
+        print(f"animetui: warning: {_plain(result.warning)}", file=sys.stderr)
     if _json(args):
         emit_json({**result.to_json(), "cached": outcome.cached})
         return EXIT_OK
