@@ -64,6 +64,8 @@ import asyncio
 import datetime as dt
 import json
 import math
+import time
+import urllib.parse
 from http.cookiejar import CookieJar, DefaultCookiePolicy
 from pathlib import Path
 from typing import Any
@@ -447,6 +449,15 @@ def _prepare(source: ImageSource) -> images.PreparedImage:
     )
 
 
+def _path_matches(request_path: str, cookie_path: str) -> bool:
+    """RFC 6265 5.1.4 path-match."""
+    if request_path == cookie_path:
+        return True
+    if request_path.startswith(cookie_path):
+        return cookie_path.endswith("/") or request_path[len(cookie_path)] == "/"
+    return False
+
+
 def _closed_jar() -> CookieJar:
     """A cookie jar that accepts nothing (for the shared client: auth is explicit per request)."""
     return CookieJar(policy=DefaultCookiePolicy(allowed_domains=[]))
@@ -517,6 +528,11 @@ class WhatAnimeProvider:
             if not isinstance(name, str) or not isinstance(value, str) or not name:
                 continue
             jar.set(name, value, domain=str(domain), path=str(cookie_path))
+            expires = entry.get("expires")
+            if isinstance(expires, (int, float)) and not isinstance(expires, bool):
+                for cookie in jar.jar:
+                    if cookie.name == name and cookie.domain == str(domain) and cookie.path == str(cookie_path):
+                        cookie.expires = int(expires)
             rows.append((name, value, str(domain), str(cookie_path)))
             self._register_cookie(value)
         if not rows:
@@ -531,9 +547,10 @@ class WhatAnimeProvider:
 
     @staticmethod
     def _register_cookie(value: str) -> None:
-        register_secret(value)
-        token, _, _signature = value.rpartition(".")
-        register_secret(token)
+        for form in {value, urllib.parse.unquote(value)}:  # better-auth URL-encodes the signed value
+            register_secret(form)
+            token, _, _signature = form.rpartition(".")
+            register_secret(token)
 
     def _rows(self) -> tuple[tuple[str, str, str, str], ...]:
         if self._jar is None:
@@ -550,13 +567,21 @@ class WhatAnimeProvider:
             "email": self._session.email,
             "user_id": self._session.user_id,
             "name": self._session.name,
-            "cookies": [{"name": n, "value": v, "domain": d, "path": p} for n, v, d, p in self._session.cookies],
+            "cookies": [{"name": n, "value": v, "domain": d, "path": p, **self._expiry(n, d, p)}
+                        for n, v, d, p in self._session.cookies],
         }
         try:
             atomic_write_bytes(path, json.dumps(document, ensure_ascii=False, indent=1).encode("utf-8"), mode=0o600)
         except OSError as exc:
             raise AuthError(f"signed in, but the session could not be saved to {path} ({exc.strerror})",
                             provider=NAME) from None
+
+    def _expiry(self, name: str, domain: str, path: str) -> dict[str, int]:
+        """``{"expires": epoch seconds}`` when the server gave the cookie a lifetime, else {}."""
+        for cookie in self._jar.jar if self._jar is not None else ():
+            if cookie.name == name and cookie.domain == domain and cookie.path == path and cookie.expires is not None:
+                return {"expires": int(cookie.expires)}
+        return {}
 
     def _forget_session(self) -> None:
         self._session = None
@@ -590,14 +615,27 @@ class WhatAnimeProvider:
             pass  # the session still works in memory; the next refresh tries again
 
     # ------------------------------------------------------------------ requests
-    def _headers(self, auth: str) -> dict[str, str]:
+    def _cookie_header(self, path: str) -> str:
+        """The session cookies for a request to ``path``: only unexpired ones whose path matches
+        (RFC 6265 5.1.4), as a browser sends them — a stale or foreign cookie is never sent."""
+        if self._jar is None:
+            return ""
+        now = time.time()
+        request_path = urllib.parse.urlsplit(path).path or "/"
+        chosen = [c for c in self._jar.jar if not c.is_expired(now) and _path_matches(request_path, c.path or "/")]
+        chosen.sort(key=lambda c: -len(c.path or "/"))  # longer paths first, as RFC 6265 5.4 asks
+        return "; ".join(f"{c.name}={c.value}" for c in chosen)
+
+    def _headers(self, auth: str, path: str = "/") -> dict[str, str]:
         headers: dict[str, str] = {}
         if auth in ("session", "origin"):
             origin = self._origin()
             if origin:
                 headers["Origin"] = origin
         if auth == "session" and self._jar is not None:
-            headers["Cookie"] = "; ".join(f"{c.name}={c.value}" for c in self._jar.jar)
+            cookie = self._cookie_header(path)
+            if cookie:
+                headers["Cookie"] = cookie
         elif auth == "key":
             headers["Authorization"] = f"Bearer {self._api_key()}"
         return headers
@@ -605,7 +643,7 @@ class WhatAnimeProvider:
     async def _call(self, method: str, path: str, *, auth: str, charged: bool = False, **kwargs: Any) -> httpx.Response:
         await self.ctx.limiter.acquire()
         response = await send(self.ctx.client, method, path, provider=NAME, charged=charged,
-                              headers=self._headers(auth), **kwargs)
+                              headers=self._headers(auth, path), **kwargs)
         if auth == "session":
             await self._absorb(response)
         return response

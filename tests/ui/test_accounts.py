@@ -213,7 +213,7 @@ async def test_wrong_password_is_said_in_the_dialog(build_app):
 
 
 async def test_a_missing_origin_is_refused_by_the_simulator_and_explained(build_app, ui_settings, ui_hub):
-    ui_settings.set("providers.whatanime.origin", "")
+    ui_settings.set("providers.whatanime.origin", "null")  # better-auth refuses a null Origin
     app = build_app()
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
