@@ -72,7 +72,7 @@ from typing import Any
 
 import httpx
 
-from animetui import images, offload
+from animetui import images, offload, unexpected
 from animetui.config import atomic_write_bytes
 from animetui.errors import (
     AnimetuiError,
@@ -301,7 +301,7 @@ def credits_left_of(body: object) -> int | None:
 
 def parse_search(body: object, base: str = "") -> SceneResult:
     """The search body → up to 5 matches, best first. A body without a result list → ServerError."""
-    items = _list_in(body, ("results", "result", "matches", "data"))
+    items = _list_in(body, ("results", "result", "matches", "candidates", "hits", "items", "data"))
     if items is None:
         message, _ = _message(body)
         detail = f": {message}" if message else " (no result list)"
@@ -312,7 +312,7 @@ def parse_search(body: object, base: str = "") -> SceneResult:
 
 
 def parse_rankings(body: object, *, include_adult: bool, base: str = "") -> list[Ranking]:
-    items = _list_in(body, ("rankings", "ranking", "results", "items", "data"))
+    items = _list_in(body, ("rankings", "ranking", "results", "items", "list", "anime", "data"))
     if items is None:
         raise ServerError("unexpected answer from whatanimeisthis: the rankings have no list", provider=NAME)
     out: list[Ranking] = []
@@ -351,7 +351,7 @@ def _when(value: object) -> str | None:
 
 
 def parse_recent(body: object, base: str = "") -> list[RecentSearch]:
-    items = _list_in(body, ("items", "searches", "recent", "results", "data"))
+    items = _list_in(body, ("items", "searches", "recent", "recentSearches", "results", "list", "data"))
     if items is None:
         raise ServerError("unexpected answer from whatanimeisthis: the recent searches have no list", provider=NAME)
     out: list[RecentSearch] = []
@@ -653,9 +653,25 @@ class WhatAnimeProvider:
         if body is None:
             content_type = response.headers.get("content-type", "") or "no content type"
             kind = "malformed JSON" if "json" in content_type.lower() else f"not JSON ({server_text(content_type, limit=60)})"
-            raise ServerError(f"unexpected answer from whatanimeisthis to {what}: {kind} (HTTP {response.status_code})",
-                              provider=NAME, code=response.status_code)
+            saved = self._keep_unexpected(what, response.content, status=response.status_code,
+                                          content_type=content_type, problem=kind)
+            raise ServerError(f"unexpected answer from whatanimeisthis to {what}: {kind} (HTTP {response.status_code})"
+                              + unexpected.notice(saved), provider=NAME, code=response.status_code)
         return body
+
+    def _keep_unexpected(self, what: str, body: object, **details: Any) -> Path | None:
+        return unexpected.save(self.ctx.data_dir, provider=NAME, what=what, body=body, **details)
+
+    def _parsed(self, parse: Any, body: object, what: str, *args: Any, **kwargs: Any) -> Any:
+        """``parse(body, …)``; an answer it cannot read is kept (redacted) and the user told where."""
+        try:
+            return parse(body, *args, **kwargs)
+        except ServerError as exc:
+            saved = self._keep_unexpected(what, body, problem=exc.message)
+            charged = what == "search"
+            raise ServerError(exc.message + (" (the search may have been charged)" if charged else "")
+                              + unexpected.notice(saved), provider=NAME, code=exc.code,
+                              retryable=False, maybe_charged=charged or exc.maybe_charged) from None
 
     def _error(self, response: httpx.Response, *, auth: str, search: bool = False) -> AnimetuiError:
         """The error for a non-2xx answer (a session 401 is handled by the callers first)."""
@@ -770,7 +786,7 @@ class WhatAnimeProvider:
             auth = fallback
             response = await self._search_once(parts, auth)
         body = self._json(response, what="the search (it may have been charged)")
-        result = parse_search(body, self._base_url())
+        result = self._parsed(parse_search, body, "search", self._base_url())
         if result.credits_left is not None:
             self._last_allowance[auth] = (dt.datetime.now(dt.UTC).date().isoformat(), result.credits_left)
         return result
@@ -837,7 +853,7 @@ class WhatAnimeProvider:
             raise BadInput(f"limit must be at least 1, got {limit}", provider=NAME)
         params = {"period": period, "limit": limit, "includeAdult": "true" if include_adult else "false"}
         body = await self._read("/api/anime/rankings", params=params, auth="none", what="the rankings")
-        return parse_rankings(body, include_adult=include_adult, base=self._base_url())[:limit]
+        return self._parsed(parse_rankings, body, "rankings", include_adult=include_adult, base=self._base_url())[:limit]
 
     async def recent_searches(self, *, limit: int = 20, offset: int = 0) -> list[RecentSearch]:
         """Recently confirmed public searches, newest first; an empty list past the end."""
@@ -847,7 +863,7 @@ class WhatAnimeProvider:
             raise BadInput(f"offset cannot be negative, got {offset}", provider=NAME)
         params = {"limit": limit, "offset": offset}
         body = await self._read("/api/anime/recent-searches", params=params, auth="none", what="the recent searches")
-        return parse_recent(body, self._base_url())[:limit]
+        return self._parsed(parse_recent, body, "recent", self._base_url())[:limit]
 
     # ------------------------------------------------------------------ account
     async def sign_in(self, email: str, password: str) -> Session:
@@ -907,7 +923,7 @@ class WhatAnimeProvider:
         """Search credits left (signed in), or the guest allowance as last seen."""
         if self.session is not None:
             body = await self._read("/api/user/anime-credits", params={}, auth="session", what="the credits")
-            return parse_credits(body)
+            return self._parsed(parse_credits, body, "credits")
         today = dt.datetime.now(dt.UTC).date().isoformat()
         if self._api_key():
             seen = self._last_allowance.get("key")
@@ -931,7 +947,7 @@ class WhatAnimeProvider:
         self._require_session()
         body = await self._read("/api/apikeys", params={"page": page, "pageSize": page_size}, auth="session",
                                 what="the key list")
-        return parse_key_page(body, page=page, page_size=page_size)
+        return self._parsed(parse_key_page, body, "keys", page=page, page_size=page_size)
 
     async def create_key(self, title: str) -> ApiKey:
         """A new key; ``plaintext`` is set this once (the server never shows it again)."""

@@ -764,3 +764,48 @@ async def test_cookie_expiry_survives_a_restart(wa, session_file):
     again = WhatAnimeProvider(wa.ctx)
     assert again.session is not None
     assert [c.expires for c in again._jar.jar] == [expires]
+
+
+# =========================================================================== unexpected answers
+async def test_a_candidates_key_is_read_as_the_result_list(wa, hub):
+    body = {"candidates": [{"anilist": {"id": 1, "title": {"romaji": "Cowboy Bebop"}}, "episode": 1,
+                            "from": 10, "to": 12, "similarity": 0.97}]}
+    hub.inject("whatanime", "status", status=200, path=SEARCH, body=body)
+    result = await wa.search_scene(ImageSource.parse(URL))
+    assert [m.title for m in result.matches] == ["Cowboy Bebop"]
+
+
+async def test_an_unreadable_search_answer_is_kept_redacted_and_the_user_told(wa, hub, providers):
+    from animetui.unexpected import list_saved
+
+    await wa.sign_in(DEMO_EMAIL, DEMO_PASSWORD)
+    cookie = wa.session.cookies[0][1]
+    body = {"payload": {"weird": True, "owner": "someone@example.com", "apiKey": KEY, "note": f"cookie {cookie}",
+                        "sessionToken": "abc123"}}
+    hub.inject("whatanime", "status", status=200, path=SEARCH, body=body)
+    with pytest.raises(ServerError) as caught:
+        await wa.search_scene(ImageSource.parse(URL))
+    message = str(caught.value)
+    assert "may have been charged" in message and "bug report" in message
+    saved = list_saved(providers.settings.data_dir)
+    assert len(saved) == 1 and str(saved[0].path) in message and saved[0].provider == "whatanime"
+    text = saved[0].path.read_text()
+    assert stat.S_IMODE(os.stat(saved[0].path).st_mode) == 0o600
+    document = json.loads(text)
+    assert document["body"]["payload"]["weird"] is True  # the shape is kept
+    for secret in (KEY, "someone@example.com", cookie, urllib.parse.unquote(cookie), "abc123"):
+        assert secret not in text, secret
+
+
+async def test_unreadable_rankings_and_non_json_are_kept_too(wa, hub, providers):
+    from animetui.unexpected import list_saved
+
+    hub.inject("whatanime", "status", status=200, path="/api/anime/rankings", body={"top": []})
+    with pytest.raises(ServerError, match="bug report"):
+        await wa.rankings()
+    hub.inject("whatanime", "status", status=200, path="/api/anime/recent-searches", body="<html>oops</html>",
+               headers={"content-type": "text/html"}, times=None)
+    with pytest.raises(ServerError, match="bug report"):
+        await wa.recent_searches()
+    kinds = {s.what for s in list_saved(providers.settings.data_dir)}
+    assert "rankings" in kinds and any("recent" in k for k in kinds)
