@@ -33,7 +33,7 @@ EXIT_INTERRUPTED = 130
 
 COMMANDS = (
     "characters", "scene", "models", "generate", "cartoonize", "jobs", "rankings", "recent",
-    "credits", "keys", "login", "logout", "config", "history", "batch",
+    "credits", "keys", "login", "logout", "config", "history", "batch", "doctor",
 )
 
 
@@ -208,6 +208,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("title", nargs="?", help="title of the new key (create)")
     p.add_argument("--page", type=int, default=1)
     p.add_argument("--page-size", type=int, default=20)
+
+    add("doctor", "versions, terminal image support, each service's reachability and settings source, kept unexpected answers")
 
     p = add("login", "sign in to whatanimeisthis (password prompted, or $ANIMETUI_PASSWORD)")
     p.add_argument("--email", help="account email (default: providers.whatanime.email)")
@@ -480,6 +482,19 @@ async def _cmd_recent(args: argparse.Namespace, settings: Any, providers: Any) -
         print("No more recent searches." if args.offset else "No recent searches.")
         return EXIT_OK
     print_table(["when", "title", "episode", "similarity"], [[r.searched_at, r.title, r.episode, percent(r.similarity)] for r in items], max_width=60)
+    return EXIT_OK
+
+
+async def _cmd_doctor(args: argparse.Namespace, settings: Any, providers: Any) -> int:
+    from animetui import doctor
+
+    document = await doctor.report(settings, providers, demo=bool(getattr(args, "demo", False)))
+    if _json(args):
+        emit_json(document)
+        return EXIT_OK
+    for line in doctor.lines(document):
+        indent = line[: len(line) - len(line.lstrip(" "))]
+        print(indent + _plain(line) if line.strip() else "")
     return EXIT_OK
 
 
@@ -870,6 +885,7 @@ _HANDLERS: dict[str, Callable[..., Any]] = {
     "login": _cmd_login,
     "logout": _cmd_logout,
     "config": _cmd_config,
+    "doctor": _cmd_doctor,
     "history": _cmd_history,
     "batch": _cmd_batch,
 }
