@@ -41,7 +41,7 @@ search is sent once more with the API key, or as a guest. On the session-only en
 keys) a 401 ends the session and raises :class:`AuthError`.
 
 The session is kept in ``<data dir>/whatanime-session.json`` (mode 0600, written atomically): the
-whole cookie jar (better-auth sets ``session_token`` and ``session_data``, and the names change
+whole cookie jar (better-auth sets ``session_token``, plus ``session_data`` with its cookie cache on; the names change
 with the deployment — ``__Secure-`` behind HTTPS — so no name is hard-coded), the email and the
 base URL it belongs to; it is never sent to another base URL. Cookies the server sets again
 (better-auth slides a session daily) are merged and saved. Every cookie value, the API key and the
@@ -55,7 +55,27 @@ failures to connect; reads (rankings, recent searches, credits, key list) are re
 errors, 5xx and 429 with backoff. Sign-in and key creation are never retried automatically.
 
 Where the guest allowance comes from: the site has no endpoint for it, so :meth:`credits` for a
-guest reports what the last search's body said today, else "guest: 5 searches/day".
+guest reports what the last search's body said today, else this machine's count (below), else
+"guest: 5 searches/day".
+
+Changed after the fidelity audit (issue 12), with the evidence:
+
+* **Search limits counted once per machine** (:mod:`animetui.limits`): guests 5 a UTC day (the
+  site counts by IP, so one count per machine) and signed-in users or keys 100 an hour (per
+  account), shared by the TUI and every CLI run; a used-up allowance is refused before sending
+  (nothing charged), with when it comes back, and a 429's wait blocks every process. Evidence:
+  the same limits were tracked in one process's memory, so a batch started "unknown".
+* **Cookies as a browser sends them.** Only unexpired cookies whose path matches the request are
+  sent (RFC 6265), longest path first; each cookie's expiry is kept in the session file. Evidence:
+  sign-in against a real better-auth 1.7 server on loopback (login, credits, logout, wrong
+  password, 429 with ``x-retry-after``, untrusted Origin) — which also showed that better-auth
+  sets only ``session_token`` at sign-in (``session_data`` needs its cookie cache), signs it with
+  standard base64 and URL-encodes the value; the simulator now does the same.
+* **Tolerant parsing, and a copy of what did not fit.** The bodies are undocumented (modelled on
+  trace.moe): the result list is also read under ``candidates``/``hits``/``items``, the rankings
+  and recent lists under more names. An answer that still does not fit is kept, redacted, in
+  ``<data dir>/unexpected/`` (:mod:`animetui.unexpected`), and the message says where and that
+  attaching it to a bug report lets the parser be fixed; ``animetui doctor`` lists the copies.
 """
 
 from __future__ import annotations
