@@ -17,6 +17,11 @@ have two counts. :class:`SharedBucket` is what :class:`animetui.net.RateLimiter`
 own in-process token: short waits (the per-minute window) are waited, a long one (a daily limit)
 raises :class:`~animetui.errors.QuotaError` saying when the allowance comes back.
 
+A grant is counted from when the request's *answer* came back (:meth:`SharedBucket.sent`,
+called by the provider through ``RateLimiter.sent``), not from when it was granted: the service
+saw the request in between, so the next grant can never reach the service inside its window
+however long the earlier request took to upload.
+
 ``ANIMETUI_TEST_CLOCK`` (``EPOCH:SCALE``) is for tests only: the limits and the simulator both read
 a clock that runs ``SCALE`` times faster than real time from ``EPOCH``, so a test of "never more
 than 10 in any 60 s" needs seconds, not minutes.
@@ -26,6 +31,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import hashlib
 import os
 import sqlite3
@@ -47,6 +53,10 @@ DAY = 86400.0
 MARGIN = 1.0
 #: waits up to this long are waited; a longer one is reported (a daily limit, a whole hour)
 MAX_WAIT = 120.0
+
+
+#: the grant this task holds (taken by SharedBucket.acquire, settled by SharedBucket.sent)
+_GRANT: contextvars.ContextVar[tuple["SharedLimits", int | None] | None] = contextvars.ContextVar("grant", default=None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,6 +138,21 @@ class SharedLimits:
 
     def try_take(self, bucket: str, rules: tuple[Rule, ...]) -> tuple[float, Rule | None]:
         """Take one grant now: ``(0, None)``; or ``(seconds until one is free, the rule in the way)``."""
+        wait, rule, _grant = self.take(bucket, rules)
+        return wait, rule
+
+    def sent(self, grant: int) -> None:
+        """The request of ``grant`` has been answered: count it from now on, not from when it was
+        granted. The service saw it somewhere in between, so a window counted from the answer can
+        never be shorter than the service's — however long the request took to arrive."""
+        db = self._connect()
+        try:
+            db.execute("UPDATE grants SET at = max(at, ?) WHERE rowid = ?", (self.clock(), grant))
+        finally:
+            db.close()
+
+    def take(self, bucket: str, rules: tuple[Rule, ...]) -> tuple[float, Rule | None, int | None]:
+        """:meth:`try_take`, with the grant's id (for :meth:`sent`) when one was granted."""
         db = self._connect()
         try:
             db.execute("BEGIN IMMEDIATE")
@@ -139,14 +164,14 @@ class SharedLimits:
                 row = db.execute("SELECT until FROM blocks WHERE bucket = ?", (bucket,)).fetchone()
                 if row is not None and row[0] > now:
                     db.execute("ROLLBACK")
-                    return row[0] - now, None
+                    return row[0] - now, None, None
                 for rule in rules:
                     if rule.utc_day:
                         start = now // DAY * DAY
                         used = db.execute("SELECT COUNT(*) FROM grants WHERE bucket = ? AND at >= ?", (bucket, start)).fetchone()[0]
                         if used >= rule.count:
                             db.execute("ROLLBACK")
-                            return start + DAY - now, rule
+                            return start + DAY - now, rule, None
                         continue
                     since = now - rule.window - pad
                     times = [r[0] for r in db.execute(
@@ -154,10 +179,10 @@ class SharedLimits:
                         (bucket, since, rule.count))]
                     if len(times) >= rule.count:
                         db.execute("ROLLBACK")
-                        return max(0.001, times[-1] + rule.window + pad - now), rule
-                db.execute("INSERT INTO grants (bucket, at) VALUES (?, ?)", (bucket, now))
+                        return max(0.001, times[-1] + rule.window + pad - now), rule, None
+                grant = db.execute("INSERT INTO grants (bucket, at) VALUES (?, ?)", (bucket, now)).lastrowid
                 db.execute("COMMIT")
-                return 0.0, None
+                return 0.0, None, grant
             except BaseException:
                 with contextlib.suppress(sqlite3.Error):
                     db.execute("ROLLBACK")
@@ -220,10 +245,13 @@ class SharedBucket:
         self.max_wait = max_wait
 
     async def acquire(self) -> None:
-        """Wait for a grant; a wait longer than ``max_wait`` raises :class:`QuotaError` (nothing sent)."""
+        """Wait for a grant; a wait longer than ``max_wait`` raises :class:`QuotaError` (nothing sent).
+
+        The grant is remembered for this task; :meth:`sent` (after the answer) moves its time."""
         while True:
-            wait, rule = await asyncio.to_thread(self.limits.try_take, self.bucket, self.rules)
+            wait, rule, grant = await asyncio.to_thread(self.limits.take, self.bucket, self.rules)
             if wait <= 0:
+                _GRANT.set((self.limits, grant))
                 return
             if wait > self.max_wait:
                 exc = QuotaError(self._quota_text(wait, rule), provider=self.provider, code=LOCAL_LIMIT)
@@ -239,6 +267,13 @@ class SharedBucket:
 
     def block(self, seconds: float) -> None:
         self.limits.block(self.bucket, seconds)
+
+    async def sent(self) -> None:
+        """This task's request (granted by :meth:`acquire`) has its answer."""
+        held = _GRANT.get()
+        _GRANT.set(None)
+        if held is not None and held[1] is not None:
+            await asyncio.to_thread(held[0].sent, held[1])
 
     def retry_in(self) -> float:
         """Seconds until a grant would be free (0 now), without taking one. Reads only."""

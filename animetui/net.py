@@ -160,6 +160,11 @@ class RateLimiter:
         if self.shared is not None:
             await self.shared.acquire()
 
+    async def sent(self) -> None:
+        """The request the last ``acquire`` (in this task) allowed has its answer (or failed)."""
+        if self.shared is not None:
+            await self.shared.sent()
+
     def block_for(self, seconds: float) -> None:
         self._refill()
         self._blocked_until = max(self._blocked_until, self._clock() + max(0.0, seconds))

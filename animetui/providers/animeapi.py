@@ -142,15 +142,18 @@ class AnimeAPIProvider:
             "enhance": bool(request.enhance),
         }
         await self.ctx.limiter.acquire()
-        response = await send(
-            self.ctx.client,
-            "POST",
-            GENERATE_PATH,
-            provider=NAME,
-            charged=True,
-            json=payload,
-            headers={"Authorization": f"Bearer {key}", "Content-Type": "application/json"},
-        )
+        try:
+            response = await send(
+                self.ctx.client,
+                "POST",
+                GENERATE_PATH,
+                provider=NAME,
+                charged=True,
+                json=payload,
+                headers={"Authorization": f"Bearer {key}", "Content-Type": "application/json"},
+            )
+        finally:  # the service saw it by now: the machine-wide window counts it from here
+            await self.ctx.limiter.sent()
         body = json_body(response)
         if response.status_code == 200:
             return self._success(body)

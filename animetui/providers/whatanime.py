@@ -851,7 +851,11 @@ class WhatAnimeProvider:
                         raise QuotaError(GUEST_LIMIT + _wait_text(wait), provider=NAME, code=exc.code) from None
                     raise RateLimited(f"100 searches an hour used on this machine{_wait_text(wait)}",
                                       retry_after=wait, provider=NAME, code=exc.code) from None
-            response = await self._call("POST", "/api/anime/search", auth=auth, charged=True, files=parts)
+            try:
+                response = await self._call("POST", "/api/anime/search", auth=auth, charged=True, files=parts)
+            finally:
+                if bucket is not None:
+                    await bucket.sent()  # counted from the answer: the site saw it by now
             if response.status_code == 429 and bucket is not None:
                 wait = parse_retry_after(response.headers)
                 if wait is not None:  # the service's count wins: every process on the machine waits

@@ -47,6 +47,21 @@ def test_per_minute_rule_grants_ten_then_names_the_wait(tmp_path):
     assert "ank_secret" not in (tmp_path / "limits.sqlite3").read_bytes().decode("latin-1")
 
 
+async def test_a_grant_is_counted_from_its_answer(tmp_path):
+    """A request that took 30 s to upload was seen by the service up to 30 s after its grant:
+    the window runs from the answer, so the next one cannot land inside the service's window."""
+    clock = FakeClock()
+    limits = SharedLimits(tmp_path, clock=clock)
+    rules = (Rule(1, 60.0, "requests a minute"),)
+    bucket = SharedBucket(limits, "b", rules, max_wait=0.0)
+    await bucket.acquire()
+    clock.now += 30
+    await bucket.sent()
+    wait, _ = limits.try_take("b", rules)
+    assert wait == pytest.approx(60 + 1.0)  # from the answer (+ the margin), not from the grant
+    await bucket.sent()  # nothing held any more: harmless
+
+
 def test_daily_rule_counts_the_utc_day(tmp_path):
     clock = FakeClock(86400 * 100 + 86000)  # 400 s before a UTC midnight
     limits = SharedLimits(tmp_path, clock=clock)
