@@ -363,6 +363,17 @@ class AnimeTUI(AccountsMixin, App[int]):
         await asyncio.to_thread(write_demo_samples, folder)
         await self.files_pane.tree.reload()
 
+    async def _open_history(self, path: Path) -> Any:
+        """The history, or a stand-in that refuses lookups with the reason (jobs keep working)."""
+        from animetui.history import History, HistoryError, UnavailableHistory
+
+        reset = "animetui history --reset" + (" --demo" if self.demo else "")
+        try:
+            return await asyncio.to_thread(History, path, reset_hint=reset)
+        except HistoryError as exc:
+            self.notify(f"{exc}. Lookups are off until then.", title="History unavailable", severity="error", timeout=30, markup=False)
+            return UnavailableHistory(path, exc)
+
     async def _build_services(self) -> Services:
         settings = self.settings
 
@@ -402,7 +413,7 @@ class AnimeTUI(AccountsMixin, App[int]):
 
             journal = await asyncio.to_thread(JobJournal, settings.data_dir / "jobs.sqlite3")
             runner = JobRunner(providers, journal, downloads_dir=settings.downloads_dir)
-        history = await asyncio.to_thread(History, settings.data_dir / "history.sqlite3")
+        history = await self._open_history(settings.data_dir / "history.sqlite3")
         await providers.warm()  # clients, TLS context and provider modules built off the loop
         from animetui import offload
 
