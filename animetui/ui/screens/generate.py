@@ -44,7 +44,7 @@ class GenerateScreen(ModalScreen[GenerateRequest | None]):
     BINDINGS = [
         Binding("ctrl+s", "submit", "Generate", id="animetui.submit"),
         Binding("escape", "close", "Cancel", id="animetui.close"),
-        Binding("ctrl+r", "recent", "Recent prompts", id="animetui.generate-recent"),
+        Binding("ctrl+r", "recent", "Recent prompts", show=False, id="animetui.generate-recent"),
     ]
 
     def __init__(
