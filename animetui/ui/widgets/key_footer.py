@@ -29,6 +29,12 @@ class _Key(NamedTuple):
     enabled: bool
 
 
+from animetui.ui.bindings import ACTIONS as _ACTIONS
+
+#: action id -> its row in the bindings table (the footer's order)
+_TABLE_ORDER = {action.id: index for index, action in enumerate(_ACTIONS)}
+
+
 class KeyFooter(Widget, can_focus=False):
     ALLOW_SELECT = False
     DEFAULT_CSS = """
@@ -81,14 +87,20 @@ class KeyFooter(Widget, can_focus=False):
         keys: list[_Key] = []
         seen: set[str] = set()
         palette: _Key | None = None
-        for _node, binding, enabled, _tooltip in self.screen.active_bindings.values():
+        ranked: list[tuple[int, int, int, _Key]] = []
+        nodes: dict[int, int] = {}
+        for seq, (node, binding, enabled, _tooltip) in enumerate(self.screen.active_bindings.values()):
             if binding.key == app.COMMAND_PALETTE_BINDING and app.ENABLE_COMMAND_PALETTE:
                 palette = _Key(binding.key, app.get_key_display(binding), binding.description, enabled)
                 continue
             if not binding.show or binding.action in seen:
                 continue
             seen.add(binding.action)
-            keys.append(_Key(binding.key, app.get_key_display(binding), binding.description, enabled))
+            # a key rebound by the keymap comes last in Textual's map: keep the table's order instead
+            rank = _TABLE_ORDER.get((binding.id or "").removeprefix("animetui."), seq)
+            ranked.append((nodes.setdefault(id(node), len(nodes)), rank, seq, _Key(binding.key, app.get_key_display(binding), binding.description, enabled)))
+        ranked.sort(key=lambda item: item[:3])
+        keys = [key for *_rank, key in ranked]
         return keys, palette
 
     def render(self) -> Text:
