@@ -73,14 +73,20 @@ class GcWatch:
         self._thread = threading.get_ident()
         self._started = 0.0
         self.on = False
+        self.verbose = bool(os.environ.get("BENCH_GC"))
 
     def __call__(self, phase: str, info: dict) -> None:  # gc.callbacks signature
         if threading.get_ident() != self._thread:
             return
         if phase == "start":
+            if self.on and self.verbose and info.get("generation") == 2:
+                self._tracked = len(gc.get_objects())
             self._started = time.perf_counter()
         elif self.on:
-            self.pauses.append((info.get("generation", -1), time.perf_counter() - self._started))
+            took = time.perf_counter() - self._started
+            self.pauses.append((info.get("generation", -1), took))
+            if self.verbose and info.get("generation") == 2:
+                print(f"      gen 2 pass {took * 1000:.1f} ms over {self._tracked} tracked, collected {info.get('collected')}")
 
     def longest(self, generation: int | None = None) -> float:
         return max((t for g, t in self.pauses if generation is None or g == generation), default=0.0)
@@ -187,6 +193,8 @@ async def run_session(
         script = Script(app, gap)
         gc.callbacks.append(watch)
         watch.on = True
+        if os.environ.get("BENCH_GARBAGE"):
+            gc.set_debug(gc.DEBUG_SAVEALL)
         started = time.perf_counter()
         beat.start()
         try:
@@ -225,6 +233,14 @@ async def run_session(
                 gc.callbacks.remove(watch)
             await beat.stop()
         error = app.query_one("#results-image", ImageView).error
+        if os.environ.get("BENCH_GARBAGE"):
+            import collections
+
+            gc.collect()
+            gc.set_debug(0)
+            kinds = collections.Counter(type(o).__module__ + "." + type(o).__qualname__ for o in gc.garbage)
+            print(f"    cyclic garbage: {len(gc.garbage)} objects; " + ", ".join(f"{k} {v}" for k, v in kinds.most_common(40)))
+            gc.garbage.clear()
         if os.environ.get("BENCH_HEAP"):
             import collections
 
@@ -269,6 +285,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--size", default="160x48", help="terminal size, COLSxROWS (default 160x48)")
     parser.add_argument("--gap", type=float, default=0.3, help="seconds between a person's actions (default 0.3)")
     parser.add_argument("--rounds", type=int, default=1, help="tiny+4K pairs per renderer (default 1)")
+    parser.add_argument("--only", choices=["tiny", "4k"], help="one session per renderer (quicker, for finding causes)")
     parser.add_argument("--where", action="store_true", help="sample where the loop was during stalls over 16 ms")
     args = parser.parse_args(argv)
     cols, rows = (int(v) for v in args.size.lower().split("x"))
@@ -305,6 +322,8 @@ def main(argv: list[str] | None = None) -> int:
             for round_ in range(args.rounds):
                 pair = {}
                 for kind, folder, names in (("tiny", scratch / "tiny", tiny), ("4k", scratch / "4k", big)):
+                    if args.only and kind != args.only:
+                        continue
                     COUNTS.clear()
                     result = asyncio.run(
                         run_session(folder, names, renderer, (cols, rows), base_url, gap=args.gap, where=args.where)
@@ -312,6 +331,8 @@ def main(argv: list[str] | None = None) -> int:
                     load = loadavg()
                     report("8 tiny (baseline)" if kind == "tiny" else "8 × 4K", result, load)
                     pair[kind] = result
+                if len(pair) < 2:
+                    continue
                 worst = pair["4k"]["beat"].longest * 1000
                 base = pair["tiny"]["beat"].longest * 1000
                 gc_worst = pair["4k"]["gc"].longest() * 1000
