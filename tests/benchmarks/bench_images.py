@@ -106,6 +106,7 @@ class Heartbeat:
     def __init__(self, period: float = 0.001, *, sample: bool = False) -> None:
         self.period = period
         self.lates: list[float] = []
+        self.busy: list[float] = []
         self.phase = "idle"
         self.by_phase: dict[str, float] = {}
         self._task: asyncio.Task[None] | None = None
@@ -119,14 +120,16 @@ class Heartbeat:
     async def _run(self) -> None:
         while True:
             before = time.perf_counter()
+            cpu = time.thread_time()
             self._last = before
             await asyncio.sleep(self.period)
             now = time.perf_counter()
+            self.busy.append(time.thread_time() - cpu)  # of that, the loop thread's own CPU time
             late = max(0.0, now - before - self.period)
             self.lates.append(late)
             self.by_phase[self.phase] = max(self.by_phase.get(self.phase, 0.0), late)
             if self._sample and late > 0.016:
-                places = collections.Counter(where for at, where in self._recent if before <= at <= now)
+                places = collections.Counter(where for at, where in tuple(self._recent) if before <= at <= now)
                 self.stalls.append((late, self.phase, places))
 
     def _watch(self, thread_id: int) -> None:

@@ -70,6 +70,7 @@ class GcWatch:
 
     def __init__(self) -> None:
         self.pauses: list[tuple[int, float]] = []
+        self.cpu = 0.0  # the longest pass in CPU time of the loop thread (wall time includes waiting for a core)
         self._thread = threading.get_ident()
         self._started = 0.0
         self.on = False
@@ -82,11 +83,15 @@ class GcWatch:
             if self.on and self.verbose and info.get("generation") == 2:
                 self._tracked = len(gc.get_objects())
             self._started = time.perf_counter()
+            self._cpu = time.thread_time()
         elif self.on:
             took = time.perf_counter() - self._started
+            cpu = time.thread_time() - self._cpu
             self.pauses.append((info.get("generation", -1), took))
+            self.cpu = max(self.cpu, cpu)
             if self.verbose and info.get("generation") == 2:
-                print(f"      gen 2 pass {took * 1000:.1f} ms over {self._tracked} tracked, collected {info.get('collected')}")
+                print(f"      gen 2 pass {took * 1000:.1f} ms (CPU {cpu * 1000:.1f} ms) over {self._tracked} tracked, "
+                      f"collected {info.get('collected')}")
 
     def longest(self, generation: int | None = None) -> float:
         return max((t for g, t in self.pauses if generation is None or g == generation), default=0.0)
@@ -262,9 +267,15 @@ def report(label: str, result: dict, load: str) -> None:
     full = sum(1 for g, _ in watch.pauses if g == 2)
     print(
         f"  {label:22s} longest {lates[-1] * 1000:6.1f} ms  p99 {q(0.99):5.1f}  p99.9 {q(0.999):5.1f}  "
-        f"over 16 ms {sum(x > 0.016 for x in lates):3d}  GC longest {watch.longest() * 1000:5.1f} ms "
+        f"over 16 ms {sum(x > 0.016 for x in lates):3d}  GC longest {watch.longest() * 1000:5.1f} ms (CPU {watch.cpu * 1000:.1f}) "
         f"(gen 2: {full} passes, {watch.longest(2) * 1000:.1f} ms)  "
         f"[{len(beat.lates)} beats, {result['elapsed']:.1f} s, load {load}]"
+    )
+    busy = sorted(beat.busy) or [0.0]
+    print(
+        f"  {'':22s} loop thread's own CPU time per beat: longest {busy[-1] * 1000:.1f} ms, "
+        f"p99.9 {busy[min(len(busy) - 1, int(0.999 * len(busy)))] * 1000:.1f} ms, over 16 ms {sum(x > 0.016 for x in busy)} "
+        "(a stall longer than this was waiting for a core or the GIL)"
     )
     phases = ", ".join(f"{name} {beat.by_phase.get(name, 0) * 1000:.1f}" for name in ("scroll", "lookup", "annotate"))
     counts = ", ".join(f"{k} {v}" for k, v in sorted(result["counts"].items()))
