@@ -1,5 +1,10 @@
 """Benchmark: the longest event-loop stall while 4K pictures are scrolled through and annotated.
 
+Superseded by ``bench_stall.py`` (issue 16): this script sends keys with ``Pilot.press`` and waits
+with ``Pilot.pause``, which wait until the *process* is idle — never true while the heartbeat runs
+— so its pace (and what its windows catch) depends on the machine. ``bench_stall.py`` imports the
+heartbeat, the pictures and the simulator process from here and drives the app on a fixed timeline.
+
 The whole app runs headless (``App.run_test``, 160×48) with the simulators in a child process on a
 loopback port (as a remote service: their Pillow work must not count as the app's), and the
 Sixel renderer by default (its output goes to Textual's headless driver, so the quantise/encode
