@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import sys
@@ -86,7 +87,7 @@ def print_table(headers: Sequence[str], rows: Sequence[Sequence[Any]], *, max_wi
 
 def _plain(value: Any) -> str:
     """A value for terminal output: no control characters, ever (server strings are untrusted)."""
-    from animetui.providers.base import server_text
+    from animetui.text import safe
 
     if value is None:
         return "–"
@@ -94,7 +95,7 @@ def _plain(value: Any) -> str:
         return "yes" if value else "no"
     if isinstance(value, float):
         return f"{value:g}"
-    return server_text(str(value), limit=10_000)
+    return safe(value, limit=10_000)
 
 
 def mmss(seconds: float | None) -> str:
@@ -111,13 +112,36 @@ def percent(similarity: float | None) -> str:
 
 
 def emit_json(payload: Any) -> None:
-    print(json.dumps(payload, ensure_ascii=False, indent=2))
+    print(json_text(payload))
+
+
+def json_text(payload: Any) -> str:
+    """JSON, readable (non-ASCII kept) but with every control/bidi/lone-surrogate character ``\\u``-escaped."""
+    return json_safe(json.dumps(payload, ensure_ascii=False, indent=2))
+
+
+def json_safe(text: str) -> str:
+    """A JSON text with its control/bidi/lone-surrogate characters ``\\u``-escaped (still the same JSON)."""
+    from animetui.text import _BAD
+
+    # JSON escapes C0 itself; C1, DEL, bidi and lone surrogates (a non-UTF-8 file name) are left raw by
+    # ensure_ascii=False. Outside strings there is only ASCII structure and whitespace (\n from indent).
+    return _BAD.sub(lambda m: m.group() if m.group() == "\n" else "".join(f"\\u{u:04x}" for u in _utf16(m.group())), text)
+
+
+def _utf16(char: str) -> list[int]:
+    code = ord(char)
+    if code <= 0xFFFF:
+        return [code]
+    code -= 0x10000
+    return [0xD800 + (code >> 10), 0xDC00 + (code & 0x3FF)]
 
 
 def err(message: str) -> None:
     from animetui.redact import redact
+    from animetui.text import safe
 
-    print(f"animetui: {redact(message)}", file=sys.stderr)
+    print(f"animetui: {safe(redact(message))}", file=sys.stderr)
 
 
 # --------------------------------------------------------------------------- the parser
@@ -155,6 +179,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("query", nargs="?", default="", help="filter by title, character, work or file name")
     p.add_argument("--limit", type=int, default=50)
     p.add_argument("--export", choices=("json", "csv"), help="write the listed lookups as JSON or CSV to stdout")
+    p.add_argument("--reset", action="store_true", help="move a damaged history file aside (renamed, not deleted) and start a new one")
 
     add("models", "list AnimeTrace's recognition models")
 
@@ -239,16 +264,20 @@ def _is_tui(argv: Sequence[str]) -> bool:
 # --------------------------------------------------------------------------- entry
 def main(argv: Sequence[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
+    _never_raw_bytes()
     try:
         if _is_tui(args_list):
             return _run_tui(build_tui_parser().parse_args(args_list))
-        args = build_parser().parse_args(args_list)
-        if not getattr(args, "command", None):
-            build_parser().print_help()
-            return EXIT_USAGE
-        return _dispatch(args)
+        with _safe_output():
+            args = build_parser().parse_args(args_list)
+            if not getattr(args, "command", None):
+                build_parser().print_help()
+                return EXIT_USAGE
+            return _dispatch(args)
     except UsageError as exc:
-        print(str(exc), file=sys.stderr)
+        from animetui.text import for_stream
+
+        print(for_stream(str(exc)), file=sys.stderr)
         print("Try 'animetui --help'.", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
@@ -260,6 +289,38 @@ def main(argv: Sequence[str] | None = None) -> int:
         except OSError:
             pass
         return EXIT_OK
+
+
+def _never_raw_bytes() -> None:
+    """Text that cannot be encoded (a non-UTF-8 file name) is printed as ``\\x``/``\\u`` escapes.
+
+    Python's default for stdout is to fail (``UnicodeEncodeError``) or, in the C locale, to write
+    the raw bytes (a byte like 0x9b is a C1 control to some terminals). Names are shown with
+    :func:`animetui.fsnames.shown` where they are printed; this is the net under that.
+    """
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            try:
+                reconfigure(errors="backslashreplace")
+            except (ValueError, OSError):
+                pass
+
+
+@contextlib.contextmanager
+def _safe_output():  # noqa: ANN202
+    """Every byte a command prints passes :func:`animetui.text.for_stream` (no control sequence ever)."""
+    from animetui.text import SafeStream
+
+    saved = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = SafeStream(sys.stdout), SafeStream(sys.stderr)
+    try:
+        yield
+    finally:
+        if isinstance(sys.stdout, SafeStream):
+            sys.stdout = saved[0]
+        if isinstance(sys.stderr, SafeStream):
+            sys.stderr = saved[1]
 
 
 def _load_settings(args: argparse.Namespace):  # noqa: ANN202
@@ -305,6 +366,8 @@ def _dispatch(args: argparse.Namespace) -> int:
     except AnimetuiError as exc:
         import logging
 
+        if not logging.getLogger("animetui").handlers:  # no log file (yet): never logging's stderr fallback
+            logging.getLogger("animetui").addHandler(logging.NullHandler())
         logging.getLogger("animetui.cli").warning("%s failed: %s", args.command, exc)
         err(str(exc))
         return exc.exit_code
@@ -350,11 +413,17 @@ def _cached_note(outcome: Any) -> None:
         print("(from history — no request made; --refresh to ask again)\n")
 
 
-def _lookups(settings: Any, providers: Any):  # noqa: ANN202
+def _open_history(settings: Any):  # noqa: ANN202
     from animetui.history import History
+
+    reset = "animetui history --reset" + (" --demo" if settings.demo else "")
+    return History(settings.data_dir / "history.sqlite3", reset_hint=reset)
+
+
+def _lookups(settings: Any, providers: Any):  # noqa: ANN202
     from animetui.lookups import LookupService
 
-    return LookupService(providers, History(settings.data_dir / "history.sqlite3"))
+    return LookupService(providers, _open_history(settings))
 
 
 async def _cmd_characters(args: argparse.Namespace, settings: Any, providers: Any) -> int:
@@ -521,9 +590,16 @@ def _last_animeapi_balance(settings: Any, providers: Any) -> float | None:
 def _cmd_history(args: argparse.Namespace, settings: Any) -> int:
     import time as _time
 
-    from animetui.history import History, export_csv, export_json
+    from animetui.history import export_csv, export_json, reset
 
-    history = History(settings.data_dir / "history.sqlite3")
+    if args.reset:
+        moved = reset(settings.data_dir / "history.sqlite3")
+        if moved is None:
+            print("There is no history file to move aside.")
+        else:
+            print(f"Moved the history aside to {moved}; a new one starts with the next lookup. Jobs are not affected.")
+        return EXIT_OK
+    history = _open_history(settings)
     try:
         entries = history.list(query=args.query, limit=max(1, args.limit))
     finally:
@@ -532,7 +608,7 @@ def _cmd_history(args: argparse.Namespace, settings: Any) -> int:
         sys.stdout.write(export_csv(entries))
         return EXIT_OK
     if args.export == "json" or _json(args):
-        print(export_json(entries))
+        print(json_safe(export_json(entries)))
         return EXIT_OK
     if not entries:
         print("No lookups yet." if not args.query else f"No lookups match {args.query!r}.")
@@ -548,12 +624,13 @@ async def _cmd_batch(args: argparse.Namespace, settings: Any, providers: Any) ->
     service = _lookups(settings, providers)
     journal = BatchJournal(settings.data_dir / "history.sqlite3")
     quiet = _json(args) or not sys.stderr.isatty()
+    from animetui.text import safe
 
     def progress(p: Any) -> None:
         if quiet and p.done != p.total:
             return
         eta = f", ETA {mmss(p.eta)}" if p.eta is not None else ""
-        last = f" — {Path(p.last.path).name}: {p.last.status}" if p.last else ""
+        last = f" — {safe(Path(p.last.path).name)}: {safe(p.last.status)}" if p.last else ""
         print(f"\r[{p.done}/{p.total}] {p.rate * 60:.1f}/min{eta}{last}"[:200].ljust(80), end="", file=sys.stderr, flush=True)
 
     runner = BatchRunner(service, journal, on_progress=progress)
@@ -612,8 +689,13 @@ async def _cmd_keys(args: argparse.Namespace, settings: Any, providers: Any) -> 
     if _json(args):
         emit_json(key.to_json(reveal=True))
         return EXIT_OK
-    print(f"Created API key {key.title!r}. This is the only time the full key is shown:\n")
-    print(f"  {key.plaintext}\n")
+    from animetui.text import has_controls, safe
+
+    print(f"Created API key {safe(repr(key.title))}. This is the only time the full key is shown:\n")
+    print(f"  {safe(key.plaintext)}\n")
+    if has_controls(key.plaintext):
+        err("note: the server's key holds control or invisible characters (shown escaped above); animetui will not take it as a key")
+        return EXIT_OK
     print("Save it with: animetui config set providers.whatanime.api_key <KEY>")
     return EXIT_OK
 
@@ -754,7 +836,9 @@ async def _cmd_cartoonize(args: argparse.Namespace, settings: Any, providers: An
     if args.image.lower().startswith(("http://", "https://")):
         raise BadInput("cartoonize needs a local image file; download it first")
     if not path.is_file():
-        raise BadInput(f"{path}: no such file")
+        if path.is_dir():
+            raise BadInput(f"{path}: is a directory, not an image")
+        raise BadInput(f"{path}: not a regular file; give an image file" if path.exists() else f"{path}: no such file")
     runner = _runner(settings, providers)
     await runner.start()
     try:

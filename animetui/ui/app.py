@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Any
 
 from textual import events, on, work
 from textual.app import App, ComposeResult
+from textual.binding import Binding
 from textual.containers import Container
 from textual.reactive import Reactive
 from textual.screen import Screen
@@ -196,7 +197,10 @@ class AnimeTUI(AccountsMixin, App[int]):
 
     TITLE = "animetui"
     CSS_PATH = [styles_dir() / "app.tcss"]
-    BINDINGS = bindings("app")
+    #: ``x`` cancels the lookup from anywhere on the main screen: while both lookups load, Results
+    #: cannot take the focus, so its own ``x`` was out of reach. Jobs and the batch screen keep
+    #: their own ``x`` (the focused widget's binding wins).
+    BINDINGS = [*bindings("app"), Binding("x", "cancel_lookup", "Cancel", show=False, id="animetui.cancel-lookup.app")]
     COMMANDS = App.COMMANDS | {_anime_commands}
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (WIDE, "-wide")]
     VERTICAL_BREAKPOINTS = [(0, "-short"), (36, "-tall")]
@@ -257,6 +261,16 @@ class AnimeTUI(AccountsMixin, App[int]):
         return MainScreen(id="_default")
 
     # ------------------------------------------------------------------ layout
+    def notify(self, message: str, *, title: str = "", severity: Any = "information", timeout: float | None = None, markup: bool = True) -> None:
+        """Every notification, whoever raises it, is made safe to show (:func:`animetui.text.safe`).
+
+        A message with ``markup=True`` is the app's own markup: its text is still made safe (escapes
+        add no brackets, so the markup is unchanged); a file name or server text goes with ``markup=False``.
+        """
+        from animetui.text import safe
+
+        super().notify(safe(message, line=False, limit=2000), title=safe(title, limit=200), severity=severity, timeout=timeout, markup=markup)
+
     def compose(self) -> ComposeResult:
         yield StatusHeader(demo=self.demo, id="header")
         yield PaneGrid(
@@ -365,6 +379,17 @@ class AnimeTUI(AccountsMixin, App[int]):
         await asyncio.to_thread(write_demo_samples, folder)
         await self.files_pane.tree.reload()
 
+    async def _open_history(self, path: Path) -> Any:
+        """The history, or a stand-in that refuses lookups with the reason (jobs keep working)."""
+        from animetui.history import History, HistoryError, UnavailableHistory
+
+        reset = "animetui history --reset" + (" --demo" if self.demo else "")
+        try:
+            return await asyncio.to_thread(History, path, reset_hint=reset)
+        except HistoryError as exc:
+            self.notify(f"{exc}. Lookups are off until then.", title="History unavailable", severity="error", timeout=30, markup=False)
+            return UnavailableHistory(path, exc)
+
     async def _build_services(self) -> Services:
         settings = self.settings
 
@@ -404,7 +429,7 @@ class AnimeTUI(AccountsMixin, App[int]):
 
             journal = await asyncio.to_thread(JobJournal, settings.data_dir / "jobs.sqlite3")
             runner = JobRunner(providers, journal, downloads_dir=settings.downloads_dir)
-        history = await asyncio.to_thread(History, settings.data_dir / "history.sqlite3")
+        history = await self._open_history(settings.data_dir / "history.sqlite3")
         await providers.warm()  # clients, TLS context and provider modules built off the loop
         from animetui import offload
 
@@ -518,6 +543,11 @@ class AnimeTUI(AccountsMixin, App[int]):
             self.notify("Highlight an image in Files (or type a path/URL with o) first.", title="No image chosen", severity="warning")
             return
         self._run_lookup(source, LOOKUP_KINDS.get(kind, ("scene", "characters")))
+
+    def action_cancel_lookup(self) -> None:
+        if not self.panes_ready or self.screen is not self.screen_stack[0]:
+            return  # a dialog is open: x is not for the lookup there
+        self.results_pane.action_cancel_lookup()
 
     def action_fresh_lookup(self) -> None:
         if not self.panes_ready:
