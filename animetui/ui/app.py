@@ -491,7 +491,10 @@ class AnimeTUI(AccountsMixin, App[int]):
 
     @on(CreditsChanged)
     def _credits(self, event: CreditsChanged) -> None:
-        self.query_one(StatusHeader).set_credits(event.credits)
+        # the header lives on the main screen, which need not be the active one (a dialog, History)
+        for screen in self.screen_stack:
+            for header in screen.query(StatusHeader):
+                header.set_credits(event.credits)
         self.credits_seen(event.credits)
 
     # ------------------------------------------------------------------ routing
