@@ -42,6 +42,7 @@ from textual.widget import Widget
 
 from animetui.ui.accounts import AccountsMixin, ObservedLookups
 from animetui.ui.bindings import LOOKUP_KINDS, bindings
+from animetui.ui import strip_cycles
 from animetui.ui.collector import IdleCollector
 from animetui.ui.messages import (
     CreditsChanged,
@@ -248,6 +249,7 @@ class AnimeTUI(AccountsMixin, App[int]):
         self.batch_session: Any = None  # animetui.ui.screens.batch.BatchSession, the latest batch
         self.batch_clock: Callable[[], float] = time.monotonic  # rate/ETA of batches (tests inject one)
         self._collector = IdleCollector()
+        strip_cycles.install()  # rendered lines freed by their reference count (see the module)
         from animetui.ui.keymap import apply as apply_keymap
 
         self.keymap_problem = apply_keymap(self, settings)  # the effective keys, before the first frame
@@ -502,7 +504,10 @@ class AnimeTUI(AccountsMixin, App[int]):
 
     @on(CreditsChanged)
     def _credits(self, event: CreditsChanged) -> None:
-        self.query_one(StatusHeader).set_credits(event.credits)
+        # the header lives on the main screen, which need not be the active one (a dialog, History)
+        for screen in self.screen_stack:
+            for header in screen.query(StatusHeader):
+                header.set_credits(event.credits)
         self.credits_seen(event.credits)
 
     # ------------------------------------------------------------------ routing
