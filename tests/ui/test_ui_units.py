@@ -266,3 +266,18 @@ def test_pane_grid_keeps_one_pane():
     for name in PANES:
         grid.toggle(name)
     assert len(grid.hidden) == len(PANES) - 1
+
+
+def test_batch_screen_shows_paths_relative_to_the_batch_folder(tmp_path):
+    from types import SimpleNamespace
+
+    from animetui.ui.screens.batch import BatchScreen
+
+    root = tmp_path / "shots"
+    paths = [root / "classroom.png", root / "sub" / "classroom.png"]
+    screen = BatchScreen(SimpleNamespace(paths=paths, root="", items={}), downloads_dir=tmp_path)
+    assert [screen._shown_path(str(p)) for p in paths] == ["classroom.png", "sub/classroom.png"]
+    one = BatchScreen(SimpleNamespace(paths=[paths[1]], root="", items={}), downloads_dir=tmp_path)
+    assert one._shown_path(str(paths[1])) == "classroom.png"
+    rooted = BatchScreen(SimpleNamespace(paths=[], root=str(tmp_path), items={}), downloads_dir=tmp_path)
+    assert rooted._shown_path(str(paths[1])) == "shots/sub/classroom.png"

@@ -284,6 +284,7 @@ class BatchScreen(ModalScreen[None]):
 
     def __init__(self, session: BatchSession, *, downloads_dir: Path, clock: Callable[[], float] = time.time) -> None:
         super().__init__()
+        self._common: str | None = None  # the folder paths are shown relative to (worked out once)
         self.session = session
         self.downloads_dir = downloads_dir
         self.clock = clock
@@ -356,11 +357,24 @@ class BatchScreen(ModalScreen[None]):
                 for column, cell in zip(("file", "kind", "status", "best"), cells, strict=True):
                     table.update_cell(key, column, cell)
 
-    @staticmethod
-    def _cells(item: "BatchItem") -> tuple[Text, ...]:
+    def _shown_path(self, path: str) -> str:
+        """Relative to the folder the batch covers (two ``classroom.png`` stay apart), else the name."""
+        import os
+
+        from animetui.batch import relative_to_root
+
+        if self._common is None:
+            paths = [str(p) for p in self.session.paths] or [i.path for i in self.session.items.values()]
+            try:
+                self._common = self.session.root or (os.path.dirname(os.path.commonpath(paths)) if len(paths) == 1 else os.path.commonpath(paths))
+            except ValueError:
+                self._common = ""
+        return relative_to_root(path, self._common) if self._common else Path(path).name
+
+    def _cells(self, item: "BatchItem") -> tuple[Text, ...]:
         best = item.headline or item.detail
         return (
-            Text(one_line(Path(item.path).name, 120)),
+            Text(one_line(self._shown_path(item.path), 120)),
             Text("scene" if item.kind == "scene" else "chars"),
             Text(item.status, style=STATUS_STYLE.get(item.status, "")),
             Text(one_line(best, 200), style="" if item.headline else "dim italic"),
