@@ -66,6 +66,7 @@ NAMES: dict[str, str] = {
     "retry-job": "Retry job",
     "delete-job": "Delete job",
     "open-job": "Open job result",
+    "job-prompt": "Read job prompt",
     "copy-job": "Copy job result path",
     "history-filter": "History: filter",
     "history-open": "History: show lookup",
