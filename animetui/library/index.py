@@ -196,9 +196,16 @@ class FaissIndex:
         """Write the chunks committed since the last segment as a new segment (or rebuild
         everything into one when there are many small segments or many forgotten files)."""
         hi = self.db.max_chunk()
+        removed = self.db.removed()
+        if removed and self._segments:  # forgotten files: rewrite without them
+            before = self.vectors()
+            self.rebuild()
+            return max(0, self.vectors() - before)
+        if removed:
+            self.db.clear_removed(removed)
         if hi <= self.hi_chunk:
             return 0
-        if len(self._segments) + 1 > compact_over or (self.db.removed() and len(self._segments) > 1):
+        if len(self._segments) + 1 > compact_over:
             before = self.vectors()
             self.rebuild()
             return max(0, self.vectors() - before)
