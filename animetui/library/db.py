@@ -323,13 +323,14 @@ class LibraryDB:
             )
 
     def live_ids(self, ids: Iterable[int]) -> set[int]:
-        """Which of these file ids are indexed files still in the library."""
+        """Which of these file ids are files still in the library (an offline drive's files
+        count: their title, episode and time are still worth showing)."""
         wanted = list(set(int(i) for i in ids))
         out: set[int] = set()
         for i in range(0, len(wanted), 500):
             part = wanted[i : i + 500]
             out.update(r[0] for r in self.read(
-                f"SELECT id FROM lib_files WHERE state IN ('done', 'indexing') AND id IN ({', '.join('?' for _ in part)})", part
+                f"SELECT id FROM lib_files WHERE state IN ('done', 'indexing', 'offline') AND id IN ({', '.join('?' for _ in part)})", part
             ))
         return out
 
