@@ -295,6 +295,12 @@ class LibraryDB:
                 (state, error, file_id),
             )
 
+    def delete_file(self, file_id: int) -> None:
+        """The file left the folder: forget it and its vectors."""
+        with self.tx() as c:
+            c.execute("INSERT OR IGNORE INTO lib_removed (file_id) VALUES (?)", (file_id,))
+            c.execute("DELETE FROM lib_files WHERE id = ?", (file_id,))
+
     def start_file(self, file_id: int, duration: float) -> None:
         with self.tx() as c:
             c.execute("UPDATE lib_files SET state = ?, duration = ?, error = '' WHERE id = ?", (INDEXING, duration, file_id))

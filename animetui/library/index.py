@@ -61,13 +61,13 @@ def _as_float(vectors: Any) -> Any:
     return np.ascontiguousarray(vectors, dtype=np.float32)
 
 
-def merge_hits(parts: list[tuple[Any, Any]], k: int) -> tuple[Any, Any]:
+def merge_hits(parts: list[tuple[Any, Any]], k: int, queries: int) -> tuple[Any, Any]:
     """Merge per-segment ``(D, I)`` results into the best ``k`` per query."""
     import numpy as np
 
     parts = [p for p in parts if p[0].shape[1]]
     if not parts:
-        return np.zeros((0, 0), dtype=np.float32), np.zeros((0, 0), dtype=np.int64)
+        return np.zeros((queries, 0), dtype=np.float32), np.zeros((queries, 0), dtype=np.int64)
     if len(parts) == 1:
         return parts[0]
     d = np.concatenate([p[0] for p in parts], axis=1)
@@ -251,7 +251,7 @@ class FaissIndex:
         tail = self._tail_index()
         if tail is not None:
             parts.append(tail.search(q, k))
-        return merge_hits(parts, k)
+        return merge_hits(parts, k, len(q))
 
     def forget(self, file_ids: set[int]) -> None:
         pass  # search drops dead file ids; the next flush/rebuild removes them for good

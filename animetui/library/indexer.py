@@ -83,7 +83,7 @@ def scan(db: LibraryDB, *, folder_ids: set[int] | None = None) -> ScanReport:
                 setattr(report, outcome, getattr(report, outcome) + 1)
         for f in db.files(folder_id=folder_id):
             if f.path not in seen:
-                db.drop_file(f.id, dbm.MISSING, "no longer in the folder")
+                db.delete_file(f.id)
                 report.gone += 1
     return report
 
