@@ -34,6 +34,8 @@ from animetui.library.db import LibraryDB
 DIM = 33
 IVF_FROM = 200_000  # segments with more vectors than this get an inverted file
 NPROBE = 16
+NLIST_MAX = 4096
+ADD_BATCH = 500_000
 
 
 class IndexError_(AnimetuiError):
@@ -138,18 +140,18 @@ class FaissIndex:
         faiss = self._faiss
         import numpy as np
 
-        x = _as_float(vectors)
-        n = len(x)
+        n = len(vectors)
+        ids = np.ascontiguousarray(ids, dtype=np.int64)
         if n > IVF_FROM:
-            nlist = int(min(16384, max(256, 4 * np.sqrt(n))))
+            nlist = int(min(NLIST_MAX, max(256, 2 * np.sqrt(n))))
             quantizer = faiss.IndexFlatL2(DIM)
             index = faiss.IndexIVFScalarQuantizer(quantizer, DIM, nlist, faiss.ScalarQuantizer.QT_8bit_direct, faiss.METRIC_L2)
-            sample = x[np.random.default_rng(0).choice(n, size=min(n, nlist * 64), replace=False)]
-            index.train(sample)
-            index.add_with_ids(x, np.ascontiguousarray(ids, dtype=np.int64))
+            sample = np.random.default_rng(0).choice(n, size=min(n, nlist * 40), replace=False)
+            index.train(_as_float(vectors[np.sort(sample)]))
         else:
             index = faiss.IndexIDMap2(faiss.IndexScalarQuantizer(DIM, faiss.ScalarQuantizer.QT_8bit_direct, faiss.METRIC_L2))
-            index.add_with_ids(x, np.ascontiguousarray(ids, dtype=np.int64))
+        for start in range(0, n, ADD_BATCH):  # float32 copies a batch at a time, not 4 x the library
+            index.add_with_ids(_as_float(vectors[start : start + ADD_BATCH]), ids[start : start + ADD_BATCH])
         self._configure(index)
         return index
 

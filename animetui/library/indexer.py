@@ -178,6 +178,7 @@ def run(
         return result
     final = {"": dbm.IDLE, dbm.PAUSED: dbm.PAUSED, dbm.CANCELLED: dbm.CANCELLED}.get(result.stopped, dbm.IDLE)
     db.set_job(state=final, pid=None, current="", rate=0.0, message=_summary(result))
+    db.checkpoint()
     return result
 
 
