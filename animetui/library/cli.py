@@ -154,14 +154,8 @@ def main(args: argparse.Namespace, settings: Any) -> int:
                                 c.execute("UPDATE lib_files SET title = ?, episode = ? WHERE id = ?", (show, episode, f.id))
                     print(f"title for {cli._plain(str(target))}: {cli._plain(args.title.strip() or '(from the file names)')}")
                     return EXIT_OK
-                dropped = db.remove_folder(match[0])
-                from animetui.library.index import open_index
-
-                index = open_index(db, _settings_section(settings))
-                try:
-                    index.flush()
-                finally:
-                    index.close()
+                dropped = db.remove_folder(match[0])  # searches stop showing it at once
+                _start(settings, args)  # the index files are rewritten without it in the background
                 print(f"removed {cli._plain(str(target))} ({dropped} file(s)); the videos were not touched")
                 return EXIT_OK
             if command == "pause":

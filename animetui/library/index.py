@@ -101,28 +101,37 @@ class FaissIndex:
         self.folder = Path(folder) if folder is not None else db.path.parent / "index"
         self.nprobe = nprobe
         self._segments: list[tuple[int, Any]] = []  # (hi_chunk, faiss index)
+        self._names: tuple[str, ...] = ()
         self._tail: tuple[int, Any] | None = None  # chunks committed after the last segment
         self._load()
 
     # ------------------------------------------------------------------ opening
     def _load(self) -> None:
+        """Open the listed segments. Readers never write: a missing or damaged segment makes
+        this index answer from SQLite alone (``broken``) until a writer's :meth:`flush` rebuilds."""
         self.folder.mkdir(parents=True, exist_ok=True, mode=0o700)
         rows = self.db.segments(self.name)
-        listed = {name for _, name, _, _ in rows}
-        for leftover in self.folder.iterdir():  # a segment written but never recorded, or a temp file
-            if leftover.name not in listed:
-                with contextlib.suppress(OSError):
-                    leftover.unlink()
         segments = []
+        self.broken = False
         for _, name, hi, _ in rows:
             try:
                 index = self._faiss.read_index(str(self.folder / name), self._faiss.IO_FLAG_MMAP | self._faiss.IO_FLAG_READ_ONLY)
-            except Exception:  # noqa: BLE001 - missing or damaged: rebuild from SQLite
-                self.rebuild()
-                return
+            except Exception:  # noqa: BLE001 - missing or damaged
+                segments, self.broken = [], True
+                break
             self._configure(index)
             segments.append((hi, index))
         self._segments = segments
+        self._names = tuple(name for _, name, _, _ in rows)
+
+    def _tidy(self) -> None:
+        """(Writers only.) Delete files SQLite does not list: a segment written but never
+        recorded (killed between the rename and the commit), or a temp file."""
+        listed = set(self._names)
+        for leftover in self.folder.iterdir():
+            if leftover.name not in listed:
+                with contextlib.suppress(OSError):
+                    leftover.unlink()
 
     def _configure(self, index: Any) -> None:
         with contextlib.suppress(Exception):
@@ -197,9 +206,11 @@ class FaissIndex:
     def flush(self, *, compact_over: int = 8) -> int:
         """Write the chunks committed since the last segment as a new segment (or rebuild
         everything into one when there are many small segments or many forgotten files)."""
+        self._load()
+        self._tidy()
         hi = self.db.max_chunk()
         removed = self.db.removed()
-        if removed and self._segments:  # forgotten files: rewrite without them
+        if self.broken or (removed and self._segments):  # damaged, or forgotten files: rewrite
             before = self.vectors()
             self.rebuild()
             return max(0, self.vectors() - before)
@@ -217,11 +228,13 @@ class FaissIndex:
         index = self._build(ids, vecs)
         self._write(index, last, replace=False)
         self._segments.append((last, index))
+        self._names = tuple(name for _, name, _, _ in self.db.segments(self.name))
         self._tail = None
         return len(ids)
 
     def rebuild(self) -> None:
         """One segment from every vector in SQLite (also drops forgotten files for good)."""
+        self.broken = False
         removed = self.db.removed()
         ids, vecs, last = self._collect(0)
         if len(ids) == 0:
@@ -229,12 +242,13 @@ class FaissIndex:
             for old in self.folder.iterdir():
                 with contextlib.suppress(OSError):
                     old.unlink()
-            self._segments, self._tail = [], None
+            self._segments, self._tail, self._names = [], None, ()
             self.db.clear_removed(removed)
             return
         index = self._build(ids, vecs)
         self._write(index, last, replace=True)
         self._segments, self._tail = [(last, index)], None
+        self._names = tuple(name for _, name, _, _ in self.db.segments(self.name))
         self.db.clear_removed(removed)
 
     # ------------------------------------------------------------------ searching
@@ -249,6 +263,9 @@ class FaissIndex:
 
     def search(self, queries: Any, k: int) -> tuple[Any, Any]:
         q = _as_float(queries)
+        if tuple(name for _, name, _, _ in self.db.segments(self.name)) != self._names:
+            self._load()  # another process (the indexer) wrote or compacted segments meanwhile
+            self._tail = None
         parts = [index.search(q, k) for _, index in self._segments if index.ntotal]
         tail = self._tail_index()
         if tail is not None:

@@ -237,17 +237,42 @@ def test_leftover_damaged_and_missing_segments_are_handled(library_copy, videos)
     (folder / "seg-000000000099-1.faiss.tmp").write_bytes(b"half a file")
     (folder / "seg-000000000099-2.faiss").write_bytes(b"never recorded")
     with _open(library_copy) as db:
-        index = FaissIndex(db)
+        count = db.vector_count()
+        reader = FaissIndex(db)
+        assert len(list(folder.iterdir())) == 3  # a reader never deletes (it could be a writer's temp file)
+        assert reader.vectors() == count
+        writer = FaissIndex(db)
+        writer.flush()
         assert sorted(p.name for p in folder.iterdir()) == [db.segments("faiss")[0][1]]
-        assert index.vectors() == db.vector_count()
-        name = db.segments("faiss")[0][1]
-        (folder / name).write_bytes(b"\x00" * 100)  # damaged
-        index = FaissIndex(db)  # rebuilds from SQLite
-        assert index.vectors() == db.vector_count()
+        (folder / db.segments("faiss")[0][1]).write_bytes(b"\x00" * 100)  # damaged
+        reader = FaissIndex(db)
+        assert reader.broken and reader.vectors() == 0
+        assert _find(db, videos, "a2")[0].file.endswith("02.mp4")  # answered from SQLite meanwhile
+        writer = FaissIndex(db)
+        writer.flush()  # rebuilds from SQLite
+        assert not writer.broken and writer.vectors() == count
         (folder / db.segments("faiss")[0][1]).unlink()  # missing
-        index = FaissIndex(db)
-        assert index.vectors() == db.vector_count()
+        writer = FaissIndex(db)
+        assert writer.broken
+        writer.flush()
+        assert writer.vectors() == count
         assert _find(db, videos, "a2")[0].file.endswith("02.mp4")
+
+
+def test_a_searcher_sees_segments_the_indexer_writes(tmp_path, videos) -> None:
+    root, data = _library(tmp_path, videos, ("a1",))
+    with _open(data) as db:
+        db.add_folder(root)
+        scan(db)
+        run(db, FaissIndex(db))
+        searcher = Searcher(db, FaissIndex(db))
+        assert searcher.search_image(screenshot(videos.files["a1"][1], 3.0))
+        shutil.copy(videos.files["a2"][0], root / "Show A - 02.mp4")
+        scan(db)
+        run(db, FaissIndex(db))  # another index object (the worker) writes a new segment
+        best = searcher.search_image(screenshot(videos.files["a2"][1], 7.0))[0]
+        assert best.file.endswith("02.mp4")
+        assert len(searcher.index._segments) == 2
 
 
 def test_title_override_and_names(tmp_path, videos) -> None:
