@@ -368,3 +368,63 @@ def test_background_worker_via_cli(tmp_path, videos) -> None:
     assert json.loads(after.stdout)["matches"] == []
     bad = subprocess.run([*cli, "library", "add", str(tmp_path / "nope")], env=env, capture_output=True, text=True, timeout=60)
     assert bad.returncode == 2 and bad.stderr.count("\n") == 1 and "no such folder" in bad.stderr
+
+
+def test_pause_mid_file_resumes_where_it_stopped(tmp_path, videos, monkeypatch) -> None:
+    from animetui.library import indexer
+
+    root, data = _library(tmp_path, videos, ("a1",))
+    with _open(data) as db:
+        db.add_folder(root)
+        scan(db)
+        real = indexer.decode_vectors
+
+        def pausing(path, **kwargs):
+            for i, batch in enumerate(real(path, **kwargs)):
+                if i == 1:
+                    db.request(dbm.PAUSED)
+                yield batch
+
+        monkeypatch.setattr(indexer, "decode_vectors", pausing)
+        assert run(db, FaissIndex(db)).stopped == dbm.PAUSED
+        f = db.files()[0]
+        assert f.state == dbm.INDEXING and 0 < f.resume_at < 15
+        monkeypatch.setattr(indexer, "decode_vectors", real)
+        db.request(dbm.IDLE, only_if=(dbm.PAUSED,))
+        assert not run(db, FaissIndex(db)).stopped
+        f = db.files()[0]
+        assert f.state == dbm.DONE and f.resume_at > 19
+        times = sorted((int(i) & 0xFFFFFFFF) / 1000 for _, ids, _ in db.chunks_after(0) for i in ids)
+        assert len(times) == len(set(times)) and max(np.diff(times)) <= 2.1
+
+
+def test_watch_indexes_new_episodes_as_they_appear(tmp_path, videos) -> None:
+    import threading
+
+    root, data = _library(tmp_path, videos, ("a1",))
+    with _open(data) as db:
+        db.add_folder(root, watch=True)
+        scan(db)
+    outcomes: list[str] = []
+    first_done = threading.Event()
+    second_done = threading.Event()
+
+    def on_file(f, outcome):
+        outcomes.append(Path(f.path).name)
+        (second_done if len(outcomes) == 2 else first_done).set()
+
+    def worker():
+        with _open(data) as wdb:
+            run(wdb, FaissIndex(wdb), watch=0.05, on_file=on_file)
+
+    thread = threading.Thread(target=worker, daemon=True)
+    thread.start()
+    assert first_done.wait(60)
+    shutil.copy(videos.files["a2"][0], tmp_path / "incoming.mp4")
+    os.replace(tmp_path / "incoming.mp4", root / "Show A - 02.mp4")  # appears whole (a copy in progress is another test)
+    assert second_done.wait(60)
+    with _open(data) as db:
+        db.request(dbm.CANCELLED, only_if=(dbm.RUNNING,))
+    thread.join(60)
+    assert not thread.is_alive()
+    assert outcomes == ["Show A - 01.mp4", "Show A - 02.mp4"]
