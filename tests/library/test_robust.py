@@ -421,7 +421,7 @@ def test_watch_indexes_new_episodes_as_they_appear(tmp_path, videos) -> None:
     thread.start()
     assert first_done.wait(60)
     shutil.copy(videos.files["a2"][0], tmp_path / "incoming.mp4")
-    os.replace(tmp_path / "incoming.mp4", root / "Show A - 02.mp4")  # appears whole (a copy in progress is another test)
+    os.replace(tmp_path / "incoming.mp4", root / "Show A - 02.mp4")  # appears whole
     assert second_done.wait(60)
     with _open(data) as db:
         db.request(dbm.CANCELLED, only_if=(dbm.RUNNING,))
