@@ -48,6 +48,12 @@ def _out():  # noqa: ANN202
     return cli
 
 
+def _err(message: str) -> None:
+    """One line on stderr, control characters removed (paths come from the user's disk)."""
+    cli = _out()
+    cli.err(cli._plain(message))
+
+
 def _settings_section(settings: Any) -> dict:
     section = getattr(settings, "document", {}).get("library", {})
     return section if isinstance(section, dict) else {}
@@ -73,7 +79,7 @@ def _foreground(settings: Any, db: Any) -> int:
 
     lock = worker_lock(db.path)
     if lock is None:
-        _out().err("the background indexer is running; watch it with `animetui library status`")
+        _err("the background indexer is running; watch it with `animetui library status`")
         return EXIT_ERROR
     try:
         index = open_index(db, _settings_section(settings))
@@ -85,7 +91,7 @@ def _foreground(settings: Any, db: Any) -> int:
     finally:
         lock.close()
     if result.stopped and result.stopped not in ("paused", "cancelled"):
-        _out().err(result.stopped)
+        _err(result.stopped)
         return EXIT_ERROR
     print(f"indexed {result.files} file(s), {result.seconds / 3600:.2f} h of video")
     return EXIT_OK
@@ -112,7 +118,7 @@ def main(args: argparse.Namespace, settings: Any) -> int:
             if command == "add":
                 root = Path(args.dir).expanduser().resolve()
                 if not root.is_dir():
-                    cli.err(f"{root}: no such folder")
+                    _err(f"{root}: no such folder")
                     return EXIT_USAGE
                 folder_id = db.add_folder(root, watch=args.watch)
                 if args.title:
@@ -140,7 +146,7 @@ def main(args: argparse.Namespace, settings: Any) -> int:
                 target = Path(args.dir).expanduser().resolve()
                 match = next(((fid, p) for fid, p, _, _ in db.folders() if Path(p) == target), None)
                 if match is None:
-                    cli.err(f"{target}: not a library folder (see `animetui library status`)")
+                    _err(f"{target}: not a library folder (see `animetui library status`)")
                     return EXIT_USAGE
                 if command == "title":
                     db.set_title(match[0], args.title.strip() or None)
@@ -171,10 +177,10 @@ def main(args: argparse.Namespace, settings: Any) -> int:
                 print(_start(settings, args))
                 return EXIT_OK
     except AnimetuiError as exc:
-        cli.err(str(exc))
+        _err(str(exc))
         return exc.exit_code
     except OSError as exc:
-        cli.err(f"cannot use the library ({exc.strerror or exc})")
+        _err(f"cannot use the library ({exc.strerror or exc})")
         return EXIT_ERROR
     return EXIT_USAGE
 
@@ -249,13 +255,13 @@ def scene(args: argparse.Namespace, settings: Any) -> int:
                                     cut_borders=not getattr(args, "no_cut", False), flip=bool(getattr(args, "flip", False)))
     try:
         if source.url is not None:
-            cli.err("the local library searches a file, not a URL")
+            _err("the local library searches a file, not a URL")
             return EXIT_USAGE
         started = time.perf_counter()
         result = provider.search_sync(source.path)
         took = time.perf_counter() - started
     except AnimetuiError as exc:
-        cli.err(str(exc))
+        _err(str(exc))
         return exc.exit_code
     finally:
         provider.close()
