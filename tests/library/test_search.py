@@ -80,6 +80,22 @@ def test_frames_not_in_the_library_are_not_likely(searcher, videos) -> None:
     assert "likely" not in labels
 
 
+def test_a_black_or_faded_picture_is_never_likely(searcher, videos) -> None:
+    from PIL import Image
+
+    from animetui.library.search import detail
+
+    black = io.BytesIO()
+    Image.new("RGB", (640, 360), (3, 3, 3)).save(black, "JPEG", quality=75)
+    matches = searcher.search_image(black.getvalue())
+    assert matches
+    for m in matches:
+        assert m.flat and m.confidence != "likely" and m.to_json()["note"]
+    _, renderer = videos.files["a1"]
+    assert not searcher.search_image(screenshot(renderer, 7.9))[0].flat
+    assert detail([30] + [16] * 20 + [32] + [16] * 5 + [32] + [16] * 5) == 0
+
+
 def test_confidence_labels() -> None:
     assert [confidence(s) for s in (0.95, 0.90, 0.895, 0.87, 0.869, None)] == [
         "likely", "likely", "uncertain", "uncertain", "probably wrong", "probably wrong"]
