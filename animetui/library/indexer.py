@@ -148,7 +148,14 @@ def run(
                     scan(db)
                     continue
                 break
-            outcome, seconds, kept = _index_file(db, f, sampling=sampling, threads=threads)
+            try:
+                outcome, seconds, kept = _index_file(db, f, sampling=sampling, threads=threads)
+            except JournalError:
+                raise
+            except Exception as exc:  # noqa: BLE001 - one strange file must not stop the job
+                reason = " ".join(str(exc).split())[:200] or type(exc).__name__
+                db.drop_file(f.id, dbm.ERROR, f"{f.path}: cannot index it ({reason})")
+                outcome, seconds, kept = dbm.ERROR, 0.0, 0
             result.files += 1
             result.seconds += seconds
             result.vectors += kept

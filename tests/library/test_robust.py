@@ -99,6 +99,28 @@ def test_file_vanishing_mid_index(tmp_path, videos, monkeypatch) -> None:
         assert [Path(f.path).name for f in db.files()] == ["Show A - 02.mp4"]
 
 
+def test_an_unexpected_failure_on_one_file_does_not_stop_the_job(tmp_path, videos, monkeypatch) -> None:
+    from animetui.library import indexer
+
+    root, data = _library(tmp_path, videos, ("a1", "a2"))
+    real = indexer.decode_vectors
+
+    def odd(path, **kwargs):
+        if path.name == "Show A - 01.mp4":
+            raise ValueError("unsupported pixel format\nsecond line")
+        return real(path, **kwargs)
+
+    monkeypatch.setattr(indexer, "decode_vectors", odd)
+    with _open(data) as db:
+        db.add_folder(root)
+        scan(db)
+        assert not run(db, FaissIndex(db)).stopped
+        rows = {Path(f.path).name: f for f in db.files()}
+        assert rows["Show A - 01.mp4"].state == dbm.ERROR
+        assert rows["Show A - 01.mp4"].error.endswith("cannot index it (unsupported pixel format second line)")
+        assert rows["Show A - 02.mp4"].state == dbm.DONE
+
+
 def test_full_disk_stops_the_job_with_one_line_and_it_resumes(tmp_path, videos, monkeypatch) -> None:
     root, data = _library(tmp_path, videos, ("a1", "a2"))
     real = LibraryDB.add_chunk
