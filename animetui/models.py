@@ -124,6 +124,31 @@ class SceneMatch:
     image_url: str | None = None
     video_url: str | None = None
     adult: bool = False
+    # added with trace.moe (all optional: engines that do not know them leave the defaults)
+    engine: str = ""  # the provider that found it ("tracemoe", "whatanime", …)
+    mal_id: int | None = None  # MyAnimeList id (AniList's idMal)
+    title_native: str | None = None
+    title_romaji: str | None = None
+    title_english: str | None = None
+    synonyms: tuple[str, ...] = ()
+    filename: str = ""  # the indexed file the match is in
+    at: float | None = None  # seconds: the best-matching frame
+    duration: float | None = None  # seconds: length of that file
+    preview_path: str | None = None  # the preview image, downloaded at once (its URL expires)
+
+    @property
+    def confidence(self) -> str:
+        return confidence_label(self.similarity)
+
+    def title_in(self, language: str) -> str:
+        """The title in ``language`` (native | romaji | english), else the other ones, else ``title``."""
+        order = {"native": ("native", "romaji", "english"), "english": ("english", "romaji", "native")}.get(
+            language, ("romaji", "english", "native"))
+        for name in order:
+            value = getattr(self, f"title_{name}")
+            if value:
+                return value
+        return self.title
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -132,11 +157,44 @@ class SceneMatch:
             "from": self.start,
             "to": self.end,
             "similarity": self.similarity,
+            "confidence": self.confidence,
             "anilist_id": self.anilist_id,
             "image": self.image_url,
             "video": self.video_url,
             "adult": self.adult,
+            "engine": self.engine,
+            "mal_id": self.mal_id,
+            "titles": {"native": self.title_native, "romaji": self.title_romaji, "english": self.title_english},
+            "synonyms": list(self.synonyms),
+            "filename": self.filename,
+            "at": self.at,
+            "duration": self.duration,
+            "preview": self.preview_path,
         }
+
+
+#: similarity thresholds for :func:`confidence_label` (trace.moe's docs: "similarity lower than 90%
+#: are most likely incorrect"; its web client autoplays previews only above 87%)
+LIKELY_AT = 0.90
+UNCERTAIN_AT = 0.87
+LIKELY = "likely"
+UNCERTAIN = "uncertain"
+PROBABLY_WRONG = "probably wrong — the episode may not be indexed"
+
+
+def confidence_label(similarity: float | None) -> str:
+    """What a scene match's similarity (0–1) means to a user, whatever the engine.
+
+    ≥ 0.90 "likely", 0.87–0.90 "uncertain", below "probably wrong — the episode may not be
+    indexed"; no similarity at all → "" (nothing to say).
+    """
+    if similarity is None or similarity != similarity:
+        return ""
+    if similarity >= LIKELY_AT:
+        return LIKELY
+    if similarity >= UNCERTAIN_AT:
+        return UNCERTAIN
+    return PROBABLY_WRONG
 
 
 @dataclass(frozen=True, slots=True)

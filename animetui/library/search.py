@@ -12,25 +12,17 @@ from pathlib import Path
 from typing import Any
 
 from animetui.library.db import LibraryDB, split_id
-from animetui.models import SceneMatch
+from animetui.models import LIKELY, PROBABLY_WRONG, UNCERTAIN, SceneMatch, confidence_label
 
 GROUP_SECONDS = 5.0
 BAND = 25.5  # hits this much farther (squared L2) than a query's best are not part of a scene: 10 % similarity
 HITS = 1000
 TOP = 5
 
-LIKELY, UNCERTAIN, WRONG = "likely", "uncertain", "probably wrong"
-
-
 def confidence(similarity: float | None) -> str:
-    """≥ 0.90 likely, 0.87–0.90 uncertain, below that probably wrong (trace.moe's own advice)."""
-    if similarity is None:
-        return WRONG
-    if similarity >= 0.90:
-        return LIKELY
-    if similarity >= 0.87:
-        return UNCERTAIN
-    return WRONG
+    """≥ 0.90 likely, 0.87–0.90 uncertain, below that probably wrong — the project's one rule
+    (:func:`animetui.models.confidence_label`), with no similarity counted as probably wrong."""
+    return confidence_label(similarity) or PROBABLY_WRONG
 
 
 FLAT_ENERGY = 32  # below this the picture is (nearly) uniform: dark, a fade, a plain colour
@@ -54,10 +46,10 @@ def similarity_of(distance: float) -> float:
 
 @dataclass(frozen=True, slots=True)
 class LibraryMatch(SceneMatch):
-    """A scene match from the user's own files: also which file and the best second in it."""
+    """A scene match from the user's own files (``engine`` "local"): also the file's full path
+    (``filename`` is its name, as trace.moe gives it) and which query variant found it."""
 
     file: str = ""
-    at: float | None = None
     variant: str = ""
     flat: bool = False  # the query picture is too plain to tell scenes apart (see :func:`detail`)
 
@@ -68,7 +60,7 @@ class LibraryMatch(SceneMatch):
 
     def to_json(self) -> dict[str, Any]:
         out = SceneMatch.to_json(self)
-        out.update({"file": self.file, "at": self.at, "confidence": self.confidence, "variant": self.variant,
+        out.update({"file": self.file, "confidence": self.confidence, "variant": self.variant,
                     "note": "the picture is too dark or plain to be sure" if self.flat else ""})
         return out
 
@@ -144,6 +136,9 @@ class Searcher:
                     end=round(g.end, 3),
                     similarity=round(similarity_of(g.score), 4),
                     video_url=Path(f.path).as_uri() if Path(f.path).is_absolute() else None,
+                    engine="local",
+                    filename=Path(f.path).name,
+                    duration=f.duration or None,
                     file=f.path,
                     at=round(g.at, 3),
                     variant=(names[g.variant] if names and g.variant < len(names) else ""),

@@ -21,13 +21,24 @@ import httpx
 
 
 class SimClock:
-    """Simulated wall-clock time: real time plus an offset tests can jump forward."""
+    """Simulated wall-clock time: real time plus an offset tests can jump forward.
+
+    ``freeze()`` stops it following real time, so a test that checks an exact figure (a
+    ``Retry-After`` of 30) does not depend on how long the test itself took to run.
+    """
 
     def __init__(self, start: float | None = None) -> None:
         self._offset = 0.0 if start is None else start - time.time()
+        self._frozen_at: float | None = None
 
     def now(self) -> float:
+        if self._frozen_at is not None:
+            return self._frozen_at + self._offset
         return time.time() + self._offset
+
+    def freeze(self) -> None:
+        if self._frozen_at is None:
+            self._frozen_at = time.time()
 
     def advance(self, seconds: float) -> None:
         self._offset += seconds

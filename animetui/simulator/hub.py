@@ -1,7 +1,7 @@
-"""The hub: all four simulated services behind one request handler.
+"""The hub: all the simulated services behind one request handler.
 
-Paths of the four real services do not collide, so one handler routes by path. That lets the
-same hub serve
+Paths of the real services (AnimeTrace, whatanimeisthis, AnimeAPI, AILabTools, trace.moe) do not
+collide, so one handler routes by path. That lets the same hub serve
 
 * in process: :meth:`SimulatorHub.transport` is an ``httpx.MockTransport`` (tests, ``--demo``);
 * on loopback: ``python -m animetui.simulator --port N`` (``animetui.simulator.server``) — point
@@ -35,6 +35,7 @@ SERVICE_MODULES = {
     "whatanime": "animetui.simulator.whatanime",
     "animeapi": "animetui.simulator.animeapi",
     "ailab": "animetui.simulator.ailab",
+    "tracemoe": "animetui.simulator.tracemoe",
 }
 
 #: Keys every simulator accepts out of the box (demo mode and tests use them).
