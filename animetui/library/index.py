@@ -155,6 +155,7 @@ class FaissIndex:
             nlist = int(min(NLIST_MAX, max(256, 2 * np.sqrt(n))))
             quantizer = faiss.IndexFlatL2(DIM)
             index = faiss.IndexIVFScalarQuantizer(quantizer, DIM, nlist, faiss.ScalarQuantizer.QT_8bit_direct, faiss.METRIC_L2)
+            index.by_residual = False  # codes are the exact uint8 values: a residual would not fit them
             sample = np.random.default_rng(0).choice(n, size=min(n, nlist * 40), replace=False)
             index.train(_as_float(vectors[np.sort(sample)]))
         else:

@@ -190,3 +190,22 @@ def test_milvus_backend_gives_the_same_answers(library_copy, videos) -> None:
         milvus.close()
     finally:
         db.close()
+
+
+def test_a_big_library_uses_an_inverted_file_with_the_same_answers(library_copy, videos, monkeypatch) -> None:
+    import animetui.library.index as ix
+
+    db = LibraryDB(default_path(library_copy))
+    try:
+        flat = Searcher(db, FaissIndex(db))
+        monkeypatch.setattr(ix, "IVF_FROM", 100)  # the test library is small: force the IVF path
+        big = FaissIndex(db)
+        big.rebuild()
+        assert type(big._segments[0][1]).__name__ == "IndexIVFScalarQuantizer"
+        ivf = Searcher(db, big)
+        for key, t in (("a1", 4.4), ("a2", 12.0), ("o3", 8.0)):
+            shot = screenshot(videos.files[key][1], t)
+            a, b = flat.search_image(shot)[0], ivf.search_image(shot)[0]
+            assert (a.file, a.at, a.similarity) == (b.file, b.at, b.similarity)
+    finally:
+        db.close()
