@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import sys
@@ -33,7 +34,7 @@ EXIT_INTERRUPTED = 130
 
 COMMANDS = (
     "characters", "scene", "models", "generate", "cartoonize", "jobs", "rankings", "recent",
-    "credits", "keys", "login", "logout", "config", "history", "batch", "library",
+    "credits", "keys", "login", "logout", "config", "history", "batch", "doctor", "library",
 )
 
 
@@ -84,9 +85,14 @@ def print_table(headers: Sequence[str], rows: Sequence[Sequence[Any]], *, max_wi
         print(line(row), file=out)
 
 
+def _flag(given: bool | None, configured: Any) -> bool:
+    """A --x/--no-x switch: what the command line said, else the setting."""
+    return bool(configured) if given is None else given
+
+
 def _plain(value: Any) -> str:
     """A value for terminal output: no control characters, ever (server strings are untrusted)."""
-    from animetui.providers.base import server_text
+    from animetui.text import safe
 
     if value is None:
         return "–"
@@ -94,7 +100,7 @@ def _plain(value: Any) -> str:
         return "yes" if value else "no"
     if isinstance(value, float):
         return f"{value:g}"
-    return server_text(str(value), limit=10_000)
+    return safe(value, limit=10_000)
 
 
 def mmss(seconds: float | None) -> str:
@@ -111,13 +117,36 @@ def percent(similarity: float | None) -> str:
 
 
 def emit_json(payload: Any) -> None:
-    print(json.dumps(payload, ensure_ascii=False, indent=2))
+    print(json_text(payload))
+
+
+def json_text(payload: Any) -> str:
+    """JSON, readable (non-ASCII kept) but with every control/bidi/lone-surrogate character ``\\u``-escaped."""
+    return json_safe(json.dumps(payload, ensure_ascii=False, indent=2))
+
+
+def json_safe(text: str) -> str:
+    """A JSON text with its control/bidi/lone-surrogate characters ``\\u``-escaped (still the same JSON)."""
+    from animetui.text import _BAD
+
+    # JSON escapes C0 itself; C1, DEL, bidi and lone surrogates (a non-UTF-8 file name) are left raw by
+    # ensure_ascii=False. Outside strings there is only ASCII structure and whitespace (\n from indent).
+    return _BAD.sub(lambda m: m.group() if m.group() == "\n" else "".join(f"\\u{u:04x}" for u in _utf16(m.group())), text)
+
+
+def _utf16(char: str) -> list[int]:
+    code = ord(char)
+    if code <= 0xFFFF:
+        return [code]
+    code -= 0x10000
+    return [0xD800 + (code >> 10), 0xDC00 + (code & 0x3FF)]
 
 
 def err(message: str) -> None:
     from animetui.redact import redact
+    from animetui.text import safe
 
-    print(f"animetui: {redact(message)}", file=sys.stderr)
+    print(f"animetui: {safe(redact(message))}", file=sys.stderr)
 
 
 # --------------------------------------------------------------------------- the parser
@@ -143,8 +172,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("characters", "recognise the characters in an image (AnimeTrace)")
     p.add_argument("image", metavar="IMAGE|URL")
     p.add_argument("--model", metavar="ID", help="model id (see `animetui models`; default: the service's default)")
-    p.add_argument("--single", action="store_true", help="one candidate per character")
-    p.add_argument("--no-ai-detect", action="store_true", help="skip the AI-generated check")
+    p.add_argument("--single", dest="multi", action="store_const", const=False, default=None,
+                   help="ask for one candidate per character (is_multi=0; default: providers.animetrace.is_multi)")
+    p.add_argument("--multi", dest="multi", action="store_const", const=True, help="ask for several candidates per character")
+    p.add_argument("--ai-detect", action=argparse.BooleanOptionalAction, default=None,
+                   help="ask whether the image is AI-generated (default: providers.animetrace.ai_detect)")
     p.add_argument("--refresh", action="store_true", help="ask the service again even if this image was looked up before")
 
     p = add("scene", "find the anime, episode and time of a screenshot (whatanimeisthis)")
@@ -162,14 +194,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("query", nargs="?", default="", help="filter by title, character, work or file name")
     p.add_argument("--limit", type=int, default=50)
     p.add_argument("--export", choices=("json", "csv"), help="write the listed lookups as JSON or CSV to stdout")
+    p.add_argument("--reset", action="store_true", help="move a damaged history file aside (renamed, not deleted) and start a new one")
 
     add("models", "list AnimeTrace's recognition models")
 
     p = add("generate", "generate an anime image from a prompt (AnimeAPI, paid)")
     p.add_argument("prompt")
     p.add_argument("--orientation", choices=("portrait", "square", "landscape"))
-    p.add_argument("--nsfw", action="store_true", help="allow NSFW output")
-    p.add_argument("--raw", action="store_true", help="send the prompt as is (no AI enhancement)")
+    p.add_argument("--nsfw", action=argparse.BooleanOptionalAction, default=None,
+                   help="allow NSFW output (default: providers.animeapi.allow_nsfw)")
+    p.add_argument("--enhance", action=argparse.BooleanOptionalAction, default=None,
+                   help="let the service enhance the prompt (default: providers.animeapi.enhance)")
+    p.add_argument("--raw", dest="enhance", action="store_const", const=False, help="the same as --no-enhance")
     p.add_argument("--wait", action="store_true", help="show progress on stderr until the image is saved")
 
     p = add("cartoonize", "turn a photo into anime art (AILabTools async task)")
@@ -182,8 +218,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = add("rankings", "most searched anime")
     p.add_argument("--period", choices=("daily", "weekly", "monthly", "yearly", "all"), default="all")
-    p.add_argument("--limit", type=int, default=20)
-    p.add_argument("--adult", action="store_true", help="include NSFW entries")
+    p.add_argument("--limit", type=int, default=50, help="how many (default 50, as the service)")
+    p.add_argument("--adult", action=argparse.BooleanOptionalAction, default=None,
+                   help="include NSFW entries (default: providers.whatanime.include_adult)")
 
     p = add("recent", "recent public searches")
     p.add_argument("--limit", type=int, default=20)
@@ -203,6 +240,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("title", nargs="?", help="title of the new key (create)")
     p.add_argument("--page", type=int, default=1)
     p.add_argument("--page-size", type=int, default=20)
+
+    add("doctor", "versions, terminal image support, each service's reachability and settings source, kept unexpected answers")
 
     p = add("login", "sign in to whatanimeisthis (password prompted, or $ANIMETUI_PASSWORD)")
     p.add_argument("--email", help="account email (default: providers.whatanime.email)")
@@ -246,16 +285,20 @@ def _is_tui(argv: Sequence[str]) -> bool:
 # --------------------------------------------------------------------------- entry
 def main(argv: Sequence[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
+    _never_raw_bytes()
     try:
         if _is_tui(args_list):
             return _run_tui(build_tui_parser().parse_args(args_list))
-        args = build_parser().parse_args(args_list)
-        if not getattr(args, "command", None):
-            build_parser().print_help()
-            return EXIT_USAGE
-        return _dispatch(args)
+        with _safe_output():
+            args = build_parser().parse_args(args_list)
+            if not getattr(args, "command", None):
+                build_parser().print_help()
+                return EXIT_USAGE
+            return _dispatch(args)
     except UsageError as exc:
-        print(str(exc), file=sys.stderr)
+        from animetui.text import for_stream
+
+        print(for_stream(str(exc)), file=sys.stderr)
         print("Try 'animetui --help'.", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
@@ -267,6 +310,38 @@ def main(argv: Sequence[str] | None = None) -> int:
         except OSError:
             pass
         return EXIT_OK
+
+
+def _never_raw_bytes() -> None:
+    """Text that cannot be encoded (a non-UTF-8 file name) is printed as ``\\x``/``\\u`` escapes.
+
+    Python's default for stdout is to fail (``UnicodeEncodeError``) or, in the C locale, to write
+    the raw bytes (a byte like 0x9b is a C1 control to some terminals). Names are shown with
+    :func:`animetui.fsnames.shown` where they are printed; this is the net under that.
+    """
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            try:
+                reconfigure(errors="backslashreplace")
+            except (ValueError, OSError):
+                pass
+
+
+@contextlib.contextmanager
+def _safe_output():  # noqa: ANN202
+    """Every byte a command prints passes :func:`animetui.text.for_stream` (no control sequence ever)."""
+    from animetui.text import SafeStream
+
+    saved = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = SafeStream(sys.stdout), SafeStream(sys.stderr)
+    try:
+        yield
+    finally:
+        if isinstance(sys.stdout, SafeStream):
+            sys.stdout = saved[0]
+        if isinstance(sys.stderr, SafeStream):
+            sys.stderr = saved[1]
 
 
 def _load_settings(args: argparse.Namespace):  # noqa: ANN202
@@ -316,6 +391,8 @@ def _dispatch(args: argparse.Namespace) -> int:
     except AnimetuiError as exc:
         import logging
 
+        if not logging.getLogger("animetui").handlers:  # no log file (yet): never logging's stderr fallback
+            logging.getLogger("animetui").addHandler(logging.NullHandler())
         logging.getLogger("animetui.cli").warning("%s failed: %s", args.command, exc)
         err(str(exc))
         return exc.exit_code
@@ -341,14 +418,47 @@ async def _with_providers(handler: Callable[..., Any], args: argparse.Namespace,
 
         hub = load_demo_hub(settings.data_dir)
     providers = Providers(settings, demo=settings.demo, hub=hub)
+    uninstall, stopped_by = _stop_on_signals()
     try:
         return await handler(args, settings, providers)
+    except asyncio.CancelledError:
+        if not stopped_by:
+            raise
+        task = asyncio.current_task()
+        if task is not None:
+            task.uncancel()
+        from animetui import stopping
+
+        stopping.say(f"animetui: stopped ({stopping.name(stopped_by[0])}); unfinished jobs resume at the next start (`animetui jobs watch`)")
+        return stopping.exit_code(stopped_by[0])
     finally:
+        uninstall()
         await providers.aclose()
         if hub is not None:
             from animetui.simulator.persist import save_demo_hub
 
             save_demo_hub(hub, settings.data_dir)
+
+
+def _stop_on_signals() -> tuple[Callable[[], None], list[int]]:
+    """SIGTERM/SIGHUP cancel the running command like Ctrl-C does (see animetui.stopping): its
+    ``finally`` blocks run, so a job runner stops with its grace for paid requests on the wire."""
+    from animetui import stopping
+    from animetui.jobs import STOP_GRACE
+
+    task = asyncio.current_task()
+    received: list[int] = []
+
+    def on_signal(signum: int) -> None:
+        received.append(signum)
+        stopping.say(
+            f"animetui: {stopping.name(signum)} received, stopping; a paid request already sent gets up to "
+            f"{STOP_GRACE:.0f} s to come back and be recorded"
+        )
+        if task is not None:
+            task.cancel()
+
+    return stopping.install(asyncio.get_running_loop(), on_signal), received
 
 
 def _json(args: argparse.Namespace) -> bool:
@@ -361,11 +471,17 @@ def _cached_note(outcome: Any) -> None:
         print("(from history — no request made; --refresh to ask again)\n")
 
 
-def _lookups(settings: Any, providers: Any):  # noqa: ANN202
+def _open_history(settings: Any):  # noqa: ANN202
     from animetui.history import History
+
+    reset = "animetui history --reset" + (" --demo" if settings.demo else "")
+    return History(settings.data_dir / "history.sqlite3", reset_hint=reset)
+
+
+def _lookups(settings: Any, providers: Any):  # noqa: ANN202
     from animetui.lookups import LookupService
 
-    return LookupService(providers, History(settings.data_dir / "history.sqlite3"))
+    return LookupService(providers, _open_history(settings))
 
 
 async def _cmd_characters(args: argparse.Namespace, settings: Any, providers: Any) -> int:
@@ -378,13 +494,15 @@ async def _cmd_characters(args: argparse.Namespace, settings: Any, providers: An
         outcome = await service.characters(
             source,
             model=model,
-            multi=not args.single and settings["providers.animetrace.is_multi"],
-            ai_detect=not args.no_ai_detect and settings["providers.animetrace.ai_detect"],
+            multi=_flag(args.multi, settings["providers.animetrace.is_multi"]),
+            ai_detect=_flag(args.ai_detect, settings["providers.animetrace.ai_detect"]),
             refresh=args.refresh,
         )
     finally:
         service.history.close()
     result = outcome.result
+    if result.warning:  # e.g. a model id the service does not list (it was sent anyway)
+        print(f"animetui: warning: {_plain(result.warning)}", file=sys.stderr)
     if _json(args):
         emit_json({**result.to_json(), "cached": outcome.cached})
         return EXIT_OK
@@ -455,7 +573,7 @@ async def _cmd_models(args: argparse.Namespace, settings: Any, providers: Any) -
 async def _cmd_rankings(args: argparse.Namespace, settings: Any, providers: Any) -> int:
     if args.limit < 1 or args.limit > 500:
         raise UsageError("animetui rankings: --limit must be between 1 and 500")
-    items = await providers.whatanime.rankings(period=args.period, limit=args.limit, include_adult=args.adult)
+    items = await providers.whatanime.rankings(period=args.period, limit=args.limit, include_adult=_flag(args.adult, settings["providers.whatanime.include_adult"]))
     if _json(args):
         emit_json({"period": args.period, "rankings": [r.to_json() for r in items]})
         return EXIT_OK
@@ -477,6 +595,19 @@ async def _cmd_recent(args: argparse.Namespace, settings: Any, providers: Any) -
         print("No more recent searches." if args.offset else "No recent searches.")
         return EXIT_OK
     print_table(["when", "title", "episode", "similarity"], [[r.searched_at, r.title, r.episode, percent(r.similarity)] for r in items], max_width=60)
+    return EXIT_OK
+
+
+async def _cmd_doctor(args: argparse.Namespace, settings: Any, providers: Any) -> int:
+    from animetui import doctor
+
+    document = await doctor.report(settings, providers, demo=bool(getattr(args, "demo", False)))
+    if _json(args):
+        emit_json(document)
+        return EXIT_OK
+    for line in doctor.lines(document):
+        indent = line[: len(line) - len(line.lstrip(" "))]
+        print(indent + _plain(line) if line.strip() else "")
     return EXIT_OK
 
 
@@ -532,9 +663,16 @@ def _last_animeapi_balance(settings: Any, providers: Any) -> float | None:
 def _cmd_history(args: argparse.Namespace, settings: Any) -> int:
     import time as _time
 
-    from animetui.history import History, export_csv, export_json
+    from animetui.history import export_csv, export_json, reset
 
-    history = History(settings.data_dir / "history.sqlite3")
+    if args.reset:
+        moved = reset(settings.data_dir / "history.sqlite3")
+        if moved is None:
+            print("There is no history file to move aside.")
+        else:
+            print(f"Moved the history aside to {moved}; a new one starts with the next lookup. Jobs are not affected.")
+        return EXIT_OK
+    history = _open_history(settings)
     try:
         entries = history.list(query=args.query, limit=max(1, args.limit))
     finally:
@@ -543,7 +681,7 @@ def _cmd_history(args: argparse.Namespace, settings: Any) -> int:
         sys.stdout.write(export_csv(entries))
         return EXIT_OK
     if args.export == "json" or _json(args):
-        print(export_json(entries))
+        print(json_safe(export_json(entries)))
         return EXIT_OK
     if not entries:
         print("No lookups yet." if not args.query else f"No lookups match {args.query!r}.")
@@ -559,12 +697,13 @@ async def _cmd_batch(args: argparse.Namespace, settings: Any, providers: Any) ->
     service = _lookups(settings, providers)
     journal = BatchJournal(settings.data_dir / "history.sqlite3")
     quiet = _json(args) or not sys.stderr.isatty()
+    from animetui.text import safe
 
     def progress(p: Any) -> None:
         if quiet and p.done != p.total:
             return
         eta = f", ETA {mmss(p.eta)}" if p.eta is not None else ""
-        last = f" — {Path(p.last.path).name}: {p.last.status}" if p.last else ""
+        last = f" — {safe(Path(p.last.path).name)}: {safe(p.last.status)}" if p.last else ""
         print(f"\r[{p.done}/{p.total}] {p.rate * 60:.1f}/min{eta}{last}"[:200].ljust(80), end="", file=sys.stderr, flush=True)
 
     runner = BatchRunner(service, journal, on_progress=progress)
@@ -623,8 +762,13 @@ async def _cmd_keys(args: argparse.Namespace, settings: Any, providers: Any) -> 
     if _json(args):
         emit_json(key.to_json(reveal=True))
         return EXIT_OK
-    print(f"Created API key {key.title!r}. This is the only time the full key is shown:\n")
-    print(f"  {key.plaintext}\n")
+    from animetui.text import has_controls, safe
+
+    print(f"Created API key {safe(repr(key.title))}. This is the only time the full key is shown:\n")
+    print(f"  {safe(key.plaintext)}\n")
+    if has_controls(key.plaintext):
+        err("note: the server's key holds control or invisible characters (shown escaped above); animetui will not take it as a key")
+        return EXIT_OK
     print("Save it with: animetui config set providers.whatanime.api_key <KEY>")
     return EXIT_OK
 
@@ -672,7 +816,14 @@ def _runner(settings: Any, providers: Any):  # noqa: ANN202
 
 
 def _job_row(job: Any) -> list[Any]:
-    result = job.result_path or job.error or ""
+    from animetui.models import JobState
+
+    # A path only for a file that is there: a result still downloading (or waiting for disk
+    # space) already has its future name in result_path, which must not read as "saved here".
+    if job.state is JobState.SUCCEEDED and job.result_path:
+        result = job.result_path if Path(job.result_path).exists() else "the saved file is no longer there"
+    else:
+        result = job.error or ""
     return [job.id[:8], job.kind.value, _clip(_plain(job.summary), 40), job.state.value, result]
 
 
@@ -680,7 +831,10 @@ def _progress(job: Any) -> None:
     from animetui.models import JobState
 
     detail = f" — {job.error}" if job.error else (f" → {job.result_path}" if job.result_path and job.state is JobState.SUCCEEDED else "")
-    print(f"[{job.id[:8]}] {job.kind.value}: {job.state.value}{detail}", file=sys.stderr)
+    try:
+        print(f"[{job.id[:8]}] {job.kind.value}: {job.state.value}{detail}", file=sys.stderr)
+    except OSError:  # the terminal went away (an SSH drop): the journal has it all anyway
+        pass
 
 
 async def _finish_job(args: argparse.Namespace, runner: Any, job: Any, *, until_done: bool, progress: bool) -> int:
@@ -728,8 +882,8 @@ async def _cmd_generate(args: argparse.Namespace, settings: Any, providers: Any)
     request = GenerateRequest(
         prompt=args.prompt,
         orientation=Orientation(args.orientation or settings["providers.animeapi.orientation"]),
-        allow_nsfw=bool(args.nsfw or settings["providers.animeapi.allow_nsfw"]),
-        enhance=not args.raw and settings["providers.animeapi.enhance"],
+        allow_nsfw=_flag(args.nsfw, settings["providers.animeapi.allow_nsfw"]),
+        enhance=_flag(args.enhance, settings["providers.animeapi.enhance"]),
     )
     runner = _runner(settings, providers)
     await runner.start()
@@ -765,7 +919,9 @@ async def _cmd_cartoonize(args: argparse.Namespace, settings: Any, providers: An
     if args.image.lower().startswith(("http://", "https://")):
         raise BadInput("cartoonize needs a local image file; download it first")
     if not path.is_file():
-        raise BadInput(f"{path}: no such file")
+        if path.is_dir():
+            raise BadInput(f"{path}: is a directory, not an image")
+        raise BadInput(f"{path}: not a regular file; give an image file" if path.exists() else f"{path}: no such file")
     runner = _runner(settings, providers)
     await runner.start()
     try:
@@ -867,6 +1023,7 @@ _HANDLERS: dict[str, Callable[..., Any]] = {
     "login": _cmd_login,
     "logout": _cmd_logout,
     "config": _cmd_config,
+    "doctor": _cmd_doctor,
     "history": _cmd_history,
     "batch": _cmd_batch,
 }

@@ -25,6 +25,7 @@ see the same jobs. In demo mode the simulators' state is kept between runs
 from __future__ import annotations
 
 import asyncio
+import signal
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -33,6 +34,7 @@ from typing import TYPE_CHECKING, Any
 
 from textual import events, on, work
 from textual.app import App, ComposeResult
+from textual.binding import Binding
 from textual.containers import Container
 from textual.reactive import Reactive
 from textual.screen import Screen
@@ -40,6 +42,7 @@ from textual.widget import Widget
 
 from animetui.ui.accounts import AccountsMixin, ObservedLookups
 from animetui.ui.bindings import LOOKUP_KINDS, bindings
+from animetui.ui import strip_cycles
 from animetui.ui.collector import IdleCollector
 from animetui.ui.messages import (
     CreditsChanged,
@@ -195,7 +198,10 @@ class AnimeTUI(AccountsMixin, App[int]):
 
     TITLE = "animetui"
     CSS_PATH = [styles_dir() / "app.tcss"]
-    BINDINGS = bindings("app")
+    #: ``x`` cancels the lookup from anywhere on the main screen: while both lookups load, Results
+    #: cannot take the focus, so its own ``x`` was out of reach. Jobs and the batch screen keep
+    #: their own ``x`` (the focused widget's binding wins).
+    BINDINGS = [*bindings("app"), Binding("x", "cancel_lookup", "Cancel", show=False, id="animetui.cancel-lookup.app")]
     COMMANDS = App.COMMANDS | {_anime_commands}
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (WIDE, "-wide")]
     VERTICAL_BREAKPOINTS = [(0, "-short"), (36, "-tall")]
@@ -231,7 +237,10 @@ class AnimeTUI(AccountsMixin, App[int]):
         self._services_error: str | None = None
         self._services_ready = asyncio.Event()
         self._unsubscribe: Callable[[], None] | None = None
-        self._closed = False
+        self._services_closed = False  # (not `_closed`: Textual's MessagePump owns that name)
+        #: the SIGTERM/SIGHUP that is stopping the app (None: not stopped by a signal)
+        self.stop_signal: int | None = None
+        self._uninstall_signals: Callable[[], None] | None = None
         self.panes_ready = False
         self.samples_dir: Path | None = None
         self.current_source: ImageSource | None = None
@@ -240,6 +249,7 @@ class AnimeTUI(AccountsMixin, App[int]):
         self.batch_session: Any = None  # animetui.ui.screens.batch.BatchSession, the latest batch
         self.batch_clock: Callable[[], float] = time.monotonic  # rate/ETA of batches (tests inject one)
         self._collector = IdleCollector()
+        strip_cycles.install()  # rendered lines freed by their reference count (see the module)
 
     def _start_dir(self, start_path: Path | None) -> Path:
         if start_path is not None:
@@ -255,6 +265,16 @@ class AnimeTUI(AccountsMixin, App[int]):
         return MainScreen(id="_default")
 
     # ------------------------------------------------------------------ layout
+    def notify(self, message: str, *, title: str = "", severity: Any = "information", timeout: float | None = None, markup: bool = True) -> None:
+        """Every notification, whoever raises it, is made safe to show (:func:`animetui.text.safe`).
+
+        A message with ``markup=True`` is the app's own markup: its text is still made safe (escapes
+        add no brackets, so the markup is unchanged); a file name or server text goes with ``markup=False``.
+        """
+        from animetui.text import safe
+
+        super().notify(safe(message, line=False, limit=2000), title=safe(title, limit=200), severity=severity, timeout=timeout, markup=markup)
+
     def compose(self) -> ComposeResult:
         yield StatusHeader(demo=self.demo, id="header")
         yield PaneGrid(
@@ -265,6 +285,10 @@ class AnimeTUI(AccountsMixin, App[int]):
         yield KeyFooter(id="footer")
 
     def on_mount(self) -> None:
+        if not self.is_headless:  # a real terminal: SIGTERM/SIGHUP quit like Ctrl-C, never kill
+            from animetui import stopping
+
+            self._uninstall_signals = stopping.install(asyncio.get_running_loop(), self._stop_signalled)
         if self.probe_note:
             self.notify(self.probe_note, title="Pictures", severity="warning", timeout=8, markup=False)
         self.call_after_refresh(self._start_up)
@@ -363,6 +387,17 @@ class AnimeTUI(AccountsMixin, App[int]):
         await asyncio.to_thread(write_demo_samples, folder)
         await self.files_pane.tree.reload()
 
+    async def _open_history(self, path: Path) -> Any:
+        """The history, or a stand-in that refuses lookups with the reason (jobs keep working)."""
+        from animetui.history import History, HistoryError, UnavailableHistory
+
+        reset = "animetui history --reset" + (" --demo" if self.demo else "")
+        try:
+            return await asyncio.to_thread(History, path, reset_hint=reset)
+        except HistoryError as exc:
+            self.notify(f"{exc}. Lookups are off until then.", title="History unavailable", severity="error", timeout=30, markup=False)
+            return UnavailableHistory(path, exc)
+
     async def _build_services(self) -> Services:
         settings = self.settings
 
@@ -402,7 +437,7 @@ class AnimeTUI(AccountsMixin, App[int]):
 
             journal = await asyncio.to_thread(JobJournal, settings.data_dir / "jobs.sqlite3")
             runner = JobRunner(providers, journal, downloads_dir=settings.downloads_dir)
-        history = await asyncio.to_thread(History, settings.data_dir / "history.sqlite3")
+        history = await self._open_history(settings.data_dir / "history.sqlite3")
         await providers.warm()  # clients, TLS context and provider modules built off the loop
         from animetui import offload
 
@@ -456,7 +491,10 @@ class AnimeTUI(AccountsMixin, App[int]):
 
     @on(CreditsChanged)
     def _credits(self, event: CreditsChanged) -> None:
-        self.query_one(StatusHeader).set_credits(event.credits)
+        # the header lives on the main screen, which need not be the active one (a dialog, History)
+        for screen in self.screen_stack:
+            for header in screen.query(StatusHeader):
+                header.set_credits(event.credits)
         self.credits_seen(event.credits)
 
     # ------------------------------------------------------------------ routing
@@ -516,6 +554,11 @@ class AnimeTUI(AccountsMixin, App[int]):
             self.notify("Highlight an image in Files (or type a path/URL with o) first.", title="No image chosen", severity="warning")
             return
         self._run_lookup(source, LOOKUP_KINDS.get(kind, ("scene", "characters")))
+
+    def action_cancel_lookup(self) -> None:
+        if not self.panes_ready or self.screen is not self.screen_stack[0]:
+            return  # a dialog is open: x is not for the lookup there
+        self.results_pane.action_cancel_lookup()
 
     def action_fresh_lookup(self) -> None:
         if not self.panes_ready:
@@ -818,9 +861,9 @@ class AnimeTUI(AccountsMixin, App[int]):
 
     async def close_services(self) -> None:
         """Stop the runner (jobs resume next start), close clients, save the demo simulators."""
-        if self._closed:
+        if self._services_closed:
             return
-        self._closed = True
+        self._services_closed = True
         services = self._services
         if services is None:
             return
@@ -842,9 +885,22 @@ class AnimeTUI(AccountsMixin, App[int]):
 
             await asyncio.to_thread(save_demo_hub, services.hub, self.settings.data_dir)
 
+    def _stop_signalled(self, signum: int) -> None:
+        """SIGTERM/SIGHUP: give the terminal back at once (the app exits now); the job runner is
+        stopped after that, outside Textual (:func:`run_tui`), with its grace for a paid request
+        still on the wire, so its answer reaches the journal and the download resumes next start."""
+        from animetui import stopping
+
+        self.stop_signal = signum
+        stopping.detach_if_hung_up()
+        self.exit(return_code=stopping.exit_code(signum))
+
     async def on_unmount(self) -> None:
         self._collector.stop()
-        await self.close_services()
+        if self._uninstall_signals is not None:
+            self._uninstall_signals()
+        if self.stop_signal is None:  # after a signal run_tui closes them, the terminal restored first
+            await self.close_services()
 
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, events.InputEvent):
@@ -886,5 +942,27 @@ def run_tui(settings: "Settings", demo: bool, start_path: Path | None, renderer:
     chosen = renderer or str(settings.get("general.renderer", "auto") or "auto")
     note = terminal_images.probe_before_start(chosen)
     app = make_app(settings, demo=demo, start_path=start_path, renderer=chosen, probe_note=note)
-    result = app.run()
+
+    async def run() -> Any:
+        try:
+            return await app.run_async()
+        finally:
+            if app.stop_signal is not None:  # the terminal is ours again: now stop the jobs
+                from animetui import stopping
+                from animetui.jobs import STOP_GRACE
+
+                stopping.say(
+                    f"animetui: {stopping.name(app.stop_signal)} received, stopping; a paid request already sent "
+                    f"gets up to {STOP_GRACE:.0f} s to come back and be recorded"
+                )
+                if app.stop_signal == getattr(signal, "SIGHUP", None):  # the terminal is going away
+                    stopping.detach_if_hung_up(force=True)
+                await app.close_services()
+                stopping.say("animetui: stopped; unfinished jobs resume at the next start")
+
+    result = asyncio.run(run())
+    if app.stop_signal is not None:
+        from animetui import stopping
+
+        return stopping.exit_code(app.stop_signal)
     return int(result or 0)

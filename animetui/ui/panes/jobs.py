@@ -3,8 +3,9 @@
 The pane keeps no state of its own beyond what :class:`animetui.jobs.JobRunner` tells it through
 ``subscribe``: kind, prompt or source, state, elapsed time (from the app's injected clock, so
 snapshots are stable) and the result (saved file, or the error). The highlighted job's details
-and, when there is room, its result picture sit under the table. ``x`` cancels, ``R`` retries an
-ended job (a new, paid job), ``d`` removes an ended job from the list (its file stays).
+and, when there is room, its result picture sit under the table. ``x`` cancels, ``R`` retries a
+failed, expired or cancelled job (a new, paid job, after the same cost question as a new one),
+``d`` removes an ended job from the list (its file stays).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from textual.widgets import DataTable, Static
 
 from animetui.models import Job, JobKind, JobState
 from animetui.ui.bindings import bindings
-from animetui.ui.format import display_path, elapsed, one_line
+from animetui.ui.format import display_path, elapsed, one_line, shown
 from animetui.ui.panes.base import Pane
 from animetui.ui.widgets.image_view import ImageView
 
@@ -34,6 +35,8 @@ STATE_ICONS = {
     JobState.EXPIRED: "⌛",
     JobState.CANCELLED: "⊘",
 }
+#: what ``R`` may start again (a new, paid job): only jobs that ended without a result
+RETRYABLE = (JobState.FAILED, JobState.EXPIRED, JobState.CANCELLED)
 KIND_LABELS = {JobKind.GENERATE: "text→image", JobKind.CARTOONIZE: "photo→anime"}
 KIND_SHORT = {JobKind.GENERATE: "gen", JobKind.CARTOONIZE: "anime"}
 
@@ -43,7 +46,7 @@ def job_summary(job: Job) -> str:
         return one_line(job.summary, 300) or "(no prompt)"
     source = Path(str(job.params.get("source", ""))).name or "?"
     style = str(job.params.get("style_name", "") or "")
-    return f"{source} · {style}" if style else source
+    return shown(f"{source} · {style}" if style else source)
 
 
 def job_elapsed(job: Job, now: float) -> float:
@@ -143,7 +146,7 @@ class JobsPane(Pane):
             JobState.CANCELLED: "dim",
         }.get(job.state, theme.get("accent", "cyan"))
         if job.state is JobState.SUCCEEDED and job.result_path:
-            result = Text(Path(job.result_path).name)
+            result = Text(shown(Path(job.result_path).name))
         elif job.error:
             result = Text(one_line(job.error, 200), style=colour)
         else:
@@ -201,13 +204,13 @@ class JobsPane(Pane):
             text.append("\n")
             text.append(one_line(job.summary, 1000))
         else:
-            text.append(f" · {job.params.get('style_name', '')}", style="dim")
+            text.append(f" · {shown(job.params.get('style_name', ''))}", style="dim")
             text.append("\n")
             text.append(display_path(str(job.params.get("source", ""))))
-        if job.result_path:
-            result = Path(job.result_path)
-            text.append("\n→ ", style="bold")
-            text.append(result.name)
+        if job.result_path and job.state in (JobState.SUCCEEDED, JobState.DOWNLOADING):
+            result = Path(job.result_path)  # while downloading: the name it will be saved under
+            text.append("\n→ " if job.state is JobState.SUCCEEDED else "\n→ (not saved yet) ", style="bold")
+            text.append(shown(result.name))
             text.append(f"\n  in {display_path(result.parent)}", style="dim")
         if job.error:
             colour = "dim" if job.state is JobState.CANCELLED else self.app.theme_variables.get("error", "red")
@@ -232,11 +235,37 @@ class JobsPane(Pane):
         self._call("cancel", job.id)
 
     def action_retry_job(self) -> None:
+        """Start the highlighted failed, expired or cancelled job again — a new job that costs
+        again, so it goes through the same key check and cost question as a new one."""
         job = self.selected
         if job is None:
             self.app.notify("No job highlighted.", timeout=2)
             return
-        self._call("retry", job.id)
+        if job.state is JobState.SUCCEEDED:
+            self.app.notify(
+                "This job succeeded and its result is saved; to make another, start a new job (g or a).",
+                title="Nothing to retry",
+                timeout=4,
+            )
+            return
+        if job.state not in RETRYABLE:
+            self.app.notify(
+                f"This job is still {job.state.value}; wait for it, or cancel it (x) first.",
+                title="Nothing to retry",
+                timeout=4,
+            )
+            return
+        app: Any = self.app
+        if job.kind is JobKind.GENERATE:
+            if not app.require_key("animeapi", "Text-to-image"):
+                return
+            title, cost, yes = "Generate this image again?", app.generate_cost(), "Generate"
+        else:
+            if not app.require_key("ailab", "Photo-to-anime"):
+                return
+            title, cost, yes = "Convert this photo again?", app.cartoonize_cost(), "Convert"
+        job_id = job.id
+        app.confirm_cost(title, cost, lambda: self._call("retry", job_id), yes=yes)
 
     def action_delete_job(self) -> None:
         job = self.selected
