@@ -22,7 +22,10 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from animetui.runtime import Runtime
 
 EXIT_OK = 0
 EXIT_USAGE = 2
@@ -293,9 +296,7 @@ def _dispatch(args: argparse.Namespace) -> int:
         settings = _load_settings(args)
         if args.command == "config":
             return _cmd_config(args, settings)
-        if args.command == "history":
-            return _cmd_history(args, settings)
-        return asyncio.run(_with_providers(handler, args, settings))
+        return asyncio.run(_with_runtime(handler, args, settings))
     except ConfigError as exc:
         err(str(exc))
         return EXIT_USAGE
@@ -315,29 +316,15 @@ def _dispatch(args: argparse.Namespace) -> int:
         return EXIT_ERROR
 
 
-async def _with_providers(handler: Callable[..., Any], args: argparse.Namespace, settings: Any) -> int:
+async def _with_runtime(handler: Callable[..., Any], args: argparse.Namespace, settings: Any) -> int:
+    """Run one command with the services :mod:`animetui.runtime` builds (logging included), closed after."""
     import logging
 
-    from animetui.logs import setup_logging
-    from animetui.providers import Providers
+    from animetui.runtime import Runtime
 
-    setup_logging(settings.data_dir)
-    logging.getLogger("animetui.cli").info("command %s", args.command)
-
-    hub = None
-    if settings.demo:
-        from animetui.simulator.persist import load_demo_hub
-
-        hub = load_demo_hub(settings.data_dir)
-    providers = Providers(settings, demo=settings.demo, hub=hub)
-    try:
-        return await handler(args, settings, providers)
-    finally:
-        await providers.aclose()
-        if hub is not None:
-            from animetui.simulator.persist import save_demo_hub
-
-            save_demo_hub(hub, settings.data_dir)
+    async with Runtime(settings) as runtime:
+        logging.getLogger("animetui.cli").info("command %s", args.command)
+        return await handler(args, settings, runtime)
 
 
 def _json(args: argparse.Namespace) -> bool:
@@ -350,29 +337,18 @@ def _cached_note(outcome: Any) -> None:
         print("(from history — no request made; --refresh to ask again)\n")
 
 
-def _lookups(settings: Any, providers: Any):  # noqa: ANN202
-    from animetui.history import History
-    from animetui.lookups import LookupService
-
-    return LookupService(providers, History(settings.data_dir / "history.sqlite3"))
-
-
-async def _cmd_characters(args: argparse.Namespace, settings: Any, providers: Any) -> int:
+async def _cmd_characters(args: argparse.Namespace, settings: Any, rt: "Runtime") -> int:
     from animetui.models import ImageSource
 
     source = ImageSource.parse(args.image)
     model = args.model or settings["providers.animetrace.model"] or None
-    service = _lookups(settings, providers)
-    try:
-        outcome = await service.characters(
-            source,
-            model=model,
-            multi=not args.single and settings["providers.animetrace.is_multi"],
-            ai_detect=not args.no_ai_detect and settings["providers.animetrace.ai_detect"],
-            refresh=args.refresh,
-        )
-    finally:
-        service.history.close()
+    outcome = await rt.lookups.characters(
+        source,
+        model=model,
+        multi=not args.single and settings["providers.animetrace.is_multi"],
+        ai_detect=not args.no_ai_detect and settings["providers.animetrace.ai_detect"],
+        refresh=args.refresh,
+    )
     result = outcome.result
     if _json(args):
         emit_json({**result.to_json(), "cached": outcome.cached})
@@ -400,7 +376,7 @@ async def _cmd_characters(args: argparse.Namespace, settings: Any, providers: An
     return EXIT_OK
 
 
-async def _cmd_scene(args: argparse.Namespace, settings: Any, providers: Any) -> int:
+async def _cmd_scene(args: argparse.Namespace, settings: Any, rt: "Runtime") -> int:
     from animetui.models import ImageSource
 
     provider = providers.whatanime
@@ -429,8 +405,8 @@ async def _cmd_scene(args: argparse.Namespace, settings: Any, providers: Any) ->
     return EXIT_OK
 
 
-async def _cmd_models(args: argparse.Namespace, settings: Any, providers: Any) -> int:
-    models = await providers.animetrace.list_models()
+async def _cmd_models(args: argparse.Namespace, settings: Any, rt: "Runtime") -> int:
+    models = await rt.providers.animetrace.list_models()
     if _json(args):
         emit_json({"models": [m.to_json() for m in models]})
         return EXIT_OK
@@ -441,10 +417,10 @@ async def _cmd_models(args: argparse.Namespace, settings: Any, providers: Any) -
     return EXIT_OK
 
 
-async def _cmd_rankings(args: argparse.Namespace, settings: Any, providers: Any) -> int:
+async def _cmd_rankings(args: argparse.Namespace, settings: Any, rt: "Runtime") -> int:
     if args.limit < 1 or args.limit > 500:
         raise UsageError("animetui rankings: --limit must be between 1 and 500")
-    items = await providers.whatanime.rankings(period=args.period, limit=args.limit, include_adult=args.adult)
+    items = await rt.providers.whatanime.rankings(period=args.period, limit=args.limit, include_adult=args.adult)
     if _json(args):
         emit_json({"period": args.period, "rankings": [r.to_json() for r in items]})
         return EXIT_OK
@@ -455,10 +431,10 @@ async def _cmd_rankings(args: argparse.Namespace, settings: Any, providers: Any)
     return EXIT_OK
 
 
-async def _cmd_recent(args: argparse.Namespace, settings: Any, providers: Any) -> int:
+async def _cmd_recent(args: argparse.Namespace, settings: Any, rt: "Runtime") -> int:
     if args.limit < 1 or args.limit > 200 or args.offset < 0:
         raise UsageError("animetui recent: --limit must be 1-200 and --offset 0 or more")
-    items = await providers.whatanime.recent_searches(limit=args.limit, offset=args.offset)
+    items = await rt.providers.whatanime.recent_searches(limit=args.limit, offset=args.offset)
     if _json(args):
         emit_json({"offset": args.offset, "limit": args.limit, "searches": [r.to_json() for r in items]})
         return EXIT_OK
@@ -469,7 +445,7 @@ async def _cmd_recent(args: argparse.Namespace, settings: Any, providers: Any) -
     return EXIT_OK
 
 
-async def _cmd_credits(args: argparse.Namespace, settings: Any, providers: Any) -> int:
+async def _cmd_credits(args: argparse.Namespace, settings: Any, rt: "Runtime") -> int:
     from animetui.errors import AnimetuiError
     from animetui.models import Credits
 
@@ -508,26 +484,18 @@ async def _cmd_credits(args: argparse.Namespace, settings: Any, providers: Any) 
     return EXIT_OK
 
 
-def _last_animeapi_balance(settings: Any, providers: Any) -> float | None:
-    if not (settings.data_dir / "jobs.sqlite3").exists():
+def _last_animeapi_balance(rt: "Runtime") -> float | None:
+    if not rt.has_jobs():
         return None
-    runner = _runner(settings, providers)
-    try:
-        return runner.last_balance_usd
-    finally:
-        runner.journal.close()
+    return rt.runner.last_balance_usd
 
 
-def _cmd_history(args: argparse.Namespace, settings: Any) -> int:
+async def _cmd_history(args: argparse.Namespace, settings: Any, rt: "Runtime") -> int:
     import time as _time
 
-    from animetui.history import History, export_csv, export_json
+    from animetui.history import export_csv, export_json
 
-    history = History(settings.data_dir / "history.sqlite3")
-    try:
-        entries = history.list(query=args.query, limit=max(1, args.limit))
-    finally:
-        history.close()
+    entries = rt.history.list(query=args.query, limit=max(1, args.limit))
     if args.export == "csv":
         sys.stdout.write(export_csv(entries))
         return EXIT_OK
@@ -542,11 +510,11 @@ def _cmd_history(args: argparse.Namespace, settings: Any) -> int:
     return EXIT_OK
 
 
-async def _cmd_batch(args: argparse.Namespace, settings: Any, providers: Any) -> int:
-    from animetui.batch import BatchJournal, BatchRunner, find_images
+async def _cmd_batch(args: argparse.Namespace, settings: Any, rt: "Runtime") -> int:
+    from animetui.batch import BatchRunner, find_images
 
-    service = _lookups(settings, providers)
-    journal = BatchJournal(settings.data_dir / "history.sqlite3")
+    service = rt.lookups
+    journal = rt.batches
     quiet = _json(args) or not sys.stderr.isatty()
 
     def progress(p: Any) -> None:
@@ -557,32 +525,28 @@ async def _cmd_batch(args: argparse.Namespace, settings: Any, providers: Any) ->
         print(f"\r[{p.done}/{p.total}] {p.rate * 60:.1f}/min{eta}{last}"[:200].ljust(80), end="", file=sys.stderr, flush=True)
 
     runner = BatchRunner(service, journal, on_progress=progress)
+    if args.resume:
+        pending = journal.unfinished()
+        if not pending:
+            print("No interrupted batch to resume.")
+            return EXIT_OK
+        batch_id = pending[-1]
+    else:
+        if not args.folder:
+            raise UsageError("animetui batch: DIR is required (or --resume)")
+        root = Path(args.folder).expanduser()
+        if not root.exists():
+            raise UsageError(f"animetui batch: {root}: no such folder")
+        kinds = [k for k, on in (("scene", args.scene), ("characters", args.characters)) if on] or ["scene", "characters"]
+        batch_id = await runner.plan(find_images(root, recursive=args.recursive), kinds, root=str(root))
     try:
-        if args.resume:
-            pending = journal.unfinished()
-            if not pending:
-                print("No interrupted batch to resume.")
-                return EXIT_OK
-            batch_id = pending[-1]
-        else:
-            if not args.folder:
-                raise UsageError("animetui batch: DIR is required (or --resume)")
-            root = Path(args.folder).expanduser()
-            if not root.exists():
-                raise UsageError(f"animetui batch: {root}: no such folder")
-            kinds = [k for k, on in (("scene", args.scene), ("characters", args.characters)) if on] or ["scene", "characters"]
-            batch_id = await runner.plan(find_images(root, recursive=args.recursive), kinds, root=str(root))
-        try:
-            items = await runner.run(batch_id)
-        except (KeyboardInterrupt, asyncio.CancelledError):
-            print("\ninterrupted — continue with `animetui batch --resume`", file=sys.stderr)
-            return EXIT_INTERRUPTED
-        print(file=sys.stderr)
-        for note in runner.notes:
-            err(note)
-    finally:
-        journal.close()
-        service.history.close()
+        items = await runner.run(batch_id)
+    except (KeyboardInterrupt, asyncio.CancelledError):
+        print("\ninterrupted — continue with `animetui batch --resume`", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    print(file=sys.stderr)
+    for note in runner.notes:
+        err(note)
     if _json(args):
         emit_json({"batch": batch_id, "items": [i.to_json() for i in items], "notes": runner.notes})
     else:
@@ -592,8 +556,8 @@ async def _cmd_batch(args: argparse.Namespace, settings: Any, providers: Any) ->
 
 
 # --------------------------------------------------------------------------- account
-async def _cmd_keys(args: argparse.Namespace, settings: Any, providers: Any) -> int:
-    provider = providers.whatanime
+async def _cmd_keys(args: argparse.Namespace, settings: Any, rt: "Runtime") -> int:
+    provider = rt.providers.whatanime
     if args.action == "list":
         page = await provider.list_keys(page=args.page, page_size=args.page_size)
         if _json(args):
@@ -618,7 +582,7 @@ async def _cmd_keys(args: argparse.Namespace, settings: Any, providers: Any) -> 
     return EXIT_OK
 
 
-async def _cmd_login(args: argparse.Namespace, settings: Any, providers: Any) -> int:
+async def _cmd_login(args: argparse.Namespace, settings: Any, rt: "Runtime") -> int:
     from animetui.redact import register_secret
 
     email = args.email or settings["providers.whatanime.email"]
@@ -634,7 +598,7 @@ async def _cmd_login(args: argparse.Namespace, settings: Any, providers: Any) ->
 
         password = getpass.getpass("password: ")
     register_secret(password)
-    session = await providers.whatanime.sign_in(email, password)
+    session = await rt.providers.whatanime.sign_in(email, password)
     if _json(args):
         emit_json({"signed_in": True, **session.to_json()})
     else:
@@ -642,8 +606,8 @@ async def _cmd_login(args: argparse.Namespace, settings: Any, providers: Any) ->
     return EXIT_OK
 
 
-async def _cmd_logout(args: argparse.Namespace, settings: Any, providers: Any) -> int:
-    await providers.whatanime.sign_out()
+async def _cmd_logout(args: argparse.Namespace, settings: Any, rt: "Runtime") -> int:
+    await rt.providers.whatanime.sign_out()
     if _json(args):
         emit_json({"signed_in": False})
     else:
@@ -652,14 +616,6 @@ async def _cmd_logout(args: argparse.Namespace, settings: Any, providers: Any) -
 
 
 # --------------------------------------------------------------------------- jobs
-def _runner(settings: Any, providers: Any):  # noqa: ANN202
-    from animetui.jobs import JobRunner
-    from animetui.store import JobJournal, default_path
-
-    journal = JobJournal(default_path(settings.data_dir))
-    return JobRunner(providers, journal, downloads_dir=settings.downloads_dir)
-
-
 def _job_row(job: Any) -> list[Any]:
     result = job.result_path or job.error or ""
     return [job.id[:8], job.kind.value, _clip(_plain(job.summary), 40), job.state.value, result]
@@ -711,7 +667,7 @@ async def _next_change(runner: Any, job_id: str) -> Any:
         unsubscribe()
 
 
-async def _cmd_generate(args: argparse.Namespace, settings: Any, providers: Any) -> int:
+async def _cmd_generate(args: argparse.Namespace, settings: Any, rt: "Runtime") -> int:
     from animetui.models import GenerateRequest, Orientation
 
     request = GenerateRequest(
@@ -720,8 +676,8 @@ async def _cmd_generate(args: argparse.Namespace, settings: Any, providers: Any)
         allow_nsfw=bool(args.nsfw or settings["providers.animeapi.allow_nsfw"]),
         enhance=not args.raw and settings["providers.animeapi.enhance"],
     )
-    runner = _runner(settings, providers)
-    await runner.start()
+    runner = rt.runner
+    await rt.start_jobs()
     try:
         job = await runner.submit_generate(request)
         # One paid request plus a download: always seen through, so the result is never left
@@ -746,7 +702,7 @@ def _parse_style(text: str) -> int:
     raise UsageError(f"animetui cartoonize: unknown style {text!r}; choose one of: {listing}")
 
 
-async def _cmd_cartoonize(args: argparse.Namespace, settings: Any, providers: Any) -> int:
+async def _cmd_cartoonize(args: argparse.Namespace, settings: Any, rt: "Runtime") -> int:
     from animetui.errors import BadInput
 
     style = _parse_style(args.style)
@@ -755,8 +711,8 @@ async def _cmd_cartoonize(args: argparse.Namespace, settings: Any, providers: An
         raise BadInput("cartoonize needs a local image file; download it first")
     if not path.is_file():
         raise BadInput(f"{path}: no such file")
-    runner = _runner(settings, providers)
-    await runner.start()
+    runner = rt.runner
+    await rt.start_jobs()
     try:
         job = await runner.submit_cartoonize(path, style)
         if args.wait and not _json(args):
@@ -766,8 +722,8 @@ async def _cmd_cartoonize(args: argparse.Namespace, settings: Any, providers: An
         await runner.stop()
 
 
-async def _cmd_jobs(args: argparse.Namespace, settings: Any, providers: Any) -> int:
-    runner = _runner(settings, providers)
+async def _cmd_jobs(args: argparse.Namespace, settings: Any, rt: "Runtime") -> int:
+    runner = rt.runner
     if args.action == "list":
         jobs = runner.list()
         if _json(args):
@@ -778,7 +734,7 @@ async def _cmd_jobs(args: argparse.Namespace, settings: Any, providers: Any) -> 
             return EXIT_OK
         print_table(["id", "kind", "prompt / source", "state", "result"], [_job_row(j) for j in jobs], max_width=60)
         return EXIT_OK
-    await runner.start()
+    await rt.start_jobs()
     try:
         if not _json(args):
             for job in runner.list():

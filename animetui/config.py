@@ -73,8 +73,12 @@ def _scene_keys() -> tuple[Key, ...]:
     from animetui.providers.specs import capable
 
     names = tuple(s.name for s in capable(SCENE))
-    return (Key("general.scene_provider", "all", f"Scene search asks: {', '.join(names)} or all",
-                choices=(*names, "all")),)
+    return (
+        Key("general.scene_provider", "all", f"Scene search asks: {', '.join(names)} or all", choices=(*names, "all")),
+        Key("general.show_adult_scenes", False, "Show NSFW (adult) scene matches instead of hiding them"),
+        Key("general.title_language", "romaji", "Anime titles in: romaji, english or native (where the engine gives them)",
+            choices=("romaji", "english", "native")),
+    )
 
 
 SCHEMA: tuple[Key, ...] = GENERAL + _scene_keys() + _provider_keys()

@@ -14,9 +14,10 @@ import logging.handlers
 import os
 from pathlib import Path
 
+from animetui import locations
 from animetui.redact import redact
 
-LOG_NAME = "animetui.log"
+LOG_NAME = locations.LOG_FILE
 _configured: Path | None = None
 
 
@@ -34,7 +35,7 @@ class RedactFilter(logging.Filter):
 def setup_logging(data_dir: Path, *, level: int = logging.INFO) -> Path | None:
     """Send animetui's logs to the log file. Returns its path (None if it cannot be written)."""
     global _configured
-    path = data_dir / LOG_NAME
+    path = locations.log_file(data_dir)
     if _configured == path:
         return path
     try:

@@ -70,6 +70,10 @@ class ProviderSpec:
     order: int = 100  # display order (header, credits, settings)
     key_setting: str | None = None  # the setting holding an API key, if any ("api_key")
     key_required: bool = False  # nothing works without that key (else: a guest without one)
+    #: keyword options its ``search_scene`` takes beyond the source (e.g. ``cut_borders``); a lookup
+    #: passes them only to providers that declare them, and they key its cache entries
+    scene_options: tuple[str, ...] = ()
+    batch_concurrency: int = 1  # lookups a batch runs at once on it
     limit_from: Callable[[Mapping[str, Any]], Limit] | None = field(default=None, compare=False)
 
     def can(self, capability: str) -> bool:

@@ -9,6 +9,7 @@ SPEC = ProviderSpec(
     simulator="animetui.simulator.animetrace",
     capabilities=frozenset({CHARACTERS}),
     order=10,
+    batch_concurrency=2,
     limit=Limit(2, 2.0),
     limits_doc="none published; a polite 2 requests a second (codes 17702/17706/17731 are retried)",
     settings=(

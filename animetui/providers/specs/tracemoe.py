@@ -10,6 +10,7 @@ SPEC = ProviderSpec(
     capabilities=frozenset({SCENE, CREDITS}),
     order=25,
     key_setting="api_key",
+    scene_options=("cut_borders",),
     limit=Limit(100, 100 / 60, window=60.0),
     limits_doc=("100 requests a minute per IP on every path; search quota over a rolling 24 h "
                 "(guests 100 by IP); concurrency 1 for guests (soruly/trace.moe-api docs/limits.md)"),
@@ -19,9 +20,6 @@ SPEC = ProviderSpec(
                 env="ANIMETUI_TRACEMOE_KEY"),
         Setting("cut_borders", True, "Crop black borders (letterbox, UI frames) before searching"),
         Setting("anilist_info", True, "Ask for AniList titles, MAL id and the adult flag (a fallback runs without)"),
-        Setting("title_language", "romaji", "Title language: romaji, english or native",
-                choices=("romaji", "english", "native")),
-        Setting("include_adult", False, "Show NSFW (adult) matches instead of hiding them"),
         Setting("previews", 3, "Preview images downloaded at once per search (their links expire in 300 s)",
                 minimum=0, maximum=10),
         Setting("preview_size", "m", "Preview size: l, m or s", choices=("l", "m", "s")),
