@@ -150,8 +150,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-ai-detect", action="store_true", help="skip the AI-generated check")
     p.add_argument("--refresh", action="store_true", help="ask the service again even if this image was looked up before")
 
-    p = add("scene", "find the anime, episode and time of a screenshot (whatanimeisthis)")
+    p = add("scene", "find the anime, episode and time of a screenshot")
     p.add_argument("image", metavar="IMAGE|URL")
+    choices = scene_provider_choices()
+    p.add_argument("--provider", choices=choices, default=None,
+                   help=f"which engine to ask: {', '.join(choices)} (default: the general.scene_provider setting)")
+    p.add_argument("--no-cut-borders", action="store_true", help="trace.moe: keep black borders (they are cropped by default)")
+    p.add_argument("--adult", action="store_true", help="show NSFW matches (hidden by default)")
     p.add_argument("--refresh", action="store_true", help="ask the service again even if this image was looked up before")
 
     p = add("history", "past lookups, newest first (answered offline)")
@@ -189,7 +194,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = add("batch", "look up a whole folder of images within each service's limits")
     p.add_argument("folder", metavar="DIR", nargs="?", help="folder (or a single image)")
-    p.add_argument("--scene", action="store_true", help="scene search (whatanimeisthis)")
+    p.add_argument("--scene", action="store_true", help="scene search (the general.scene_provider setting, or --provider)")
+    p.add_argument("--provider", choices=scene_provider_choices(), default=None,
+                   help="scene engine(s); all spreads the images over every engine within each one's limits")
     p.add_argument("--characters", action="store_true", help="character recognition (AnimeTrace)")
     p.add_argument("--recursive", "-r", action="store_true", help="include sub-folders")
     p.add_argument("--resume", action="store_true", help="finish the batch that was interrupted")
@@ -376,31 +383,79 @@ async def _cmd_characters(args: argparse.Namespace, settings: Any, rt: "Runtime"
     return EXIT_OK
 
 
+def scene_provider_choices() -> tuple[str, ...]:
+    """Each scene-capable provider's name (from the specs), and ``all``."""
+    from animetui.providers.spec import SCENE
+    from animetui.providers.specs import capable
+
+    return (*(spec.name for spec in capable(SCENE)), "all")
+
+
+def anilist_link(anilist_id: int | None) -> str | None:
+    return f"https://anilist.co/anime/{anilist_id}" if anilist_id else None
+
+
+def mal_link(mal_id: int | None) -> str | None:
+    return f"https://myanimelist.net/anime/{mal_id}" if mal_id else None
+
+
 async def _cmd_scene(args: argparse.Namespace, settings: Any, rt: "Runtime") -> int:
     from animetui.models import ImageSource
+    from animetui.providers import title_of
 
-    provider = providers.whatanime
-    service = _lookups(settings, providers)
-    try:
-        outcome = await service.scene(ImageSource.parse(args.image), refresh=args.refresh)
-    finally:
-        service.history.close()
+    options: dict[str, Any] = {}
+    if args.no_cut_borders:
+        options["cut_borders"] = False
+    outcome = await rt.lookups.scene(
+        ImageSource.parse(args.image), providers=args.provider, refresh=args.refresh, options=options
+    )
     result = outcome.result
+    show_adult = bool(args.adult or settings["general.show_adult_scenes"])
+    shown = [m for m in result.matches if show_adult or not m.adult]
+    hidden = len(result.matches) - len(shown)
+    language = str(settings["general.title_language"])
+    for name, problem in outcome.errors.items():
+        err(f"{title_of(name)}: {problem}")
     if _json(args):
-        emit_json({**result.to_json(), "cached": outcome.cached})
+        emit_json({
+            **result.to_json(),
+            "matches": [{**m.to_json(), "title": m.title_in(language), "anilist_url": anilist_link(m.anilist_id),
+                         "mal_url": mal_link(m.mal_id)} for m in shown],
+            "nsfw_hidden": hidden,
+            "cached": outcome.cached,
+            "providers": {name: {"cached": part.cached, "matches": len(part.result.matches),
+                                 "credits_left": getattr(part.result, "credits_left", None)}
+                          for name, part in outcome.parts.items()},
+            "errors": {name: problem.message for name, problem in outcome.errors.items()},
+        })
         return EXIT_OK
     _cached_note(outcome)
-    if not result.matches:
-        print("No matching scene found.")
-        return EXIT_OK
-    rows = [
-        [m.title, m.episode or "–", f"{mmss(m.start)}–{mmss(m.end)}", percent(m.similarity) + ("  (doubtful)" if (m.similarity or 0) < 0.9 else "")]
-        for m in result.matches
-    ]
-    print_table(["title", "episode", "time", "similarity"], rows)
-    if result.credits_left is not None:
-        print(f"\ncredits left: {result.credits_left}")
-    if getattr(provider, "session_expired", False):
+    if not shown:
+        print("No matching scene found." if not hidden else "No matching scene shown.")
+    else:
+        rows = [
+            [title_of(m.engine), m.title_in(language), m.episode or "–", f"{mmss(m.start)}–{mmss(m.end)}",
+             percent(m.similarity), m.confidence or "–"]
+            for m in shown
+        ]
+        print_table(["engine", "title", "episode", "time", "similarity", "confidence"], rows)
+        links = []
+        for m in shown:
+            found = [link for link in (anilist_link(m.anilist_id), mal_link(m.mal_id)) if link]
+            if found and (m.title_in(language), *found) not in links:
+                links.append((m.title_in(language), *found))
+        if links:
+            print()
+            for title, *urls in links[:5]:
+                print(f"{_plain(title)}: {'  '.join(urls)}")
+    if hidden:
+        print(f"\n{hidden} NSFW result{'s' if hidden != 1 else ''} hidden (--adult, or general.show_adult_scenes, shows them)")
+    for name, part in outcome.parts.items():
+        credits_left = getattr(part.result, "credits_left", None)
+        if credits_left is not None:
+            print(f"{title_of(name)} credits left: {credits_left}")
+    whatanime = rt.providers.built().get("whatanime")
+    if whatanime is not None and getattr(whatanime, "session_expired", False):
         err("your whatanimeisthis session has expired; searched without it — run `animetui login`")
     return EXIT_OK
 
@@ -448,27 +503,27 @@ async def _cmd_recent(args: argparse.Namespace, settings: Any, rt: "Runtime") ->
 async def _cmd_credits(args: argparse.Namespace, settings: Any, rt: "Runtime") -> int:
     from animetui.errors import AnimetuiError
     from animetui.models import Credits
+    from animetui.providers import title_of
+    from animetui.providers.spec import CREDITS
+    from animetui.providers.specs import capable
 
     results: list[Credits] = []
     problems: dict[str, str] = {}
-    try:
-        results.append(await providers.whatanime.credits())
-    except AnimetuiError as exc:
-        problems["whatanime"] = exc.message
-    if settings.demo or providers.section("ailab").get("api_key"):
+    for spec in capable(CREDITS):  # whoever can report credits, in the specs' order
+        if spec.key_required and not (settings.demo or rt.providers.has_key(spec.name)):
+            key = _schema_key(f"providers.{spec.name}.{spec.key_setting}")
+            env = f" or {key.env}" if key is not None and key.env else ""
+            problems[spec.name] = f"no API key set (providers.{spec.name}.{spec.key_setting}{env})"
+            continue
         try:
-            results.append(await providers.ailab.credits())
+            results.append(await rt.providers.get(spec.name).credits())
         except AnimetuiError as exc:
-            problems["ailab"] = exc.message
-    else:
-        problems["ailab"] = "no API key set (providers.ailab.api_key or ANIMETUI_AILAB_KEY)"
-    balance = _last_animeapi_balance(settings, providers)
+            problems[spec.name] = exc.message
+    balance = _last_animeapi_balance(rt)
     results.append(Credits("animeapi", balance, unit="usd", detail="last balance seen after a generation" if balance is not None else "unknown until the first generation"))
     if _json(args):
         emit_json({"credits": [c.to_json() for c in results], "errors": problems})
         return EXIT_OK
-    from animetui.providers import TITLES
-
     rows = []
     for c in results:
         if c.remaining is None:
@@ -477,11 +532,17 @@ async def _cmd_credits(args: argparse.Namespace, settings: Any, rt: "Runtime") -
             amount = f"${c.remaining:.3f}"
         else:
             amount = f"{c.remaining:g} {c.unit}"
-        rows.append([TITLES.get(c.provider, c.provider), amount, c.detail])
+        rows.append([title_of(c.provider), amount, c.detail])
     for name, message in problems.items():
-        rows.append([TITLES.get(name, name), "?", message])
+        rows.append([title_of(name), "?", message])
     print_table(["service", "left", "note"], rows, max_width=70)
     return EXIT_OK
+
+
+def _schema_key(name: str) -> Any:  # the settings schema's entry, or None
+    from animetui.config import SCHEMA_BY_NAME
+
+    return SCHEMA_BY_NAME.get(name)
 
 
 def _last_animeapi_balance(rt: "Runtime") -> float | None:
@@ -524,7 +585,7 @@ async def _cmd_batch(args: argparse.Namespace, settings: Any, rt: "Runtime") -> 
         last = f" — {Path(p.last.path).name}: {p.last.status}" if p.last else ""
         print(f"\r[{p.done}/{p.total}] {p.rate * 60:.1f}/min{eta}{last}"[:200].ljust(80), end="", file=sys.stderr, flush=True)
 
-    runner = BatchRunner(service, journal, on_progress=progress)
+    runner = BatchRunner(service, journal, on_progress=progress, scene_providers=args.provider)
     if args.resume:
         pending = journal.unfinished()
         if not pending:
