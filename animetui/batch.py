@@ -142,7 +142,8 @@ class BatchRunner:
         from animetui.lookups import resolve_scene_providers
 
         if scene_providers is None:
-            scene_providers = str(lookups.providers.settings.get("general.scene_provider", "all") or "all")
+            settings = getattr(getattr(lookups, "providers", None), "settings", None)
+            scene_providers = str(settings.get("general.scene_provider", "all") if settings is not None else "all")
         self.scene_providers = resolve_scene_providers(scene_providers)
         self.lookups = lookups
         self.journal = journal
@@ -163,6 +164,10 @@ class BatchRunner:
     def cancel(self) -> None:
         self._cancelled = True
         self._resume.set()
+
+    @property
+    def cancelled(self) -> bool:
+        return self._cancelled
 
     @property
     def paused(self) -> bool:

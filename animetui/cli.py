@@ -391,14 +391,6 @@ def scene_provider_choices() -> tuple[str, ...]:
     return (*(spec.name for spec in capable(SCENE)), "all")
 
 
-def anilist_link(anilist_id: int | None) -> str | None:
-    return f"https://anilist.co/anime/{anilist_id}" if anilist_id else None
-
-
-def mal_link(mal_id: int | None) -> str | None:
-    return f"https://myanimelist.net/anime/{mal_id}" if mal_id else None
-
-
 async def _cmd_scene(args: argparse.Namespace, settings: Any, rt: "Runtime") -> int:
     from animetui.models import ImageSource
     from animetui.providers import title_of
@@ -419,8 +411,7 @@ async def _cmd_scene(args: argparse.Namespace, settings: Any, rt: "Runtime") -> 
     if _json(args):
         emit_json({
             **result.to_json(),
-            "matches": [{**m.to_json(), "title": m.title_in(language), "anilist_url": anilist_link(m.anilist_id),
-                         "mal_url": mal_link(m.mal_id)} for m in shown],
+            "matches": [{**m.to_json(), "title": m.title_in(language), "anilist_url": m.anilist_url, "mal_url": m.mal_url} for m in shown],
             "nsfw_hidden": hidden,
             "cached": outcome.cached,
             "providers": {name: {"cached": part.cached, "matches": len(part.result.matches),
@@ -441,7 +432,7 @@ async def _cmd_scene(args: argparse.Namespace, settings: Any, rt: "Runtime") -> 
         print_table(["engine", "title", "episode", "time", "similarity", "confidence"], rows)
         links = []
         for m in shown:
-            found = [link for link in (anilist_link(m.anilist_id), mal_link(m.mal_id)) if link]
+            found = [link for link in (m.anilist_url, m.mal_url) if link]
             if found and (m.title_in(language), *found) not in links:
                 links.append((m.title_in(language), *found))
         if links:
@@ -504,8 +495,9 @@ async def _cmd_credits(args: argparse.Namespace, settings: Any, rt: "Runtime") -
     from animetui.errors import AnimetuiError
     from animetui.models import Credits
     from animetui.providers import title_of
-    from animetui.providers.spec import CREDITS
+    from animetui.providers.spec import CREDITS, GENERATE
     from animetui.providers.specs import capable
+    from animetui.providers.specs import spec as spec_of
 
     results: list[Credits] = []
     problems: dict[str, str] = {}
@@ -519,8 +511,10 @@ async def _cmd_credits(args: argparse.Namespace, settings: Any, rt: "Runtime") -
             results.append(await rt.providers.get(spec.name).credits())
         except AnimetuiError as exc:
             problems[spec.name] = exc.message
-    balance = _last_animeapi_balance(rt)
-    results.append(Credits("animeapi", balance, unit="usd", detail="last balance seen after a generation" if balance is not None else "unknown until the first generation"))
+    balance = _last_balance(rt)  # a generator reports its balance with each image: the journal keeps the last
+    for index, credit in enumerate(results):
+        if credit.remaining is None and spec_of(credit.provider).can(GENERATE):
+            results[index] = Credits(credit.provider, balance, unit="usd", detail="last balance seen after a generation" if balance is not None else "unknown until the first generation")
     if _json(args):
         emit_json({"credits": [c.to_json() for c in results], "errors": problems})
         return EXIT_OK
@@ -545,7 +539,7 @@ def _schema_key(name: str) -> Any:  # the settings schema's entry, or None
     return SCHEMA_BY_NAME.get(name)
 
 
-def _last_animeapi_balance(rt: "Runtime") -> float | None:
+def _last_balance(rt: "Runtime") -> float | None:
     if not rt.has_jobs():
         return None
     return rt.runner.last_balance_usd

@@ -1183,21 +1183,21 @@ def _safe_to_resubmit(provider: Any, exc: AnimetuiError) -> bool:
     judge = getattr(provider, "is_safe_to_resubmit", None)
     if callable(judge):
         return bool(judge(exc))
-    if getattr(exc, "maybe_charged", False):
+    if exc.maybe_charged:
         return False
     return isinstance(exc, (RateLimited, Busy))
 
 
 def _generate_error(exc: AnimetuiError) -> str:
     text = exc.message
-    if getattr(exc, "maybe_charged", False) and "may have been charged" not in text:
+    if exc.maybe_charged and "may have been charged" not in text:
         text += " — the request may have been charged; check your balance"
     return text
 
 
 def _cartoonize_submit_error(exc: AnimetuiError) -> str:
     text = exc.message
-    if getattr(exc, "maybe_charged", False) and "credit" not in text:
+    if exc.maybe_charged and "credit" not in text:
         text += " — AILabTools may have started the task and used a credit"
     return text
 

@@ -68,6 +68,9 @@ def ui_hub(clock):
 @pytest.fixture
 def ui_settings(settings):
     settings.set("providers.ailab.poll_interval", 0.05)
+    # The flows written for one scene engine keep it; tests/ui/test_scene_engines.py covers the
+    # default ("all": trace.moe and whatanimeisthis together) and switching.
+    settings.set("general.scene_provider", "whatanime")
     return settings
 
 

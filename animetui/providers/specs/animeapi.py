@@ -3,7 +3,7 @@
 from collections.abc import Mapping
 from typing import Any
 
-from animetui.providers.spec import GENERATE, Limit, ProviderSpec, Setting, timeout_setting
+from animetui.providers.spec import CREDITS, GENERATE, Limit, ProviderSpec, Setting, timeout_setting
 
 
 def _per_key(section: Mapping[str, Any]) -> Limit:
@@ -17,7 +17,7 @@ SPEC = ProviderSpec(
     title="AnimeAPI",
     module="animetui.providers.animeapi",
     simulator="animetui.simulator.animeapi",
-    capabilities=frozenset({GENERATE}),
+    capabilities=frozenset({GENERATE, CREDITS}),  # credits: the last balance seen (no endpoint)
     order=30,
     key_setting="api_key",
     key_required=True,
