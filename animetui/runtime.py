@@ -161,6 +161,7 @@ class Runtime:
         await asyncio.to_thread(build)
         await self.providers.warm()  # clients, TLS context and provider modules built off the loop
         await self.start_jobs()
+        log.info("services started (%s; data in %s)", "demo" if self.demo else "real services", self.data_dir)
 
     async def start_jobs(self) -> None:
         await self.runner.start()

@@ -33,12 +33,17 @@ if TYPE_CHECKING:  # importing httpx/Pillow-heavy modules costs start-up time; o
     from animetui.providers.whatanime import WhatAnimeProvider
     from animetui.simulator import SimulatorHub
 
-NAMES: tuple[str, ...] = tuple(s.name for s in all_specs())
-TITLES: dict[str, str] = titles()
+def __getattr__(attr: str) -> Any:
+    """``NAMES`` and ``TITLES``, read from the specs when first asked (not at import)."""
+    if attr == "NAMES":
+        return tuple(s.name for s in all_specs())
+    if attr == "TITLES":
+        return titles()
+    raise AttributeError(attr)
 
 
 def title_of(name: str) -> str:
-    return TITLES.get(name, name)
+    return titles().get(name, name)
 
 
 class Providers:
