@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from animetui.errors import AnimetuiError, QuotaError
+from animetui.fsnames import from_db, shown, to_db
 from animetui.history import headline
 from animetui.images import IMAGE_SUFFIXES, read_source, sha256_bytes
 from animetui.models import ImageSource
@@ -86,6 +87,15 @@ class BatchProgress:
 
 class BatchJournal:
     def __init__(self, path: Path) -> None:
+        try:
+            self._open(path)
+        except (OSError, sqlite3.Error) as exc:
+            from animetui.history import HistoryError, reset_hint_damaged
+            from animetui.store import explain
+
+            raise HistoryError(explain(path, exc, "open the batch journal", damaged=reset_hint_damaged())) from None
+
+    def _open(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
         self._db.execute("PRAGMA journal_mode=WAL")
@@ -108,19 +118,19 @@ class BatchJournal:
     def create(self, root: str, kinds: list[str], items: list[tuple[str, str, str, str]]) -> int:
         with self._db:
             self._db.execute("BEGIN")
-            batch_id = self._db.execute("INSERT INTO batches (created_at, root, kinds) VALUES (?,?,?)", (time.time(), root, json.dumps(kinds))).lastrowid
+            batch_id = self._db.execute("INSERT INTO batches (created_at, root, kinds) VALUES (?,?,?)", (time.time(), to_db(root), json.dumps(kinds))).lastrowid
             self._db.executemany(
                 "INSERT INTO batch_items (batch_id, path, sha256, kind, status) VALUES (?,?,?,?,?)",
-                [(batch_id, path, sha, kind, status) for path, sha, kind, status in items],
+                [(batch_id, to_db(path), sha, kind, status) for path, sha, kind, status in items],
             )
         return int(batch_id or 0)
 
     def items(self, batch_id: int) -> list[BatchItem]:
         rows = self._db.execute("SELECT id, path, sha256, kind, status, detail, headline FROM batch_items WHERE batch_id=? ORDER BY id", (batch_id,)).fetchall()
-        return [BatchItem(*row) for row in rows]
+        return [BatchItem(row[0], from_db(row[1]), *row[2:]) for row in rows]
 
     def update(self, item: BatchItem) -> None:
-        self._db.execute("UPDATE batch_items SET status=?, detail=?, headline=? WHERE id=?", (item.status, item.detail, item.headline, item.id))
+        self._db.execute("UPDATE batch_items SET status=?, detail=?, headline=? WHERE id=?", (item.status, shown(item.detail), shown(item.headline), item.id))
 
     def set_state(self, batch_id: int, state: str) -> None:
         self._db.execute("UPDATE batches SET state=? WHERE id=?", (state, batch_id))

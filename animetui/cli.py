@@ -89,6 +89,7 @@ def print_table(headers: Sequence[str], rows: Sequence[Sequence[Any]], *, max_wi
 
 def _plain(value: Any) -> str:
     """A value for terminal output: no control characters, ever (server strings are untrusted)."""
+    from animetui.fsnames import shown
     from animetui.providers.base import server_text
 
     if value is None:
@@ -97,7 +98,7 @@ def _plain(value: Any) -> str:
         return "yes" if value else "no"
     if isinstance(value, float):
         return f"{value:g}"
-    return server_text(str(value), limit=10_000)
+    return server_text(shown(str(value)), limit=10_000)
 
 
 def mmss(seconds: float | None) -> str:
@@ -114,13 +115,16 @@ def percent(similarity: float | None) -> str:
 
 
 def emit_json(payload: Any) -> None:
-    print(json.dumps(payload, ensure_ascii=False, indent=2))
+    from animetui.fsnames import json_text
+
+    print(json_text(payload, indent=2))  # a non-UTF-8 file name stays exact, as a \udcNN escape
 
 
 def err(message: str) -> None:
+    from animetui.fsnames import shown
     from animetui.redact import redact
 
-    print(f"animetui: {redact(message)}", file=sys.stderr)
+    print(f"animetui: {redact(shown(message))}", file=sys.stderr)
 
 
 # --------------------------------------------------------------------------- the parser
@@ -163,6 +167,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("query", nargs="?", default="", help="filter by title, character, work or file name")
     p.add_argument("--limit", type=int, default=50)
     p.add_argument("--export", choices=("json", "csv"), help="write the listed lookups as JSON or CSV to stdout")
+    p.add_argument("--reset", action="store_true", help="move a damaged history file aside (renamed, not deleted) and start a new one")
 
     add("models", "list AnimeTrace's recognition models")
 
@@ -249,6 +254,7 @@ def _is_tui(argv: Sequence[str]) -> bool:
 # --------------------------------------------------------------------------- entry
 def main(argv: Sequence[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
+    _never_raw_bytes()
     try:
         if _is_tui(args_list):
             return _run_tui(build_tui_parser().parse_args(args_list))
@@ -270,6 +276,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         except OSError:
             pass
         return EXIT_OK
+
+
+def _never_raw_bytes() -> None:
+    """Text that cannot be encoded (a non-UTF-8 file name) is printed as ``\\x``/``\\u`` escapes.
+
+    Python's default for stdout is to fail (``UnicodeEncodeError``) or, in the C locale, to write
+    the raw bytes (a byte like 0x9b is a C1 control to some terminals). Names are shown with
+    :func:`animetui.fsnames.shown` where they are printed; this is the net under that.
+    """
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            try:
+                reconfigure(errors="backslashreplace")
+            except (ValueError, OSError):
+                pass
 
 
 def _load_settings(args: argparse.Namespace):  # noqa: ANN202
@@ -313,6 +335,8 @@ def _dispatch(args: argparse.Namespace) -> int:
     except AnimetuiError as exc:
         import logging
 
+        if not logging.getLogger("animetui").handlers:  # no log file (yet): never logging's stderr fallback
+            logging.getLogger("animetui").addHandler(logging.NullHandler())
         logging.getLogger("animetui.cli").warning("%s failed: %s", args.command, exc)
         err(str(exc))
         return exc.exit_code
@@ -548,8 +572,15 @@ def _last_balance(rt: "Runtime") -> float | None:
 async def _cmd_history(args: argparse.Namespace, settings: Any, rt: "Runtime") -> int:
     import time as _time
 
-    from animetui.history import export_csv, export_json
+    from animetui.history import export_csv, export_json, reset
 
+    if args.reset:
+        moved = reset(rt.history_path)
+        if moved is None:
+            print("There is no history file to move aside.")
+        else:
+            print(f"Moved the history aside to {moved}; a new one starts with the next lookup. Jobs are not affected.")
+        return EXIT_OK
     entries = rt.history.list(query=args.query, limit=max(1, args.limit))
     if args.export == "csv":
         sys.stdout.write(export_csv(entries))
@@ -765,7 +796,9 @@ async def _cmd_cartoonize(args: argparse.Namespace, settings: Any, rt: "Runtime"
     if args.image.lower().startswith(("http://", "https://")):
         raise BadInput("cartoonize needs a local image file; download it first")
     if not path.is_file():
-        raise BadInput(f"{path}: no such file")
+        if path.is_dir():
+            raise BadInput(f"{path}: is a directory, not an image")
+        raise BadInput(f"{path}: not a regular file; give an image file" if path.exists() else f"{path}: no such file")
     runner = rt.runner
     await rt.start_jobs()
     try:

@@ -1,9 +1,15 @@
 """Settings: one TOML file, one schema, defaults in one place, env overrides for secrets.
 
-The file is read with ``tomllib`` and written with ``tomli-w``: atomically (temp file in the same
-directory, fsync, rename) and with mode 0600 because it may hold API keys. Keys we do not know
-are kept as they are when we write. A broken file raises :class:`ConfigError` naming the file and
-line; we never overwrite a file we could not parse.
+The file is read with ``tomllib``. A write (:meth:`Settings.save`, from ``animetui config set`` or
+the TUI's Settings) re-reads the file under a lock (``fcntl.flock`` on ``.config.toml.lock`` beside
+it), applies just the changes made, and writes atomically (temp file in the same directory, fsync,
+rename) with mode 0600 because it may hold API keys; a symlinked file is written through to its
+target. The edit goes through ``tomlkit``, so the user's comments, order and layout stay as they
+were, and keys we do not know are kept. A broken file raises :class:`ConfigError` naming the file
+and line; we never overwrite a file we could not parse. Only a regular file is read (a FIFO given
+as ``--config`` would block for ever), and values the rest of animetui would trip on later (``nan``,
+a port out of range, an unparsable URL, nesting thousands deep) are refused when the file is read,
+naming the key and its line.
 
 Precedence per key (first wins): environment (secrets only) > config file > default.
 ``Settings.source(key)`` says which one applied, for the settings screen and ``config show``.
@@ -11,6 +17,7 @@ Precedence per key (first wins): environment (secrets only) > config file > defa
 
 from __future__ import annotations
 
+import math
 import os
 import tempfile
 import tomllib
@@ -142,24 +149,92 @@ def coerce(key: Key, value: Any, *, where: str) -> Any:
         raise ConfigError(f"{where}: {key.name} must be a {want.__name__}, got {value!r}")
     if not isinstance(value, want):
         raise ConfigError(f"{where}: {key.name} must be a {want.__name__}, got {type(value).__name__}")
+    if want is float and not math.isfinite(value):
+        raise ConfigError(f"{where}: {key.name} must be a number, got {value}")
     if key.choices and value not in key.choices:
         raise ConfigError(f"{where}: {key.name} must be one of {', '.join(key.choices)}, got {value!r}")
     if key.minimum is not None and value < key.minimum:
         raise ConfigError(f"{where}: {key.name} must be at least {key.minimum:g}, got {value}")
     if key.maximum is not None and value > key.maximum:
         raise ConfigError(f"{where}: {key.name} must be at most {key.maximum:g}, got {value}")
-    if key.name.endswith(".base_url") and not str(value).startswith(("http://", "https://")):
-        raise ConfigError(f"{where}: {key.name} must start with http:// or https://, got {value!r}")
+    if key.name.endswith(".base_url"):
+        _check_url(key, value, where)
+    if isinstance(value, str) and not key.secret and any(ord(c) < 0x20 or 0x7F <= ord(c) <= 0x9F for c in value):
+        raise ConfigError(f"{where}: {key.name} must not contain control characters, got {value!r}")
     return value
+
+
+def _check_url(key: Key, value: str, where: str) -> None:
+    """A base URL the HTTP client will accept: http(s), a host, a port in range, nothing odd."""
+    from urllib.parse import urlsplit
+
+    if not value.startswith(("http://", "https://")):
+        raise ConfigError(f"{where}: {key.name} must start with http:// or https://, got {value!r}")
+    if any(ord(c) <= 0x20 or 0x7F <= ord(c) <= 0x9F for c in value):
+        raise ConfigError(f"{where}: {key.name} must not contain spaces or control characters, got {value!r}")
+    try:
+        parts = urlsplit(value)
+        port = parts.port  # ValueError when out of range
+    except ValueError as exc:
+        raise ConfigError(f"{where}: {key.name} is not a valid URL ({exc}), got {value!r}") from None
+    if not parts.hostname:
+        raise ConfigError(f"{where}: {key.name} has no host name, got {value!r}")
+    if port == 0:
+        raise ConfigError(f"{where}: {key.name} has port 0, got {value!r}")
+
+
+MAX_CONFIG_BYTES = 1_000_000  # a config file is a few hundred bytes; anything this big is a mistake
+
+
+def _read_config_bytes(file: Path) -> bytes | None:
+    """The file's bytes, None if it does not exist. Only a regular file is read: a FIFO or a device
+    would block for ever (or never end), so they are refused before the first read."""
+    try:
+        return locations.read_regular(file, MAX_CONFIG_BYTES)
+    except FileNotFoundError:
+        return None
+    except IsADirectoryError:
+        raise ConfigError(f"{file}: is a directory, not a config file") from None
+    except locations.NotRegularFile as exc:
+        raise ConfigError(f"{file}: not a regular file ({exc.kind}); give a TOML config file") from None
+    except locations.TooBig as exc:
+        raise ConfigError(f"{file}: {exc.size:,} bytes is too big for a config file; fix or remove it (it was left untouched)") from None
+    except OSError as exc:
+        raise ConfigError(f"{file}: cannot read ({exc.strerror})") from None
+
+
+def _decode(file: Path, raw: bytes) -> str:
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ConfigError(f"{file}: not UTF-8 text; fix or remove it (it was left untouched)") from None
+
+
+def _line_of(text: str, dotted: str) -> int | None:
+    """The line (1-based) where ``dotted`` is assigned in TOML ``text``, found by a plain scan."""
+    table: list[str] = []
+    for number, line in enumerate(text.splitlines(), 1):
+        stripped = line.strip()
+        if stripped.startswith("["):
+            table = [p.strip().strip("\"'") for p in stripped.strip("[]").split(".")]
+            continue
+        if "=" not in stripped or stripped.startswith("#"):
+            continue
+        key = [p.strip().strip("\"'") for p in stripped.split("=", 1)[0].split(".")]
+        if ".".join(table + key) == dotted:
+            return number
+    return None
 
 
 class Settings:
     """The merged settings, with where each value came from."""
 
-    def __init__(self, path: Path, document: dict[str, Any], *, demo: bool = False) -> None:
+    def __init__(self, path: Path, document: dict[str, Any], *, demo: bool = False, text: str = "") -> None:
         self.path = path
+        self._text = text  # the file as read, to name the line of a refused value
         self.document = document  # the file as parsed (unknown keys kept)
         self.demo = demo
+        self._pending: dict[str, tuple[bool, Any]] = {}  # changes not saved yet: name → (set?, value)
         self._values: dict[str, Any] = {}
         self._sources: dict[str, str] = {}
         self._recompute()
@@ -169,22 +244,17 @@ class Settings:
     def load(cls, path: str | os.PathLike[str] | None = None, *, demo: bool = False) -> "Settings":
         file = locations.config_file(path)
         document: dict[str, Any] = {}
-        try:
-            raw = file.read_bytes()
-        except FileNotFoundError:
-            raw = None
-        except IsADirectoryError:
-            raise ConfigError(f"{file}: is a directory, not a config file") from None
-        except OSError as exc:
-            raise ConfigError(f"{file}: cannot read ({exc.strerror})") from None
+        text = ""
+        raw = _read_config_bytes(file)
         if raw is not None:
+            text = _decode(file, raw)
             try:
-                document = tomllib.loads(raw.decode("utf-8"))
-            except UnicodeDecodeError:
-                raise ConfigError(f"{file}: not UTF-8 text; fix or remove it (it was left untouched)") from None
+                document = tomllib.loads(text)
             except tomllib.TOMLDecodeError as exc:
                 raise ConfigError(f"{file}: invalid TOML: {exc}; fix it (it was left untouched)") from None
-        return cls(file, document, demo=demo)
+            except RecursionError:
+                raise ConfigError(f"{file}: nested too deeply to be a config file; fix it (it was left untouched)") from None
+        return cls(file, document, demo=demo, text=text)
 
     @classmethod
     def defaults(cls, path: Path | None = None, *, demo: bool = False) -> "Settings":
@@ -197,7 +267,13 @@ class Settings:
             value, source = key.default, "default"
             found, file_value = _get_path(self.document, key.name)
             if found:
-                value = coerce(key, file_value, where=str(self.path))
+                try:
+                    value = coerce(key, file_value, where=str(self.path))
+                except ConfigError:
+                    line = _line_of(self._text, key.name)
+                    if not line:
+                        raise
+                    value = coerce(key, file_value, where=f"{self.path}, line {line}")  # raises, with the line
                 source = "file"
             if key.env:
                 env_value = os.environ.get(key.env)
@@ -257,7 +333,7 @@ class Settings:
 
     # ------------------------------------------------------------------ changing
     def set(self, name: str, value: Any) -> None:
-        """Validate and set ``name`` in the document (call :meth:`save` to write)."""
+        """Validate and set ``name`` (call :meth:`save` to write it to the file)."""
         key = SCHEMA_BY_NAME.get(name)
         if key is None:
             close = [k.name for k in SCHEMA if name.split(".")[-1] in k.name]
@@ -267,17 +343,133 @@ class Settings:
         if key.secret:
             register_secret(value)
         _set_path(self.document, name, value)
+        self._pending[name] = (True, value)
         self._recompute()
 
     def unset(self, name: str) -> None:
         if name not in SCHEMA_BY_NAME:
             raise ConfigError(f"unknown setting {name!r}")
         _del_path(self.document, name)
+        self._pending[name] = (False, None)
         self._recompute()
 
     def save(self) -> Path:
-        atomic_write_toml(self.path, self.document)
+        """Write the changes made since the last save — and only those — to the file.
+
+        Another process (``animetui config set`` while the TUI is open) may have changed the file
+        since we read it, so the file is read again under a lock, just our changes are applied to
+        it (comments, layout and every other key as they are on disk), and it is replaced
+        atomically. A symlinked config file is written through to its target. Afterwards this
+        object holds what the file now says.
+        """
+        changes = dict(self._pending)
+        document = update_file(self.path, lambda doc: _apply(doc, changes), changes)
+        self._pending.clear()
+        self.document = document
+        self._recompute()
         return self.path
+
+
+def _apply(doc: Any, changes: dict[str, tuple[bool, Any]]) -> None:
+    """Apply ``changes`` (name → (present, value)) to a tomlkit document, in place."""
+    import tomlkit
+
+    for name, (present, value) in changes.items():
+        parts = name.split(".")
+        node = doc
+        for depth, part in enumerate(parts[:-1]):
+            child = node.get(part) if hasattr(node, "get") else None
+            if child is None:
+                if not present:
+                    break
+                # intermediate tables without a header of their own: "[providers.ailab]", not "[providers]"
+                child = tomlkit.table(is_super_table=depth < len(parts) - 2)
+                node[part] = child
+                child = node[part]
+            elif not isinstance(child, dict):
+                raise ConfigError(f"{'.'.join(parts[: depth + 1])} is not a table in the file; fix it by hand")
+            node = child
+        else:
+            if present:
+                node[parts[-1]] = value
+            elif parts[-1] in node:
+                del node[parts[-1]]
+
+
+LOCK_WAIT = 10.0  # seconds another writer may hold the config lock before we give up
+
+
+def _lock_path(target: Path) -> Path:
+    return target.with_name(f".{target.name}.lock")
+
+
+def _landed(plain: dict[str, Any], before: dict[str, Any], expected: dict[str, tuple[bool, Any]]) -> bool:
+    """True if ``plain`` (the file as TOML will read it) is ``before`` with exactly ``expected`` applied."""
+    import copy
+
+    want = copy.deepcopy(before)
+    for name, (present, value) in expected.items():
+        _set_path(want, name, value) if present else _del_path(want, name)
+    return plain == want
+
+
+def update_file(path: Path, change: Any, expected: dict[str, tuple[bool, Any]] | None = None) -> dict[str, Any]:
+    """Re-read ``path`` under an exclusive lock, ``change(doc)`` its tomlkit document, write it atomically.
+
+    Returns the new document as plain Python data. A file that cannot be parsed is never written
+    over; the change is refused with the file and the reason.
+    """
+    import fcntl
+    import time
+
+    import tomlkit
+
+    target = Path(os.path.realpath(path))  # through a symlink to the real file
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        lock_fd = os.open(_lock_path(target), os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot write ({exc.strerror})") from None
+    try:
+        deadline = time.monotonic() + LOCK_WAIT
+        while True:
+            try:
+                fcntl.flock(lock_fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    raise ConfigError(f"{path}: another animetui has been writing it for {LOCK_WAIT:g} s; try again") from None
+                time.sleep(0.02)
+        raw = _read_config_bytes(target)
+        text = "" if raw is None else _decode(target, raw)
+        try:
+            doc = tomlkit.parse(text)
+        except Exception as exc:  # noqa: BLE001 - tomlkit's ParseError and friends
+            raise ConfigError(f"{path}: invalid TOML: {exc}; fix it (it was left untouched, nothing saved)") from None
+        before = doc.unwrap()
+        change(doc)
+        out = tomlkit.dumps(doc)
+        plain = tomllib.loads(out)
+        if expected is not None and not _landed(plain, before, expected):
+            # tomlkit placed a key where TOML reads it elsewhere (seen with top-level dotted keys
+            # followed by tables): write the same data plainly rather than a wrong file.
+            plain = before
+            for name, (present, value) in expected.items():
+                _set_path(plain, name, value) if present else _del_path(plain, name)
+            out = tomlkit.dumps(plain)
+            plain = tomllib.loads(out)
+        Settings(path, plain)  # the file as it will be must still load (raises ConfigError)
+        atomic_write_bytes_or_fail(target, out.encode("utf-8"), shown=path)
+        return plain
+    finally:
+        os.close(lock_fd)  # releases the lock
+
+
+def atomic_write_bytes_or_fail(target: Path, data: bytes, *, shown: Path) -> None:
+    try:
+        atomic_write_bytes(target, data, mode=0o600)
+    except OSError as exc:
+        raise ConfigError(f"{shown}: cannot write ({exc.strerror})") from None
 
 
 def atomic_write_bytes(path: Path, data: bytes, *, mode: int = 0o600) -> None:
@@ -307,12 +499,3 @@ def atomic_write_bytes(path: Path, data: bytes, *, mode: int = 0o600) -> None:
         pass
     finally:
         os.close(dir_fd)
-
-
-def atomic_write_toml(path: Path, document: dict[str, Any]) -> None:
-    import tomli_w
-
-    try:
-        atomic_write_bytes(path, tomli_w.dumps(document).encode("utf-8"), mode=0o600)
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot write ({exc.strerror})") from None

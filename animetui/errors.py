@@ -14,7 +14,20 @@ Modelled on httpx's single exception tree: callers catch by meaning, not by stat
     │   ├── Unsupported       the service refuses this input (format, size, too many people …)
     │   ├── NotFound          no such task / model / resource
     │   └── ServerError       5xx or an unexpected answer; ``maybe_charged`` for paid calls
+    │       ├── ResponseTooLarge  an API body passed ``net.MAX_JSON_BYTES``; reading stopped there
+    │       └── ResultUnavailable a result/preview link that will never give an image (permanent)
     └── NetworkError      no answer at all (DNS, refused, timeout, dropped)
+
+Two attributes every error has (real attributes, read them directly, never with ``getattr``):
+
+* ``maybe_charged`` — the request may have cost money or credits: the server may have acted on it
+  (it answered with a status line, or the connection failed after the request was sent, or the
+  answer could not be read). Such an error is never retryable, and its message always says
+  "may have been charged". Only paid or credit-spending calls (``net.send(..., charged=True)``)
+  set it.
+* ``permanent`` — asking again can never help (the link redirects to ``file://`` or in a loop, or
+  gives something that is not an image). A job holding such an error ends with its message;
+  :class:`ResultUnavailable` is the one class that sets it (``net.download`` raises it).
 
 Messages never contain secrets: ``redact`` (animetui.redact) is applied to every message built
 from server text, and provider code never formats a key into a message.
@@ -30,8 +43,10 @@ class AnimetuiError(Exception):
     exit_code: int = 3
     #: safe to retry the same request automatically (no side effects, transient)
     retryable: bool = False
-    #: a paid request may have been done (and charged) anyway: never resend it on its own
+    #: the server may have acted on a paid/credit-spending request (never retried; see module doc)
     maybe_charged: bool = False
+    #: asking again can never succeed (see :class:`ResultUnavailable`)
+    permanent: bool = False
 
     def __init__(self, message: str, *, provider: str = "", code: str | int | None = None) -> None:
         from animetui.redact import redact
@@ -104,6 +119,15 @@ class NotFound(ProviderError):
     pass
 
 
+CHARGED_HINT = "the request may have been charged — check your balance before trying again"
+
+
+def _with_charge_hint(message: str, maybe_charged: bool) -> str:
+    if maybe_charged and "may have been charged" not in message:
+        return f"{message}; {CHARGED_HINT}"
+    return message
+
+
 class ServerError(ProviderError):
     def __init__(
         self,
@@ -114,9 +138,28 @@ class ServerError(ProviderError):
         retryable: bool = False,
         maybe_charged: bool = False,
     ) -> None:
-        super().__init__(message, provider=provider, code=code)
-        self.retryable = retryable
+        super().__init__(_with_charge_hint(message, maybe_charged), provider=provider, code=code)
+        self.retryable = retryable and not maybe_charged
         self.maybe_charged = maybe_charged
+
+
+class ResponseTooLarge(ServerError):
+    """An API answer passed the body cap (``animetui.net.MAX_JSON_BYTES``); reading stopped at the cap.
+
+    Not retryable: a body that big is not an answer we can use, and asking again would read as much.
+    """
+
+
+class ResultUnavailable(ServerError):
+    """A result (or preview) link that can never give the image: ``permanent`` is True.
+
+    Raised by ``animetui.net.download`` when the link redirects to a non-http(s) URL (``file://``
+    …), redirects in a loop or more than ``net.MAX_REDIRECTS`` times, or answers with something that
+    is not an image (an HTML page, say). Retrying the download cannot help; a job holding this
+    error should end (failed) with its message. Not retryable, never ``maybe_charged`` by itself.
+    """
+
+    permanent = True
 
 
 class NetworkError(AnimetuiError):
@@ -131,6 +174,8 @@ class NetworkError(AnimetuiError):
         maybe_charged: bool = False,
         timeout: bool = False,
     ) -> None:
-        super().__init__(message, provider=provider)
+        super().__init__(_with_charge_hint(message, maybe_charged), provider=provider)
         self.maybe_charged = maybe_charged
         self.timeout = timeout
+        if maybe_charged:
+            self.retryable = False

@@ -15,15 +15,21 @@ loop); writes are small, single-transaction and quick.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import sqlite3
 import threading
 import time
 from dataclasses import dataclass
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from animetui.errors import AnimetuiError
+from animetui.store import explain
+
+from animetui.fsnames import from_db, json_text, shown, to_db
 from animetui.models import (
     Candidate,
     CharacterResult,
@@ -163,18 +169,71 @@ def make_thumbnail(data: bytes, size: int = THUMB_SIZE) -> bytes | None:
         return None
 
 
+class HistoryError(AnimetuiError):
+    """The history file cannot be used (damaged, read-only folder, full disk): one clear line."""
+
+    exit_code = 2
+
+
+#: The default advice for a damaged history file (the CLI passes one with its own flags).
+RESET_HINT = "animetui history --reset"
+
+
+def reset(path: Path) -> Path | None:
+    """Move a history file (and its WAL/SHM sidecars) aside; returns the new name, None if absent.
+
+    Renamed, never deleted: ``history.sqlite3.broken-20261202-010203``. The job journal lives in
+    another file and is not touched.
+    """
+    if not path.exists():
+        return None
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    target = path.with_name(f"{path.name}.broken-{stamp}")
+    for suffix in ("", "-wal", "-shm"):  # a stale WAL would be replayed into the new file
+        source = path.with_name(path.name + suffix)
+        if source.exists():
+            source.rename(target.with_name(target.name + suffix))
+    return target
+
+
+def reset_hint_damaged(reset_hint: str = RESET_HINT) -> str:
+    return (
+        f"the lookup history is damaged ({{reason}}); move it aside with `{reset_hint}` (it is renamed, "
+        "not deleted; jobs are kept in jobs.sqlite3 and are not touched)"
+    )
+
+
 class History:
-    def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
+    def __init__(self, path: Path, *, reset_hint: str = RESET_HINT) -> None:
         self.path = path
+        self._damaged = reset_hint_damaged(reset_hint)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise HistoryError(explain(path, exc, "create the history", damaged=self._damaged)) from None
         # One connection used from worker threads (lookups run in ``asyncio.to_thread``), so every use
         # holds ``_lock``: sqlite3 shares one prepared statement per SQL text, and two threads running the
         # same query at once reset each other's (a cached lookup read as a miss, and paid for again).
         self._lock = threading.Lock()
-        self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")
-        self._migrate()
+        try:
+            self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        except sqlite3.Error as exc:
+            raise HistoryError(explain(path, exc, "open the history", damaged=self._damaged)) from None
+        try:
+            with self._guard("open the history"):
+                self._db.execute("PRAGMA journal_mode=WAL")
+                self._db.execute("PRAGMA synchronous=NORMAL")
+                self._migrate()
+        except BaseException:
+            self._db.close()
+            raise
+
+    @contextlib.contextmanager
+    def _guard(self, action: str) -> Iterator[None]:
+        try:
+            yield
+        except sqlite3.Error as exc:
+            raise HistoryError(explain(self.path, exc, action, damaged=self._damaged)) from None
 
     def close(self) -> None:
         with self._lock:
@@ -231,12 +290,12 @@ class History:
                 provider,
                 sha256,
                 canonical_params(params),
-                source_label,
-                source_path,
-                source_url,
+                to_db(source_label),
+                to_db(source_path),
+                to_db(source_url),
                 thumbnail,
-                json.dumps(result.to_json(), ensure_ascii=False),
-                search_text_for(result, source_label),
+                json_text(result.to_json()),  # exact even for a lone surrogate a server sent
+                shown(search_text_for(result, source_label)),
             ),
         )
         return lastrowid
@@ -249,13 +308,13 @@ class History:
 
     def _write(self, sql: str, args: Any) -> tuple[int, int]:
         """Run one statement under the lock; (lastrowid, rowcount) read before another thread can run one."""
-        with self._lock:
+        with self._lock, self._guard("write the history"):
             cursor = self._db.execute(sql, args)
             return int(cursor.lastrowid or 0), cursor.rowcount
 
     def _rows(self, sql: str, args: Any = ()) -> list[tuple[Any, ...]]:
         """Run one query under the lock and fetch all its rows before letting go."""
-        with self._lock:
+        with self._lock, self._guard("read the history"):
             return self._db.execute(sql, args).fetchall()
 
     # ------------------------------------------------------------------ reading
@@ -302,12 +361,30 @@ class History:
             provider=row[3],
             sha256=row[4],
             params=json.loads(row[5]),
-            source_label=row[6],
-            source_path=row[7],
-            source_url=row[8],
+            source_label=from_db(row[6]),
+            source_path=from_db(row[7]),
+            source_url=from_db(row[8]),
             has_thumbnail=bool(row[9]),
             result=result_from_json(kind, json.loads(row[10])),
         )
+
+
+class UnavailableHistory:
+    """Stands in for a :class:`History` that could not be opened (the TUI keeps its jobs, rankings
+    and everything else running): every lookup and listing raises the same clear
+    :class:`HistoryError`, so nothing is looked up (or paid for) without the cache the user expects."""
+
+    def __init__(self, path: Path, error: HistoryError) -> None:
+        self.path = path
+        self.error = error
+
+    def _fail(self, *_args: Any, **_kwargs: Any) -> Any:
+        raise HistoryError(str(self.error))
+
+    cached = add = delete = get = thumbnail = list = count = _fail
+
+    def close(self) -> None:
+        pass
 
 
 def _escape_like(text: str) -> str:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,6 +21,12 @@ from animetui.errors import BadInput, Unsupported
 
 MAX_SOURCE_BYTES = 80 * 1024 * 1024  # refuse to even read bigger files
 MAX_PIXELS = 120_000_000  # ~ 11k x 11k; beyond this Pillow would allocate gigabytes
+
+# Pillow warns (three raw lines on stderr: file, line, "warnings.warn(") for an image over
+# MAX_IMAGE_PIXELS and under twice that. Every place that opens an image here checks the size
+# itself right after opening and refuses it with one clear line, so the warning is handled by
+# that check and never printed. (A message filter: no Pillow import needed at start-up.)
+warnings.filterwarnings("ignore", message=r"Image size \(\d+ pixels\) exceeds limit of \d+ pixels")
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp", ".bmp", ".gif")
 
 _MIME = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp", "BMP": "image/bmp", "GIF": "image/gif"}
@@ -61,20 +68,22 @@ def human_bytes(count: float) -> str:
 
 
 def read_source(path: Path, *, max_bytes: int = MAX_SOURCE_BYTES) -> bytes:
+    """The file's bytes, capped. Only a regular file is read: a FIFO, a socket or a device would
+    block for ever (or never end), so it is refused before the first read."""
+    from animetui.locations import NotRegularFile, TooBig, read_regular
+
     try:
-        size = path.stat().st_size
+        return read_regular(path, max_bytes)
     except FileNotFoundError:
         raise BadInput(f"{path}: no such file") from None
     except PermissionError:
         raise BadInput(f"{path}: permission denied") from None
-    except OSError as exc:
-        raise BadInput(f"{path}: {exc.strerror}") from None
-    if path.is_dir():
-        raise BadInput(f"{path}: is a directory, not an image")
-    if size > max_bytes:
-        raise BadInput(f"{path}: {human_bytes(size)} is over the {human_bytes(max_bytes)} limit")
-    try:
-        return path.read_bytes()
+    except IsADirectoryError:
+        raise BadInput(f"{path}: is a directory, not an image") from None
+    except NotRegularFile as exc:
+        raise BadInput(f"{path}: not a regular file ({exc.kind}); give an image file") from None
+    except TooBig as exc:
+        raise BadInput(f"{path}: {human_bytes(exc.size)} is over the {human_bytes(max_bytes)} limit") from None
     except OSError as exc:
         raise BadInput(f"{path}: {exc.strerror}") from None
 

@@ -76,3 +76,50 @@ def demo_state(data: Path) -> Path:
 
 def samples_dir(data: Path) -> Path:
     return data / "samples"
+
+
+class NotRegularFile(OSError):
+    """A path that is a FIFO, socket or device: reading it would block for ever (or never end)."""
+
+    def __init__(self, kind: str) -> None:
+        super().__init__(kind)
+        self.kind = kind  # "a FIFO", "a socket", "a device"
+
+
+class TooBig(OSError):
+    def __init__(self, size: int) -> None:
+        super().__init__(size)
+        self.size = size
+
+
+def read_regular(path: Path, max_bytes: int) -> bytes:
+    """A regular file's bytes, at most ``max_bytes`` (else :class:`TooBig`).
+
+    The file is opened without blocking and checked with ``fstat`` before the first read, so a
+    FIFO or a device is refused (:class:`NotRegularFile`) instead of hanging; a directory raises
+    ``IsADirectoryError``; other failures are the ``OSError`` they are.
+    """
+    import stat
+
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    try:
+        mode = os.fstat(fd).st_mode
+        if stat.S_ISDIR(mode):
+            raise IsADirectoryError(21, "Is a directory")
+        if not stat.S_ISREG(mode):
+            kind = "a FIFO" if stat.S_ISFIFO(mode) else "a socket" if stat.S_ISSOCK(mode) else "a device"
+            raise NotRegularFile(kind)
+        size = os.fstat(fd).st_size
+        if size > max_bytes:
+            raise TooBig(size)
+        os.set_blocking(fd, True)
+        chunks: list[bytes] = []
+        total = 0
+        while chunk := os.read(fd, min(1 << 20, max_bytes + 1 - total) or 1):
+            chunks.append(chunk)
+            total += len(chunk)
+            if total > max_bytes:  # grew after the check
+                raise TooBig(total)
+        return b"".join(chunks)
+    finally:
+        os.close(fd)

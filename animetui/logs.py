@@ -15,6 +15,7 @@ import os
 from pathlib import Path
 
 from animetui import locations
+from animetui.fsnames import shown
 from animetui.redact import redact
 
 LOG_NAME = locations.LOG_FILE
@@ -27,9 +28,21 @@ class RedactFilter(logging.Filter):
             message = record.getMessage()
         except Exception:  # noqa: BLE001 - a broken format string is logged as is
             message = str(record.msg)
-        record.msg = redact(message)
+        record.msg = redact(shown(message))  # a non-UTF-8 file name as \xNN, like on the terminal
         record.args = ()
         return True
+
+
+class _QuietFileHandler(logging.handlers.RotatingFileHandler):
+    """The log file handler: a record it cannot write is dropped, never printed to the terminal.
+
+    ``logging``'s default prints "--- Logging error ---" and a traceback to stderr; in a TUI or in
+    a script's output that is worse than a missing log line. Text that is not UTF-8 (a file name
+    with undecodable bytes) is written with ``\\x`` escapes instead of failing.
+    """
+
+    def handleError(self, record: logging.LogRecord) -> None:  # noqa: N802 - logging's name
+        pass
 
 
 def setup_logging(data_dir: Path, *, level: int = logging.INFO) -> Path | None:
@@ -40,9 +53,12 @@ def setup_logging(data_dir: Path, *, level: int = logging.INFO) -> Path | None:
         return path
     try:
         data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-        handler = logging.handlers.RotatingFileHandler(path, maxBytes=2_000_000, backupCount=2, encoding="utf-8")
+        handler = _QuietFileHandler(path, maxBytes=2_000_000, backupCount=2, encoding="utf-8", errors="backslashreplace")
         os.chmod(path, 0o600)
-    except OSError:
+    except OSError:  # no log file: records are dropped, never printed on the terminal by logging's fallback
+        root = logging.getLogger("animetui")
+        if not root.handlers:
+            root.addHandler(logging.NullHandler())
         return None
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     handler.addFilter(RedactFilter())

@@ -26,7 +26,7 @@ from animetui.providers.spec import CHARACTERS, SCENE
 from animetui.providers.specs import all_specs, capable
 
 if TYPE_CHECKING:
-    from animetui.history import History
+    from animetui.history import History, UnavailableHistory
     from animetui.providers import Providers
 
 
@@ -102,7 +102,7 @@ async def prepare_source(source: ImageSource) -> _Prepared:
 
 
 class LookupService:
-    def __init__(self, providers: "Providers", history: "History | None") -> None:
+    def __init__(self, providers: "Providers", history: "History | UnavailableHistory | None") -> None:
         self.providers = providers
         self.history = history
         self._observers: list[Observer] = []

@@ -43,6 +43,7 @@ class ChildProcess:
     def get(self) -> ProcessPoolExecutor:
         with self._lock:
             if self._pool is None:
+                filter_child_env()
                 start_resource_tracker()
                 context = multiprocessing.get_context("spawn")  # no copy of the app's threads or sockets
                 self._pool = ProcessPoolExecutor(max_workers=1, mp_context=context, initializer=self._initializer)
@@ -119,6 +120,53 @@ async def run(function: Callable[..., T], /, *args: Any) -> T:
         except BrokenProcessPool:  # the child died; the work is pure, so do it again here
             _uploads.shutdown()
     return await asyncio.to_thread(function, *args)
+
+
+# --------------------------------------------------------------------------- the children's environment
+#: What a worker process needs from the environment: finding Python and its packages, the locale,
+#: a temp dir. Keys (ANIMETUI_*_KEY), the password and anything else stay in the app.
+CHILD_ENV_NAMES = frozenset({
+    "PATH", "HOME", "USER", "LOGNAME", "LANG", "LANGUAGE", "TZ", "TMPDIR", "TEMP", "TMP", "VIRTUAL_ENV",
+})
+CHILD_ENV_PREFIXES = ("LC_", "PYTHON")
+_SECRET_WORDS = ("KEY", "TOKEN", "SECRET", "PASSWORD", "PASSWD", "COOKIE", "AUTH")
+
+
+def child_env(environ: Any = None) -> dict[str, str]:
+    """The environment a worker process gets: an allow-list, never a secret."""
+    source = os.environ if environ is None else environ
+    return {
+        name: value
+        for name, value in source.items()
+        if (name in CHILD_ENV_NAMES or name.startswith(CHILD_ENV_PREFIXES))
+        and not any(word in name.upper() for word in _SECRET_WORDS)
+    }
+
+
+def _spawn_with_child_env(path: str, args: Any, passfds: Any) -> int:
+    """``multiprocessing.util.spawnv_passfds`` with :func:`child_env` instead of ours (same fds)."""
+    import subprocess
+
+    process = subprocess.Popen(  # noqa: S603 - multiprocessing's own command line
+        list(args),
+        executable=path,
+        pass_fds=tuple(sorted(map(int, passfds))),
+        close_fds=True,
+        env=child_env(),
+        restore_signals=False,
+    )
+    process.returncode = 0  # multiprocessing reaps the child itself (os.waitpid); subprocess must not
+    return process.pid
+
+
+def filter_child_env() -> None:
+    """Make every process multiprocessing spawns from here on (our two workers and its resource
+    tracker) start with :func:`child_env`: ``spawn`` passes the parent's whole environment and has
+    no option for another, so its one spawning function is replaced (idempotent, process-wide)."""
+    from multiprocessing import util
+
+    if getattr(util, "spawnv_passfds", None) is not _spawn_with_child_env:
+        util.spawnv_passfds = _spawn_with_child_env
 
 
 def start_resource_tracker() -> None:

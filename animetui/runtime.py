@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 
     from animetui.batch import BatchJournal
     from animetui.config import Settings
-    from animetui.history import History
+    from animetui.history import History, HistoryError, UnavailableHistory
     from animetui.jobs import JobRunner
     from animetui.lookups import LookupService
     from animetui.providers import Providers
@@ -52,6 +52,7 @@ class Runtime:
         runner: "JobRunner | None" = None,
         realistic: bool = False,
         log_to_file: bool = True,
+        tolerate_damaged_history: bool = False,
     ) -> None:
         self.settings = settings
         self.demo = bool(settings.demo) or (providers is not None and providers.demo)
@@ -61,6 +62,9 @@ class Runtime:
         self._own_hub: SimulatorHub | None = None
         self._runner_started = False
         self._closed = False
+        #: the TUI goes on without a history it cannot open (lookups refuse, jobs work); the CLI stops
+        self.tolerate_damaged_history = tolerate_damaged_history
+        self.history_error: HistoryError | None = None
         self.log_path: Path | None = None
         if log_to_file:
             from animetui.logs import setup_logging
@@ -112,11 +116,21 @@ class Runtime:
         """The client for result and preview URLs on other hosts (no base URL, no credentials)."""
         return self.providers.downloads
 
-    @functools.cached_property
-    def history(self) -> "History":
-        from animetui.history import History
+    @property
+    def reset_hint(self) -> str:
+        return "animetui history --reset" + (" --demo" if self.settings.demo else "")
 
-        return History(self.history_path)
+    @functools.cached_property
+    def history(self) -> "History | UnavailableHistory":
+        from animetui.history import History, HistoryError, UnavailableHistory
+
+        try:
+            return History(self.history_path, reset_hint=self.reset_hint)
+        except HistoryError as exc:
+            if not self.tolerate_damaged_history:
+                raise
+            self.history_error = exc
+            return UnavailableHistory(self.history_path, exc)
 
     @functools.cached_property
     def lookups(self) -> "LookupService":

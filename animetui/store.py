@@ -56,6 +56,7 @@ Concurrency between processes
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import os
 import sqlite3
@@ -66,6 +67,7 @@ from typing import Any
 
 from animetui import locations
 from animetui.errors import AnimetuiError
+from animetui.fsnames import from_db, json_text, shown, to_db
 from animetui.models import Job, JobKind, JobState
 
 #: The file layout version kept in ``PRAGMA user_version`` (see the module docstring).
@@ -98,7 +100,7 @@ def connect(path: Path, *, synchronous: str = "FULL") -> sqlite3.Connection:
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=BUSY_TIMEOUT_MS / 1000)
     except (OSError, sqlite3.Error) as exc:
-        raise JournalError(f"{path}: cannot open the database ({_reason(exc)})") from None
+        raise JournalError(explain(path, exc, "open the database", damaged=JOURNAL_DAMAGED)) from None
     try:
         conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
@@ -109,9 +111,7 @@ def connect(path: Path, *, synchronous: str = "FULL") -> sqlite3.Connection:
         _ensure_file_format(conn, path)
     except sqlite3.DatabaseError as exc:
         conn.close()
-        raise JournalError(
-            f"{path}: not a usable animetui database ({_reason(exc)}); move it aside and animetui will start a new one"
-        ) from None
+        raise JournalError(explain(path, exc, "open the database", damaged=JOURNAL_DAMAGED)) from None
     except BaseException:
         conn.close()
         raise
@@ -126,21 +126,80 @@ def _reason(exc: BaseException) -> str:
     return getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
 
 
+def problem(path: Path, exc: BaseException) -> str:
+    """What went wrong with a database file, in one word: ``full``, ``readonly``, ``locked``,
+    ``damaged`` or ``other``. SQLite's own words are vague (a full disk while opening a WAL file
+    is "disk I/O error", a read-only folder "unable to open database file"), so the folder is
+    looked at too."""
+    name = str(getattr(exc, "sqlite_errorname", "") or "")
+    reason = _reason(exc).lower()
+    if name.startswith(("SQLITE_NOTADB", "SQLITE_CORRUPT")) or "not a database" in reason or "malformed" in reason:
+        return "damaged"
+    if name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")) or "locked" in reason or "busy" in reason:
+        return "locked"
+    if name.startswith("SQLITE_FULL") or "full" in reason or getattr(exc, "errno", None) == errno.ENOSPC:
+        return "full"
+    folder = _existing_folder(path)
+    if folder is not None and not os.access(folder, os.W_OK):
+        return "readonly"
+    if folder is not None and _no_space(folder):
+        return "full"
+    if name.startswith(("SQLITE_READONLY", "SQLITE_PERM", "SQLITE_CANTOPEN")) or "readonly" in reason or "permission" in reason:
+        return "readonly"
+    return "other"
+
+
+def _existing_folder(path: Path) -> Path | None:
+    folder = Path(path).parent
+    for candidate in (folder, *folder.parents):
+        if candidate.exists():
+            return candidate
+    return None
+
+
+def _no_space(folder: Path) -> bool:
+    try:
+        info = os.statvfs(folder)
+    except OSError:
+        return False
+    return info.f_bavail * info.f_frsize < 64 * 1024
+
+
+def explain(path: Path, exc: BaseException, action: str, *, damaged: str) -> str:
+    """One line saying what happened to ``path`` and what to do; ``damaged`` is the advice for a
+    broken file, with ``{reason}`` where SQLite's words go (it differs per file: the journal may
+    hold paid jobs, the history is a cache)."""
+    reason = _reason(exc)
+    kind = problem(path, exc)
+    if kind == "full":
+        return f"{path}: cannot {action}: the disk is full ({reason}); free some space and try again"
+    if kind == "readonly":
+        folder = _existing_folder(path) or Path(path).parent
+        return (
+            f"{folder}: animetui's data folder is not writable ({reason}); fix its permissions, "
+            "or set ANIMETUI_DATA_DIR to a folder you can write"
+        )
+    if kind == "locked":
+        return f"{path}: cannot {action}: another animetui is holding it ({reason}); try again"
+    if kind == "damaged":
+        return f"{path}: {damaged.format(reason=reason)}"
+    return f"{path}: cannot {action} ({reason})"
+
+
+#: A damaged job journal: moving it aside would hide jobs that were paid for and are still running.
+JOURNAL_DAMAGED = (
+    "the job journal is damaged ({reason}); it may list paid jobs still running, so do not delete or replace it: "
+    "keep a copy (cp it somewhere safe) and report this"
+)
+
+
 @contextlib.contextmanager
 def _guard(path: Path, action: str) -> Iterator[None]:
     """Turn sqlite3 errors into a :class:`JournalError` that says what to do."""
     try:
         yield
     except sqlite3.Error as exc:
-        reason = _reason(exc)
-        hint = ""
-        if "full" in reason or "disk" in reason:
-            hint = "; free some disk space"
-        elif "locked" in reason or "busy" in reason:
-            hint = "; another animetui is holding it — try again"
-        elif "readonly" in reason or "permission" in reason:
-            hint = "; check the data dir's permissions"
-        raise JournalError(f"{path}: cannot {action} ({reason}){hint}") from None
+        raise JournalError(explain(path, exc, action, damaged=JOURNAL_DAMAGED)) from None
 
 
 def _ensure_file_format(conn: sqlite3.Connection, path: Path) -> None:
@@ -245,7 +304,7 @@ def _row_values(job: Job) -> tuple[Any, ...]:
         job.id,
         job.kind.value,
         job.provider,
-        json.dumps(job.params, ensure_ascii=False, sort_keys=True),
+        json_text(job.params, sort_keys=True),  # a non-UTF-8 file name survives (as a \udcNN escape)
         job.state.value,
         job.created_at,
         job.updated_at,
@@ -254,8 +313,8 @@ def _row_values(job: Job) -> tuple[Any, ...]:
         job.remote_id,
         job.attempts,
         job.result_url,
-        job.result_path,
-        job.error,
+        to_db(job.result_path),
+        shown(job.error),
         job.cost_usd,
         job.balance_usd,
     )
@@ -281,7 +340,7 @@ def _job_from_row(row: Sequence[Any]) -> Job:
         remote_id=row[9],
         attempts=row[10],
         result_url=row[11],
-        result_path=row[12],
+        result_path=from_db(row[12]),
         error=row[13] or "",
         cost_usd=row[14],
         balance_usd=row[15],

@@ -21,11 +21,11 @@ async def test_services_are_built_once_on_first_use_and_closed(settings, hub):
     assert runtime.runner.journal.path == locations.jobs_db(settings.data_dir)
     await runtime.aclose()
     await runtime.aclose()  # closing twice is harmless
-    import sqlite3
-
     import pytest
 
-    with pytest.raises(sqlite3.ProgrammingError):
+    from animetui.history import HistoryError
+
+    with pytest.raises(HistoryError, match="closed"):
         runtime.history.list()
 
 

@@ -169,8 +169,9 @@ def test_newer_files_are_refused_not_downgraded(tmp_path):
 def test_a_corrupt_file_gets_a_clear_message(tmp_path):
     path = tmp_path / "animetui.db"
     path.write_bytes(b"this is not a database" * 100)
-    with pytest.raises(JournalError, match="move it aside"):
+    with pytest.raises(JournalError, match="damaged .*do not delete or replace it") as info:
         JobJournal(path)
+    assert "move it aside" not in str(info.value), "moving the journal aside would hide paid jobs"
 
 
 def test_rows_from_a_newer_version_are_skipped(journal):

@@ -47,6 +47,15 @@ Assumptions where the docs are silent or unclear:
   have to invent pixels), as is an image that falls under 256 px once fitted.
 * **URL sources are downloaded first** (the API takes a file only): with this provider's client,
   no credentials sent, capped at ``images.MAX_SOURCE_BYTES``, then checked like a file.
+* **Redirects.** ``submit`` never follows one (it costs a credit and carries the key and the
+  photo): a 3xx answer is an error saying the request may have been charged. ``query`` and
+  ``credits`` follow a redirect only to the same origin (scheme, host, port of ``base_url``),
+  at most ``net.MAX_REDIRECTS`` times; one to another host is refused, so ``ailabapi-api-key``
+  never leaves for another host (httpx would forward it: it strips only ``Authorization``).
+  A URL source's own redirects are followed (that request carries no key).
+* **Money.** Anything after ``submit`` may have reached the service — a drop, a timeout, an
+  unreadable or oversized answer, a redirect, a 5xx other than 503 — raises with
+  ``maybe_charged`` ("may have been charged") and is never retried (``net.send(charged=True)``).
 """
 
 from __future__ import annotations
@@ -71,7 +80,7 @@ from animetui.errors import (
     Unsupported,
 )
 from animetui.models import CARTOON_STYLES, Credits, ImageSource, TaskInfo, TaskStatus
-from animetui.net import json_body, parse_retry_after, retrying, send
+from animetui.net import json_body, parse_retry_after, request_deadline, retrying, send
 from animetui.providers.base import ProviderContext, as_float, as_int, server_text
 from animetui.redact import register_secret
 
@@ -178,7 +187,7 @@ class AILabProvider:
             task_id = server_text(body.get("task_id"), limit=200)
             if not task_id:
                 raise ServerError(
-                    "the service accepted the image but sent no task id; the credit may have been spent",
+                    "the service accepted the image but sent no task id; the request may have been charged (a credit spent)",
                     provider=self.name,
                     maybe_charged=True,
                 )
@@ -187,7 +196,7 @@ class AILabProvider:
         return await retrying(
             attempt,
             policy=self.ctx.retry,
-            should_retry=lambda exc: exc.retryable and not getattr(exc, "maybe_charged", False),
+            should_retry=lambda exc: exc.retryable and not exc.maybe_charged,
             sleep=self.ctx.sleep,
         )
 
@@ -268,7 +277,9 @@ class AILabProvider:
             raise BadInput(f"{server_text(url, limit=120)}: only http(s) URLs can be fetched", provider=self.name)
         cap = images.MAX_SOURCE_BYTES
         try:
-            async with self.ctx.client.stream("GET", url, headers={"Accept": "image/*"}) as response:
+            async with asyncio.timeout(request_deadline(self.ctx.client)), self.ctx.client.stream(
+                "GET", url, headers={"Accept": "image/*"}, follow_redirects=True
+            ) as response:
                 if response.status_code >= 400:
                     raise BadInput(
                         f"could not download the image: HTTP {response.status_code}; download it yourself and "
@@ -285,7 +296,7 @@ class AILabProvider:
                             provider=self.name,
                         )
                     chunks.append(chunk)
-        except httpx.TimeoutException:
+        except (httpx.TimeoutException, TimeoutError):
             raise NetworkError("downloading the image timed out", provider=self.name, timeout=True) from None
         except httpx.InvalidURL:
             raise BadInput("invalid image URL", provider=self.name) from None
@@ -362,7 +373,7 @@ class AILabProvider:
         if status == 200:  # HTTP and envelope say fine, but the body is not JSON
             raise ServerError(
                 "the service sent an unreadable answer"
-                + ("; the task may have been created and a credit spent" if submitting else ""),
+                + ("; the task may have been created: the request may have been charged (a credit spent)" if submitting else ""),
                 provider=name,
                 retryable=not submitting,
                 maybe_charged=submitting,
@@ -399,10 +410,11 @@ class AILabProvider:
             raise BadInput(f"AILabTools refused the request{tag}{said}", provider=name, code=code or status)
         raise ServerError(
             f"AILabTools failed (HTTP {status}){tag}{said}"
-            + ("; the task may not have been created — check the task list before retrying" if submitting else ""),
+            + ("; the task may have been created: the request may have been charged (a credit spent)" if submitting else ""),
             provider=name,
             code=code or status,
             retryable=not submitting,
+            maybe_charged=submitting,
         )
 
 

@@ -28,6 +28,11 @@ Assumptions where the docs (seeds/animeapi-api.txt, research §C) are silent:
   (``Providers.downloads``); a relative URL is resolved against ``base_url``. ``balance_usd`` and
   ``generation_time_ms`` may be missing, or numbers sent as strings ("$9.99" included).
 * A 403 is treated like a 401 (a disabled key); other 4xx are refusals (not charged).
+* **Redirects are never followed** for ``POST /api/generate``: it is paid and carries the key, so
+  it goes once, to ``base_url``, and a 3xx answer is a :class:`~animetui.errors.ServerError` with
+  ``maybe_charged`` (nothing is sent to the ``Location``, same host or not). An answer over
+  ``net.MAX_JSON_BYTES``, an unreadable one (a broken ``Content-Encoding``) or no complete answer
+  within the timeout (a whole-request deadline) also says "may have been charged".
 """
 
 from __future__ import annotations

@@ -28,6 +28,12 @@ Assumptions, where the docs are silent or the service is known to differ from th
   ``Retry-After``), 17701/17705/17708 unsupported input, 17703/17722/17729 bad input, everything
   else (17707, 17709–17712, 17799, -1, 404, unknown codes) a server error. 17711 ("please
   retry") and bare HTTP 5xx are retried: recognition has no side effect worth protecting.
+* **Searches count against a usage limit** (17728 "Usage limit reached"), so ``POST /v1/search``
+  is sent as a credit-spending request (``net.send(charged=True)``): a failure after it may have
+  reached the service (a drop, a timeout, an unreadable or oversized answer) is ``maybe_charged``
+  and not retried. The coded refusals above (busy, "please retry") are still retried: the service
+  said the search was not done. **Redirects**: a search never follows one (it carries the photo);
+  the model list follows one only to the same origin as ``base_url``.
 * **Result parsing is defensive.** ``box`` must hold 4 numbers (the older API's 5th, a confidence,
   is dropped), each clamped to 0–1 and ordered; a detection with an unusable box keeps its
   candidates with the whole image as its box. A candidate without a character name is skipped; a
@@ -317,7 +323,7 @@ class AnimeTraceProvider:
 
         async def attempt() -> dict[str, Any]:
             await self.ctx.limiter.acquire()
-            response = await send(self.ctx.client, "POST", "/v1/search", provider=NAME, files=parts)
+            response = await send(self.ctx.client, "POST", "/v1/search", provider=NAME, charged=True, files=parts)
             return self._check(response)
 
         try:

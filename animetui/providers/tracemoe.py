@@ -57,6 +57,9 @@ Assumptions (where the sources are silent):
   ``native``) with the others as fallback, then the file name; every title variant is kept.
 * **Confidence**: :func:`animetui.models.confidence_label` (≥ 0.90 likely, 0.87–0.90 uncertain,
   below: probably wrong — the episode may not be indexed).
+* **Redirects**: a search (1 quota; it carries the photo and ``x-trace-key``) follows none — a 3xx
+  is an error that may have been charged; ``/me`` follows one only to the same origin as
+  ``base_url`` (``net.send``). Preview images and clips (no key) may redirect anywhere http(s).
 * **Swappable limits**: the per-minute limiter is ``ctx.limiter`` (any object with ``acquire()``
   and ``block_for(seconds)``); the concurrency limiter is any :class:`SearchSlots` given to
   :func:`create` — a cross-process one (``animetui.limits``) can replace :class:`LocalSlots`.
@@ -717,7 +720,8 @@ class TraceMoeProvider:
         link = preview_url(url, size=size, mute=mute, min_duration=min_duration, max_duration=max_duration)
         await self.ctx.limiter.acquire()
         try:
-            return await download(self.ctx.client, link, dest, provider=NAME, max_bytes=MAX_PREVIEW_BYTES)
+            return await download(self.ctx.client, link, dest, provider=NAME, max_bytes=MAX_PREVIEW_BYTES,
+                                  image=False)  # a video clip: download() checks image magic otherwise
         except NotFound as exc:
             raise NotFound("the trace.moe preview link has expired (they live about 5 minutes) — search again",
                            provider=NAME, code=exc.code) from None

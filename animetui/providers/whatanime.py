@@ -54,6 +54,13 @@ Retries: a search is retried only on 502/503/504 (a failed search is not charged
 failures to connect; reads (rankings, recent searches, credits, key list) are retried on network
 errors, 5xx and 429 with backoff. Sign-in and key creation are never retried automatically.
 
+Redirects: a search (it spends a credit and carries the photo plus the key or the session
+cookies) never follows one — a 3xx answer is an error that may have been charged. Every other
+request (rankings, recent searches, credits, keys, sign-in/out) follows a redirect only to the
+same origin as ``base_url`` (at most ``net.MAX_REDIRECTS``); one to another host is refused, so
+no ``Authorization``, ``Cookie``, ``Origin`` or password body leaves for another host. Every answer
+is read within one whole-request deadline (the timeout) and capped at ``net.MAX_JSON_BYTES``.
+
 Where the guest allowance comes from: the site has no endpoint for it, so :meth:`credits` for a
 guest reports what the last search's body said today, else "guest: 5 searches/day".
 """

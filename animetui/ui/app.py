@@ -371,9 +371,13 @@ class AnimeTUI(AccountsMixin, App[int]):
         await asyncio.to_thread(_import_runtime)
         from animetui.runtime import Runtime
 
-        runtime = Runtime(self.settings, providers=self._given_providers, runner=self._given_runner, realistic=self.demo)
+        runtime = Runtime(self.settings, providers=self._given_providers, runner=self._given_runner, realistic=self.demo,
+                          tolerate_damaged_history=True)
         self._services = runtime  # closed at exit even if starting fails half-way
         await runtime.start()
+        if runtime.history_error is not None:  # a stand-in refuses lookups with the reason; jobs keep working
+            self.notify(f"{runtime.history_error}. Lookups are off until then.", title="History unavailable",
+                        severity="error", timeout=30, markup=False)
         from animetui import offload
 
         offload.use_process(True)  # upload preparation (Pillow) in a child process: see animetui.offload

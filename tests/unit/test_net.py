@@ -102,7 +102,7 @@ async def test_send_maps_transport_errors():
 
 
 async def test_download_is_atomic_and_capped(tmp_path):
-    body = b"x" * 200_000
+    body = b"\x89PNG\r\n\x1a\n" + b"x" * 200_000  # starts like a PNG: download() refuses non-images
 
     async with _client(lambda r: httpx.Response(200, content=body)) as client:
         dest = await download(client, "http://x/img", tmp_path / "a.bin", provider="p")
@@ -125,3 +125,38 @@ async def test_download_is_atomic_and_capped(tmp_path):
         with pytest.raises(NetworkError):
             await download(client, "http://x/img", tmp_path / "d.bin", provider="p")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.bin"]
+
+
+async def test_retrying_never_resends_what_may_have_been_charged():
+    calls = 0
+
+    async def charged():
+        nonlocal calls
+        calls += 1
+        raise NetworkError("dropped after sending", provider="p", maybe_charged=True)
+
+    with pytest.raises(NetworkError) as info:
+        # even a caller whose should_retry says yes to everything cannot resend it
+        await retrying(charged, policy=RetryPolicy(attempts=5), should_retry=lambda exc: True, sleep=FakeTime().sleep)
+    assert calls == 1 and not info.value.retryable and "may have been charged" in str(info.value)
+
+
+def test_every_error_has_maybe_charged_and_permanent_attributes():
+    from animetui.errors import AnimetuiError, AuthError, ResultUnavailable
+
+    assert AuthError("x").maybe_charged is False and AuthError("x").permanent is False
+    assert ResultUnavailable("gone").permanent and not ResultUnavailable("gone").retryable
+    charged = ServerError("bad answer", retryable=True, maybe_charged=True)
+    assert not charged.retryable and charged.message.endswith("check your balance before trying again")
+    assert isinstance(charged, AnimetuiError)
+
+
+def test_looks_like_image_knows_the_formats_and_refuses_html():
+    from animetui.net import looks_like_image
+
+    assert looks_like_image(b"\x89PNG\r\n\x1a\n" + b"\0" * 8)
+    assert looks_like_image(b"\xff\xd8\xff\xe0" + b"\0" * 12)
+    assert looks_like_image(b"RIFF\0\0\0\0WEBPVP8 ")
+    assert not looks_like_image(b"RIFF\0\0\0\0WAVEfmt ")
+    assert not looks_like_image(b"<!doctype html><html>")
+    assert not looks_like_image(b"")

@@ -6,7 +6,7 @@ the table, and the config file's path on top.
 
 * Enter (or ``e``) edits the highlighted key in a one-line field; Enter there saves, Esc cancels.
   A boolean is simply toggled and saved. The value goes through :meth:`Settings.set` (the
-  schema's validation) and :meth:`Settings.save` (tomli-w, atomic, 0600, unknown keys in the file
+  schema's validation) and :meth:`Settings.save` (re-read under a lock, tomlkit, atomic, 0600, unknown keys in the file
   kept); a refused value is explained on the line under the field — never a traceback.
 * ``d`` / Del resets the key to its default (removes it from the file).
 * Secrets are masked (``ank_…9f3c``); ``r`` reveals them until pressed again or the screen
