@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from data_helpers import assert_one_clear_line, cli, make_image, text, unshare_prefix
+from .data_helpers import assert_one_clear_line, cli, make_image, text, unshare_prefix
 
 
 def _data() -> Path:

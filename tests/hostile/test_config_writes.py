@@ -15,7 +15,7 @@ import sys
 import tomllib
 from pathlib import Path
 
-from data_helpers import cli, text
+from .data_helpers import cli, text
 
 KEY = "ank_fromthecli1234567890"
 COMMENTED = """\

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from data_helpers import assert_one_clear_line, cli, make_image, text
+from .data_helpers import assert_one_clear_line, cli, make_image, text
 
 NAME = b"sh\xffot\xfe.png"  # not UTF-8: \xff and \xfe never appear in UTF-8 text
 SHOWN = "sh\\xffot\\xfe.png"  # how animetui shows it
