@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import sys
@@ -89,8 +90,7 @@ def print_table(headers: Sequence[str], rows: Sequence[Sequence[Any]], *, max_wi
 
 def _plain(value: Any) -> str:
     """A value for terminal output: no control characters, ever (server strings are untrusted)."""
-    from animetui.fsnames import shown
-    from animetui.providers.base import server_text
+    from animetui.text import safe
 
     if value is None:
         return "–"
@@ -98,7 +98,7 @@ def _plain(value: Any) -> str:
         return "yes" if value else "no"
     if isinstance(value, float):
         return f"{value:g}"
-    return server_text(shown(str(value)), limit=10_000)
+    return safe(value, limit=10_000)
 
 
 def mmss(seconds: float | None) -> str:
@@ -115,16 +115,36 @@ def percent(similarity: float | None) -> str:
 
 
 def emit_json(payload: Any) -> None:
-    from animetui.fsnames import json_text
+    print(json_text(payload))
 
-    print(json_text(payload, indent=2))  # a non-UTF-8 file name stays exact, as a \udcNN escape
+
+def json_text(payload: Any) -> str:
+    """JSON, readable (non-ASCII kept) but with every control/bidi/lone-surrogate character ``\\u``-escaped."""
+    return json_safe(json.dumps(payload, ensure_ascii=False, indent=2))
+
+
+def json_safe(text: str) -> str:
+    """A JSON text with its control/bidi/lone-surrogate characters ``\\u``-escaped (still the same JSON)."""
+    from animetui.text import _BAD
+
+    # JSON escapes C0 itself; C1, DEL, bidi and lone surrogates (a non-UTF-8 file name) are left raw by
+    # ensure_ascii=False. Outside strings there is only ASCII structure and whitespace (\n from indent).
+    return _BAD.sub(lambda m: m.group() if m.group() == "\n" else "".join(f"\\u{u:04x}" for u in _utf16(m.group())), text)
+
+
+def _utf16(char: str) -> list[int]:
+    code = ord(char)
+    if code <= 0xFFFF:
+        return [code]
+    code -= 0x10000
+    return [0xD800 + (code >> 10), 0xDC00 + (code & 0x3FF)]
 
 
 def err(message: str) -> None:
-    from animetui.fsnames import shown
     from animetui.redact import redact
+    from animetui.text import safe
 
-    print(f"animetui: {redact(shown(message))}", file=sys.stderr)
+    print(f"animetui: {safe(redact(message))}", file=sys.stderr)
 
 
 # --------------------------------------------------------------------------- the parser
@@ -258,13 +278,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if _is_tui(args_list):
             return _run_tui(build_tui_parser().parse_args(args_list))
-        args = build_parser().parse_args(args_list)
-        if not getattr(args, "command", None):
-            build_parser().print_help()
-            return EXIT_USAGE
-        return _dispatch(args)
+        with _safe_output():
+            args = build_parser().parse_args(args_list)
+            if not getattr(args, "command", None):
+                build_parser().print_help()
+                return EXIT_USAGE
+            return _dispatch(args)
     except UsageError as exc:
-        print(str(exc), file=sys.stderr)
+        from animetui.text import for_stream
+
+        print(for_stream(str(exc)), file=sys.stderr)
         print("Try 'animetui --help'.", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
@@ -292,6 +315,22 @@ def _never_raw_bytes() -> None:
                 reconfigure(errors="backslashreplace")
             except (ValueError, OSError):
                 pass
+
+
+@contextlib.contextmanager
+def _safe_output():  # noqa: ANN202
+    """Every byte a command prints passes :func:`animetui.text.for_stream` (no control sequence ever)."""
+    from animetui.text import SafeStream
+
+    saved = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = SafeStream(sys.stdout), SafeStream(sys.stderr)
+    try:
+        yield
+    finally:
+        if isinstance(sys.stdout, SafeStream):
+            sys.stdout = saved[0]
+        if isinstance(sys.stderr, SafeStream):
+            sys.stderr = saved[1]
 
 
 def _load_settings(args: argparse.Namespace):  # noqa: ANN202
@@ -586,7 +625,7 @@ async def _cmd_history(args: argparse.Namespace, settings: Any, rt: "Runtime") -
         sys.stdout.write(export_csv(entries))
         return EXIT_OK
     if args.export == "json" or _json(args):
-        print(export_json(entries))
+        print(json_safe(export_json(entries)))
         return EXIT_OK
     if not entries:
         print("No lookups yet." if not args.query else f"No lookups match {args.query!r}.")
@@ -602,12 +641,13 @@ async def _cmd_batch(args: argparse.Namespace, settings: Any, rt: "Runtime") -> 
     service = rt.lookups
     journal = rt.batches
     quiet = _json(args) or not sys.stderr.isatty()
+    from animetui.text import safe
 
     def progress(p: Any) -> None:
         if quiet and p.done != p.total:
             return
         eta = f", ETA {mmss(p.eta)}" if p.eta is not None else ""
-        last = f" — {Path(p.last.path).name}: {p.last.status}" if p.last else ""
+        last = f" — {safe(Path(p.last.path).name)}: {safe(p.last.status)}" if p.last else ""
         print(f"\r[{p.done}/{p.total}] {p.rate * 60:.1f}/min{eta}{last}"[:200].ljust(80), end="", file=sys.stderr, flush=True)
 
     runner = BatchRunner(service, journal, on_progress=progress, scene_providers=args.provider)
@@ -662,8 +702,13 @@ async def _cmd_keys(args: argparse.Namespace, settings: Any, rt: "Runtime") -> i
     if _json(args):
         emit_json(key.to_json(reveal=True))
         return EXIT_OK
-    print(f"Created API key {key.title!r}. This is the only time the full key is shown:\n")
-    print(f"  {key.plaintext}\n")
+    from animetui.text import has_controls, safe
+
+    print(f"Created API key {safe(repr(key.title))}. This is the only time the full key is shown:\n")
+    print(f"  {safe(key.plaintext)}\n")
+    if has_controls(key.plaintext):
+        err("note: the server's key holds control or invisible characters (shown escaped above); animetui will not take it as a key")
+        return EXIT_OK
     print("Save it with: animetui config set providers.whatanime.api_key <KEY>")
     return EXIT_OK
 

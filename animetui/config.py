@@ -340,6 +340,11 @@ class Settings:
             hint = f" (did you mean {', '.join(close[:3])}?)" if close else ""
             raise ConfigError(f"unknown setting {name!r}{hint}")
         value = coerce(key, value, where="value")
+        if name.endswith("api_key") and isinstance(value, str):
+            from animetui.text import has_controls
+
+            if has_controls(value):  # an ESC or a newline in a key is never valid; pasted, it could run commands
+                raise ConfigError(f"{name}: an API key cannot contain control or invisible characters; nothing was saved")
         if key.secret:
             register_secret(value)
         _set_path(self.document, name, value)

@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING, Any
 
 from textual import events, on, work
 from textual.app import App, ComposeResult
+from textual.binding import Binding
 from textual.containers import Container
 from textual.reactive import Reactive
 from textual.screen import Screen
@@ -194,7 +195,10 @@ class AnimeTUI(AccountsMixin, App[int]):
 
     TITLE = "animetui"
     CSS_PATH = [styles_dir() / "app.tcss"]
-    BINDINGS = bindings("app")
+    #: ``x`` cancels the lookup from anywhere on the main screen: while both lookups load, Results
+    #: cannot take the focus, so its own ``x`` was out of reach. Jobs and the batch screen keep
+    #: their own ``x`` (the focused widget's binding wins).
+    BINDINGS = [*bindings("app"), Binding("x", "cancel_lookup", "Cancel", show=False, id="animetui.cancel-lookup.app")]
     COMMANDS = App.COMMANDS | {_anime_commands}
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (WIDE, "-wide")]
     VERTICAL_BREAKPOINTS = [(0, "-short"), (36, "-tall")]
@@ -256,6 +260,16 @@ class AnimeTUI(AccountsMixin, App[int]):
         return MainScreen(id="_default")
 
     # ------------------------------------------------------------------ layout
+    def notify(self, message: str, *, title: str = "", severity: Any = "information", timeout: float | None = None, markup: bool = True) -> None:
+        """Every notification, whoever raises it, is made safe to show (:func:`animetui.text.safe`).
+
+        A message with ``markup=True`` is the app's own markup: its text is still made safe (escapes
+        add no brackets, so the markup is unchanged); a file name or server text goes with ``markup=False``.
+        """
+        from animetui.text import safe
+
+        super().notify(safe(message, line=False, limit=2000), title=safe(title, limit=200), severity=severity, timeout=timeout, markup=markup)
+
     def compose(self) -> ComposeResult:
         yield StatusHeader(demo=self.demo, id="header")
         yield PaneGrid(
@@ -502,6 +516,11 @@ class AnimeTUI(AccountsMixin, App[int]):
             return
         label = self.results_pane.cycle_engine()
         self.notify(f"Scene search asks: {label}", title="Scene engine", timeout=3, markup=False)
+
+    def action_cancel_lookup(self) -> None:
+        if not self.panes_ready or self.screen is not self.screen_stack[0]:
+            return  # a dialog is open: x is not for the lookup there
+        self.results_pane.action_cancel_lookup()
 
     def action_fresh_lookup(self) -> None:
         if not self.panes_ready:

@@ -1,7 +1,9 @@
 """Small text formatters the panes share (times, percentages, paths, credits).
 
-Pure functions; no Textual. Server strings are *not* escaped here: panes build ``rich.text.Text``
-objects (never markup strings) from them, which cannot be interpreted as markup.
+Pure functions; no Textual. Every string that reaches the screen goes through
+:func:`animetui.text.safe` (controls, ESC, bidi shown visibly); :func:`display_path`, :func:`one_line`
+and :func:`shown` are the panes' ways to it. Markup is *not* escaped here: panes build
+``rich.text.Text`` objects (never markup strings) from them, which cannot be interpreted as markup.
 """
 
 from __future__ import annotations
@@ -12,17 +14,19 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from animetui.text import safe
+
 if TYPE_CHECKING:  # animetui.models costs start-up time; only its type is needed here
     from animetui.models import Credits
 
 
 def display_path(path: Path | str) -> str:
-    """``~/pictures/a.png`` for paths under the home directory, the path as is otherwise."""
-    text = str(path)
+    """``~/pictures/a.png`` for paths under the home directory, the path as is otherwise; safe to show."""
+    text = os.fspath(path) if isinstance(path, os.PathLike) else str(path)
     home = os.path.expanduser("~")
     if home and home != "/" and (text == home or text.startswith(home.rstrip("/") + "/")):
-        return "~" + text[len(home.rstrip("/")):]
-    return text
+        text = "~" + text[len(home.rstrip("/")):]
+    return safe(text)
 
 
 def mmss(seconds: float | None) -> str:
@@ -72,7 +76,7 @@ def ago(iso: str | None, now: float) -> str:
     try:
         stamp = datetime.fromisoformat(iso.replace("Z", "+00:00"))
     except ValueError:
-        return iso[:16]
+        return safe(iso[:16])
     if stamp.tzinfo is None:
         stamp = stamp.replace(tzinfo=timezone.utc)
     delta = now - stamp.timestamp()
@@ -101,7 +105,12 @@ def credits_text(credit: "Credits") -> str:
     return f"{number} {credit.unit}"
 
 
-def one_line(text: str, limit: int = 200) -> str:
-    """Collapse whitespace/newlines so a server string stays on one table line."""
-    collapsed = " ".join(str(text).split())
-    return collapsed if len(collapsed) <= limit else collapsed[: limit - 1] + "…"
+def one_line(text: object, limit: int = 200) -> str:
+    """Any string made safe (:func:`animetui.text.safe`) with its whitespace collapsed: one table line."""
+    value = safe(text)
+    return safe(" ".join(value.split()), limit=limit)
+
+
+def shown(text: object, *, line: bool = True, limit: int | None = None) -> str:
+    """:func:`animetui.text.safe`, for the panes (a file name, a label, a dialog body with ``line=False``)."""
+    return safe(text, line=line, limit=limit)

@@ -23,9 +23,10 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.widgets import DirectoryTree, Input, Static, Tree
 
+from animetui.ui.widgets.safe_input import SafeInput
 from animetui.models import ImageSource
 from animetui.ui.bindings import bindings
-from animetui.ui.format import display_path
+from animetui.ui.format import display_path, shown
 from animetui.ui.messages import LookupRequested, SourceChanged
 from animetui.ui.panes.base import Pane
 from animetui.ui.services import services_of
@@ -47,9 +48,9 @@ class FilesPane(Pane):
         self.marked: set[Path] = set()  # files marked for a batch (m, M, *)
 
     def compose(self) -> ComposeResult:
-        yield Input(placeholder="o: type a path or https:// URL", id="location", compact=True)
+        yield SafeInput(placeholder="o: type a path or https:// URL", id="location", compact=True)
         yield ImageTree(self.start, id="tree")
-        yield Input(placeholder="jump to name…", id="jump", compact=True, classes="-hidden")
+        yield SafeInput(placeholder="jump to name…", id="jump", compact=True, classes="-hidden")
         yield Static("", id="files-source")
         yield ImageView(id="files-preview", renderer=self.renderer, placeholder="Highlight an image to preview it")
 
@@ -87,7 +88,7 @@ class FilesPane(Pane):
         if self.source is None:
             line.append("none — highlight an image", style="italic")
         else:
-            line.append(self.source.label)
+            line.append(shown(self.source.label))
         if self.marked:
             line.append(f"  ● {len(self.marked)} marked (B: batch)", style="bold")
         update_line(self.query_one("#files-source", Static), line)

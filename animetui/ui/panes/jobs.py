@@ -20,7 +20,7 @@ from textual.widgets import DataTable, Static
 
 from animetui.models import Job, JobKind, JobState
 from animetui.ui.bindings import bindings
-from animetui.ui.format import display_path, elapsed, one_line
+from animetui.ui.format import display_path, elapsed, one_line, shown
 from animetui.ui.panes.base import Pane
 from animetui.ui.services import services_of
 from animetui.ui.widgets.image_view import ImageView
@@ -44,7 +44,7 @@ def job_summary(job: Job) -> str:
         return one_line(job.summary, 300) or "(no prompt)"
     source = Path(str(job.params.get("source", ""))).name or "?"
     style = str(job.params.get("style_name", "") or "")
-    return f"{source} · {style}" if style else source
+    return shown(f"{source} · {style}" if style else source)
 
 
 def job_elapsed(job: Job, now: float) -> float:
@@ -144,7 +144,7 @@ class JobsPane(Pane):
             JobState.CANCELLED: "dim",
         }.get(job.state, theme.get("accent", "cyan"))
         if job.state is JobState.SUCCEEDED and job.result_path:
-            result = Text(Path(job.result_path).name)
+            result = Text(shown(Path(job.result_path).name))
         elif job.error:
             result = Text(one_line(job.error, 200), style=colour)
         else:
@@ -202,13 +202,13 @@ class JobsPane(Pane):
             text.append("\n")
             text.append(one_line(job.summary, 1000))
         else:
-            text.append(f" · {job.params.get('style_name', '')}", style="dim")
+            text.append(f" · {shown(job.params.get('style_name', ''))}", style="dim")
             text.append("\n")
             text.append(display_path(str(job.params.get("source", ""))))
         if job.result_path:
             result = Path(job.result_path)
             text.append("\n→ ", style="bold")
-            text.append(result.name)
+            text.append(shown(result.name))
             text.append(f"\n  in {display_path(result.parent)}", style="dim")
         if job.error:
             colour = "dim" if job.state is JobState.CANCELLED else self.app.theme_variables.get("error", "red")

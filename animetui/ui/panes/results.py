@@ -148,10 +148,8 @@ class ResultsPane(Pane):
         return self.query_one("#detections", DetectionList)
 
     def focus_default(self) -> None:
-        if self.characters is not None and self.characters.detections:
-            self.detections.focus()
-        else:
-            self.scene_table.focus()
+        first, second = (self.detections, self.scene_table) if self.characters is not None and self.characters.detections else (self.scene_table, self.detections)
+        (first if first.focusable or not second.focusable else second).focus()  # a loading section cannot take the focus
 
     # ------------------------------------------------------------------ lookups
     def run_lookup(self, source: ImageSource, kinds: tuple[str, ...], *, refresh: bool = False) -> None:
@@ -236,7 +234,7 @@ class ResultsPane(Pane):
                 if isinstance(outcome.result, SceneResult):
                     self._show_scene(outcome.result, cached=outcome.cached)
                 if partial:
-                    self.app.notify(partial, title=f"{title} failed", severity="error", markup=False)
+                    self.app.notify(one_line(partial, 300), title=f"{title} failed", severity="error", markup=False)
             else:
                 self.detections.loading = False
                 if isinstance(outcome.result, CharacterResult):

@@ -25,7 +25,9 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, DataTable, Input, Label, Static
 
-from animetui.ui.format import one_line
+from animetui.ui.widgets.safe_input import SafeInput
+from animetui.text import has_controls
+from animetui.ui.format import one_line, shown
 
 if TYPE_CHECKING:
     from animetui.models import ApiKey, ApiKeyPage
@@ -59,13 +61,13 @@ class ApiKeysScreen(ModalScreen[None]):
         with Vertical(id="keys-dialog", classes="dialog") as dialog:
             dialog.border_title = "API keys · whatanimeisthis"
             line = Text("Signed in as ", style="bold")
-            line.append(self.email or "(unknown)")
+            line.append(shown(self.email or "(unknown)"))
             yield Static(line, id="keys-account")
             yield DataTable(id="keys-table", cursor_type="row", zebra_stripes=True)
             yield Static("", id="keys-status")
             with Horizontal(id="keys-create-row"):
                 yield Label(Text("New key title: ", style="bold"))
-                yield Input(id="key-title", placeholder="e.g. the machine it is for", max_length=100, compact=True)
+                yield SafeInput(id="key-title", placeholder="e.g. the machine it is for", max_length=100, compact=True)
             yield Static("", id="keys-message")
             yield Static(Text("c new key · ] next page · [ previous · Ctrl+R reload · Esc close", style="italic"), id="keys-help")
 
@@ -88,7 +90,7 @@ class ApiKeysScreen(ModalScreen[None]):
     def _say(self, message: str, *, error: bool = False) -> None:
         theme = self.app.theme_variables
         style = f"bold {theme.get('error', 'red')}" if error else "italic"
-        self.query_one("#keys-message", Static).update(Text(message, style=style))
+        self.query_one("#keys-message", Static).update(Text(shown(message, line=False), style=style))
 
     @work(exclusive=True, group="keys", exit_on_error=False)
     async def load(self, page: int) -> None:
@@ -108,7 +110,7 @@ class ApiKeysScreen(ModalScreen[None]):
         self.key_page, self.page = result, page
         table.clear()
         for key in result.keys:
-            table.add_row(Text(one_line(key.title, 60)), Text(key.masked), Text((key.created_at or "—")[:16].replace("T", " ")))
+            table.add_row(Text(one_line(key.title, 60)), Text(shown(key.masked)), Text(shown((key.created_at or "—")[:16].replace("T", " "))))
         status = Text()
         if result.total is not None:
             status.append(f"{result.total} key{'s' if result.total != 1 else ''} · page {page} of {self.pages}")
@@ -174,6 +176,9 @@ class ApiKeysScreen(ModalScreen[None]):
         self.dismiss(None)
 
 
+_HOSTILE_KEY = "the key the server sent holds control or invisible characters (shown escaped above); it is not a usable key."
+
+
 class NewKeyScreen(ModalScreen[None]):
     """The one time a new key is shown in full."""
 
@@ -199,7 +204,7 @@ class NewKeyScreen(ModalScreen[None]):
                         "Copy it now or save it as your key.", style="")
             yield Static(head, id="newkey-note")
             yield Static(Text(one_line(self.title_text, 80), style="italic"), id="newkey-title")
-            yield Static(Text(self._plaintext or "", style="bold"), id="newkey-value")
+            yield Static(Text(shown(self._plaintext or ""), style="bold"), id="newkey-value")
             yield Static("", id="newkey-message")
             with Horizontal(classes="buttons"):
                 yield Button("Save as my key (s)", variant="primary", id="save", compact=True, disabled=self.save_key is None)
@@ -212,10 +217,13 @@ class NewKeyScreen(ModalScreen[None]):
     def _say(self, message: str, *, error: bool = False) -> None:
         theme = self.app.theme_variables
         style = f"bold {theme.get('error', 'red')}" if error else theme.get("success", "green")
-        self.query_one("#newkey-message", Static).update(Text(message, style=style))
+        self.query_one("#newkey-message", Static).update(Text(shown(message, line=False), style=style))
 
     def action_save(self) -> None:
         if self.save_key is None or self._plaintext is None:
+            return
+        if has_controls(self._plaintext):
+            self._say(f"Not saved: {_HOSTILE_KEY}", error=True)
             return
         problem = self.save_key(self._plaintext)
         if problem:
@@ -225,7 +233,9 @@ class NewKeyScreen(ModalScreen[None]):
         self._say(f"Saved as providers.whatanime.api_key ({self.masked}); scene searches use it when you are signed out.")
 
     def action_copy(self) -> None:
-        if self._plaintext:
+        if self._plaintext and has_controls(self._plaintext):
+            self._say(f"Not copied: {_HOSTILE_KEY}", error=True)  # pasted into a shell, a newline or ESC could run a command
+        elif self._plaintext:
             self.app.copy_to_clipboard(self._plaintext)
             self._say("Copied to the clipboard (OSC 52).")
 

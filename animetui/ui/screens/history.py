@@ -34,6 +34,7 @@ from textual.screen import ModalScreen
 from textual.timer import Timer
 from textual.widgets import DataTable, Input, Static
 
+from animetui.ui.widgets.safe_input import SafeInput
 from animetui.ui.bindings import bindings
 from animetui.ui.format import display_path, one_line, percent, span
 from animetui.ui.widgets.image_view import ImageView
@@ -128,7 +129,7 @@ class HistoryScreen(ModalScreen[None]):
         self._gen = 0
 
     def compose(self) -> ComposeResult:
-        yield Input(placeholder="filter: title, character or file name", id="history-filter", compact=True)
+        yield SafeInput(placeholder="filter: title, character or file name", id="history-filter", compact=True)
         yield Static("", id="history-status")
         with Horizontal(id="history-body"):
             yield DataTable(id="history-table", cursor_type="row", zebra_stripes=True)

@@ -32,7 +32,8 @@ from textual.widgets import DataTable, Input, Label, Static
 
 from animetui.config import SCHEMA, SCHEMA_BY_NAME, Key, Settings
 from animetui.errors import ConfigError
-from animetui.ui.format import display_path
+from animetui.ui.format import display_path, shown
+from animetui.ui.widgets.safe_input import SafeInput
 
 SOURCE_TEXT = {"default": "default", "file": "file", "env": "env"}
 
@@ -78,7 +79,7 @@ class SettingsScreen(ModalScreen[None]):
             yield Static("", id="settings-doc")
             with Horizontal(id="settings-edit-row"):
                 yield Label("", id="settings-edit-label")
-                yield Input(id="settings-input", compact=True)
+                yield SafeInput(id="settings-input", compact=True)
             yield Static("", id="settings-message")
             yield Static(
                 Text("Enter edit · d default · r reveal secrets · Esc close", style="italic"),
@@ -119,7 +120,7 @@ class SettingsScreen(ModalScreen[None]):
             source_text = f"env {key.env}"
         return (
             Text(name),
-            Text(value or '""', style=value_style),
+            Text(shown(value) or '""', style=value_style),
             Text(source_text, style="dim" if source == "default" else "bold"),
         )
 
@@ -155,7 +156,7 @@ class SettingsScreen(ModalScreen[None]):
         if error:
             message = message.removeprefix("value: ")  # coerce()'s "where" adds nothing on this screen
         widget = self.query_one("#settings-message", Static)
-        widget.update(Text(message, style=style))
+        widget.update(Text(shown(message, line=False), style=style))
         widget.set_class(error, "-error")
 
     # ------------------------------------------------------------------ actions

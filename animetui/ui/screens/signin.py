@@ -23,6 +23,9 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
+from animetui.text import safe
+from animetui.ui.widgets.safe_input import SafeInput
+
 if TYPE_CHECKING:
     from animetui.models import Session
 
@@ -56,9 +59,9 @@ class SignInScreen(ModalScreen["Session | None"]):
                 id="signin-note",
             )
             yield Label("Email", classes="field-label")
-            yield Input(self._email, id="email", placeholder="you@example.com", compact=True)
+            yield SafeInput(self._email, id="email", placeholder="you@example.com", compact=True)
             yield Label("Password", classes="field-label")
-            yield Input(id="password", password=True, placeholder="password", compact=True)
+            yield SafeInput(id="password", password=True, placeholder="password", compact=True)
             yield Static("", id="signin-error")
             with Horizontal(classes="buttons"):
                 yield Button("Sign in (Enter)", variant="primary", id="submit", compact=True)
@@ -89,7 +92,7 @@ class SignInScreen(ModalScreen["Session | None"]):
     def _show(self, message: str, *, error: bool) -> None:
         theme = self.app.theme_variables
         style = f"bold {theme.get('error', 'red')}" if error else "italic"
-        self.query_one("#signin-error", Static).update(Text(message, style=style))
+        self.query_one("#signin-error", Static).update(Text(safe(message, line=False), style=style))
 
     def action_submit(self) -> None:
         if self.busy:

@@ -13,6 +13,7 @@ from typing import Any
 
 from rich.style import Style
 from rich.text import Text
+from textual import events
 from textual.reactive import reactive
 from textual.widget import Widget
 from textual.widgets import DirectoryTree
@@ -20,6 +21,8 @@ from textual.widgets._directory_tree import DirEntry
 from textual.widgets._tree import TreeNode
 
 from animetui.images import IMAGE_SUFFIXES
+from animetui.text import has_controls as _UNSAFE
+from animetui.text import safe
 from animetui.ui.format import display_path
 
 
@@ -81,6 +84,19 @@ class ImageTree(DirectoryTree):
     def watch_show_hidden(self) -> None:
         self.reload()
 
+    def process_label(self, label: str | Text) -> Text:
+        """Every entry's name made safe to show (:func:`animetui.text.safe`): a file name is any bytes.
+
+        ``ESC ] 52`` in a name would write the clipboard, ``ESC [ 2J`` blank the screen; a newline
+        would cut the name at its first line. Shown escaped (``\\x1b``) on one line instead.
+        """
+        if isinstance(label, Text):
+            if _UNSAFE(label.plain):
+                label = Text(safe(label.plain), style=label.style)
+        else:
+            label = Text(safe(label))
+        return super().process_label(label)
+
     #: files marked for a batch (the Files pane owns the set; marked files show a ● before the name)
     marked: set[Path]
 
@@ -94,6 +110,26 @@ class ImageTree(DirectoryTree):
         if marked and node.data is not None and node.data.path in marked:
             label = Text("●", style=base_style + style + Style(bold=True)) + label[1:] if label.plain.startswith(" ") else Text("● ") + label
         return label
+
+    # ------------------------------------------------------------------ the mouse
+    async def _on_click(self, event: events.Click) -> None:
+        """A click on a file highlights it (so it is previewed); only a double-click selects it.
+
+        Tree's own click selects the line, and selecting an image runs both lookups (Enter's job):
+        a stray click would spend credits. A double-click does what Enter does, through the same
+        path and the same cost question. Clicks on folders (expand/collapse) keep Tree's behaviour.
+        """
+        meta = event.style.meta
+        if "line" not in meta or meta.get("toggle", False):
+            return  # Tree's handler does the rest
+        node = self.get_node_at_line(meta["line"])
+        if node is None or node.allow_expand:
+            return
+        event.prevent_default()  # not Tree._on_click: it would select on the first click
+        async with self.lock:
+            self.cursor_line = meta["line"]
+        if event.chain >= 2:
+            self.action_select_cursor()
 
     # ------------------------------------------------------------------ jumping
     def visible_nodes(self) -> list[TreeNode[DirEntry]]:

@@ -26,6 +26,7 @@ from textual.app import ComposeResult
 from textual.containers import Container, Vertical
 from textual.widgets import Static
 
+from animetui.text import safe
 from animetui.ui import terminal_images
 from animetui.ui.widgets.line import update_line
 
@@ -87,7 +88,7 @@ class ImageView(Vertical):
     def compose(self) -> ComposeResult:
         yield Static("", classes="image-caption")
         with ImageFrame():
-            yield Static(self.placeholder, classes="image-placeholder")
+            yield Static(Text(safe(self.placeholder, line=False)), classes="image-placeholder")
 
     # ------------------------------------------------------------------ public API
     @property
@@ -361,10 +362,12 @@ class ImageView(Vertical):
         return " · ".join(p for p in parts if p)
 
     def _set_caption(self, text: str) -> None:
+        text = safe(text)  # a file name, a server title: never raw on screen
         self.caption_text = text
         update_line(self.query_one(".image-caption", Static), Text(text, no_wrap=True, overflow="ellipsis"))
 
     def _show_placeholder(self, message: str) -> None:
+        message = safe(message, line=False)  # may quote a file name or an error
         frame = self.query_one(ImageFrame)
         if self._inner is not None:
             self._inner.remove()

@@ -18,6 +18,7 @@ from textual.widgets import Static
 
 from animetui.providers.specs import all_specs
 from animetui.ui.format import credits_text
+from animetui.text import safe
 from animetui.ui.widgets.line import update_line
 
 if TYPE_CHECKING:
@@ -91,20 +92,20 @@ class StatusHeader(Static):
             text.append(label, style="bold")
             if name == "whatanime":
                 if self.account:
-                    text.append(f" {self.account}", style=theme.get("accent", "cyan"))
+                    text.append(f" {safe(self.account, limit=60)}", style=theme.get("accent", "cyan"))
                 elif self.session_expired:
                     text.append(" session expired", style=f"bold {theme.get('error', 'red')}")
             value = self.credits.get(name)
             limit = self.limits.get(name)
             if limit:
-                text.append(f" {limit}", style=theme.get("warning", "yellow"))
+                text.append(f" {safe(limit, limit=60)}", style=theme.get("warning", "yellow"))
             elif value and value != "?":
-                text.append(f" {value}")
+                text.append(f" {safe(value, limit=60)}")
             elif _READY.get(name):  # nothing to count (or not known yet): it works without a key
                 text.append(" ✓", style=theme.get("success", "green"))
         if self.note:
             text.append(" │ ", style="dim")
-            text.append(self.note, style="italic")
+            text.append(safe(self.note, limit=200), style="italic")
         text.no_wrap = True
         text.overflow = "ellipsis"
         update_line(self, text)
