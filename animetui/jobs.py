@@ -736,10 +736,8 @@ class JobRunner:
         return best[1] if best else None
 
     def _provider_if_built(self, name: str) -> Any:
-        built = getattr(self.providers, "_built", None)
-        if isinstance(built, dict):
-            return built.get(name)
-        return None
+        built = getattr(self.providers, "built", None)  # the registry's public view (tests pass stand-ins)
+        return built().get(name) if callable(built) else None
 
     # ================================================================== internals: other runners
     async def _adopt(self, owners: dict[str, str | None]) -> None:
