@@ -394,7 +394,42 @@ async def _with_runtime(handler: Callable[..., Any], args: argparse.Namespace, s
 
     async with Runtime(settings) as runtime:
         logging.getLogger("animetui.cli").info("command %s", args.command)
-        return await handler(args, settings, runtime)
+        uninstall, stopped_by = _stop_on_signals()
+        try:
+            return await handler(args, settings, runtime)
+        except asyncio.CancelledError:
+            if not stopped_by:
+                raise
+            task = asyncio.current_task()
+            if task is not None:
+                task.uncancel()
+            from animetui import stopping
+
+            stopping.say(f"animetui: stopped ({stopping.name(stopped_by[0])}); unfinished jobs resume at the next start (`animetui jobs watch`)")
+            return stopping.exit_code(stopped_by[0])
+        finally:
+            uninstall()
+
+
+def _stop_on_signals() -> tuple[Callable[[], None], list[int]]:
+    """SIGTERM/SIGHUP cancel the running command like Ctrl-C does (see animetui.stopping): its
+    ``finally`` blocks run, so a job runner stops with its grace for paid requests on the wire."""
+    from animetui import stopping
+    from animetui.jobs import STOP_GRACE
+
+    task = asyncio.current_task()
+    received: list[int] = []
+
+    def on_signal(signum: int) -> None:
+        received.append(signum)
+        stopping.say(
+            f"animetui: {stopping.name(signum)} received, stopping; a paid request already sent gets up to "
+            f"{STOP_GRACE:.0f} s to come back and be recorded"
+        )
+        if task is not None:
+            task.cancel()
+
+    return stopping.install(asyncio.get_running_loop(), on_signal), received
 
 
 def _json(args: argparse.Namespace) -> bool:
@@ -748,7 +783,14 @@ async def _cmd_logout(args: argparse.Namespace, settings: Any, rt: "Runtime") ->
 
 # --------------------------------------------------------------------------- jobs
 def _job_row(job: Any) -> list[Any]:
-    result = job.result_path or job.error or ""
+    from animetui.models import JobState
+
+    # A path only for a file that is there: a result still downloading (or waiting for disk
+    # space) already has its future name in result_path, which must not read as "saved here".
+    if job.state is JobState.SUCCEEDED and job.result_path:
+        result = job.result_path if Path(job.result_path).exists() else "the saved file is no longer there"
+    else:
+        result = job.error or ""
     return [job.id[:8], job.kind.value, _clip(_plain(job.summary), 40), job.state.value, result]
 
 
@@ -756,7 +798,10 @@ def _progress(job: Any) -> None:
     from animetui.models import JobState
 
     detail = f" — {job.error}" if job.error else (f" → {job.result_path}" if job.result_path and job.state is JobState.SUCCEEDED else "")
-    print(f"[{job.id[:8]}] {job.kind.value}: {job.state.value}{detail}", file=sys.stderr)
+    try:
+        print(f"[{job.id[:8]}] {job.kind.value}: {job.state.value}{detail}", file=sys.stderr)
+    except OSError:  # the terminal went away (an SSH drop): the journal has it all anyway
+        pass
 
 
 async def _finish_job(args: argparse.Namespace, runner: Any, job: Any, *, until_done: bool, progress: bool) -> int:
