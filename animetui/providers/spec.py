@@ -68,6 +68,7 @@ class ProviderSpec:
     limits_doc: str  # the documented limits, or why the client-side ones were chosen
     simulator: str | None = None  # the contract simulator module (``Simulator(hub)``)
     order: int = 100  # display order (header, credits, settings)
+    short: str = ""  # a few letters for narrow table cells (default: the title)
     key_setting: str | None = None  # the setting holding an API key, if any ("api_key")
     key_required: bool = False  # nothing works without that key (else: a guest without one)
     #: keyword options its ``search_scene`` takes beyond the source (e.g. ``cut_borders``); a lookup
@@ -75,6 +76,10 @@ class ProviderSpec:
     scene_options: tuple[str, ...] = ()
     batch_concurrency: int = 1  # lookups a batch runs at once on it
     limit_from: Callable[[Mapping[str, Any]], Limit] | None = field(default=None, compare=False)
+
+    @property
+    def tag(self) -> str:
+        return self.short or self.title
 
     def can(self, capability: str) -> bool:
         return capability in self.capabilities

@@ -350,8 +350,10 @@ class AccountsMixin:
             text += f" ({seen.remaining:,.0f} left)"
         return text + "."
 
-    def scene_cost(self) -> str | None:
-        """The cost line for a scene search, or None when it is free (or its cost is unknown)."""
+    def scene_cost(self, engines: tuple[str, ...] = ("whatanime",)) -> str | None:
+        """The cost line for a scene search asking ``engines``, or None when it is free (or its cost is unknown)."""
+        if "whatanime" not in engines:  # trace.moe (and a local library) never charge per search
+            return None
         seen = self._seen().get("whatanime")
         providers = self._providers()
         if seen is None or seen.free is None or providers is None or providers.whatanime.session is None:

@@ -491,7 +491,7 @@ class AnimeTUI(AccountsMixin, App[int]):
         self.refresh_credits(tuple(s.name for s in (*capable(GENERATE), *capable(CARTOONIZE))))
 
     def _run_lookup(self, source: "ImageSource", kinds: tuple[str, ...], *, refresh: bool = False) -> None:
-        cost = self.scene_cost() if "scene" in kinds else None  # past today's free credits: ask first
+        cost = self.scene_cost(self._scene_engines()) if "scene" in kinds else None  # past today's free credits: ask first
         if cost is not None:
             self.confirm_cost("Paid scene search", cost, lambda: self._start_lookup(source, kinds, refresh=refresh), yes="Search")
             return
@@ -517,6 +517,15 @@ class AnimeTUI(AccountsMixin, App[int]):
             self.notify("Highlight an image in Files (or type a path/URL with o) first.", title="No image chosen", severity="warning")
             return
         self._run_lookup(source, LOOKUP_KINDS.get(kind, ("scene", "characters")))
+
+    def _scene_engines(self) -> tuple[str, ...]:
+        from animetui.errors import AnimetuiError
+        from animetui.lookups import resolve_scene_providers
+
+        try:
+            return resolve_scene_providers(self.results_pane.engine_choice)
+        except AnimetuiError:
+            return ()
 
     def action_cycle_scene_engine(self) -> None:
         """``e``: which engine(s) the next scene search asks."""

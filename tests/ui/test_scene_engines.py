@@ -41,9 +41,9 @@ async def test_demo_default_asks_both_engines_and_shows_trace_moe_previews(build
         assert pane.scene_table.row_count == len(pane.shown)
         # every row carries its engine and a confidence label
         engine_cells = [str(pane.scene_table.get_row_at(i)[5]) for i in range(pane.scene_table.row_count)]
-        assert {"trace.moe", "whatanimeisthis"} <= set(engine_cells)
+        assert {"trace", "wait"} <= set(engine_cells)
         labels = {str(pane.scene_table.get_row_at(i)[2]) for i in range(pane.scene_table.row_count)}
-        assert labels <= {"likely", "uncertain", "probably wrong"} and "likely" in labels
+        assert labels <= {"likely", "unsure", "wrong?"} and "likely" in labels
         # the best trace.moe match's preview came with the search: shown from disk, no request
         row = next(i for i, m in enumerate(pane.shown) if m.engine == "tracemoe" and m.preview_path)
         match = pane.shown[row]
@@ -122,3 +122,28 @@ async def test_a_typed_url_shows_its_picture_in_files(build_app, ui_hub):
         await settle(pilot)
         text = placeholder_text(files.preview)
         assert "No preview" in text and "Fetching" not in text
+
+
+async def test_the_paid_scene_question_is_only_asked_when_whatanimeisthis_is_asked(build_app, ui_hub):
+    from animetui.simulator.whatanime import DEMO_EMAIL, DEMO_PASSWORD
+    from animetui.ui.screens.confirm import ConfirmScreen
+    from animetui.ui.screens.signin import SignInScreen
+
+    ui_hub.services["whatanime"].set_credits(free_used=10)  # today's free searches used: the next one is paid
+    app = build_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("L")
+        await wait_for(pilot, lambda: isinstance(app.screen, SignInScreen), what="sign-in")
+        await pilot.press(*DEMO_EMAIL, "enter", *DEMO_PASSWORD, "enter")
+        await settle(pilot)
+        await highlight_file(pilot, "beach")
+        await pilot.press("e")  # trace.moe only: free
+        await pilot.press("s")
+        await settle(pilot)
+        assert not isinstance(app.screen, ConfirmScreen)
+        assert {m.engine for m in app.results_pane.shown} == {"tracemoe"}
+        await pilot.press("e")  # all: whatanimeisthis would charge a credit, so ask first
+        await pilot.press("f")
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmScreen)

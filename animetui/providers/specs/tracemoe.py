@@ -8,6 +8,7 @@ SPEC = ProviderSpec(
     module="animetui.providers.tracemoe",
     simulator="animetui.simulator.tracemoe",
     capabilities=frozenset({SCENE, CREDITS}),
+    short="trace",
     order=25,
     key_setting="api_key",
     scene_options=("cut_borders",),

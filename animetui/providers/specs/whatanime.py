@@ -8,6 +8,7 @@ SPEC = ProviderSpec(
     module="animetui.providers.whatanime",
     simulator="animetui.simulator.whatanime",
     capabilities=frozenset({SCENE, RANKINGS, ACCOUNT, CREDITS}),
+    short="wait",
     order=20,
     key_setting="api_key",
     limit=Limit(5, 2.0),

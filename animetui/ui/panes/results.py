@@ -1,7 +1,7 @@
 """Results pane: what a lookup found — scene matches and recognised characters — beside the picture.
 
 * Scene matches: similarity, its confidence label (``models.confidence_label``: likely /
-  uncertain / probably wrong), episode, from–to (mm:ss), the engine that found it and the title in
+  unsure (uncertain) / wrong? (probably wrong — the episode may not be indexed)), episode, from–to (mm:ss), the engine that found it and the title in
   the ``general.title_language``; under 90 % in the warning colour. A lookup asks the engine(s)
   chosen with ``e`` (default: ``general.scene_provider``); their matches are shown together,
   best first. Adult matches are hidden unless ``n`` (or ``general.show_adult_scenes``) shows
@@ -46,13 +46,15 @@ from animetui.ui.widgets.detection_list import DetectionList
 from animetui.ui.widgets.image_view import ImageView
 from animetui.ui.widgets.line import update_line
 
-from animetui.models import CharacterResult, SceneResult
+from animetui.models import LIKELY, PROBABLY_WRONG, UNCERTAIN, CharacterResult, SceneResult
 
 if TYPE_CHECKING:
     from animetui.models import ImageSource, SceneMatch
     from animetui.runtime import Runtime
 
 LOW_SIMILARITY = 0.90
+#: models.confidence_label in a narrow cell (the help and the CLI give the whole label)
+CONFIDENCE_SHORT = {LIKELY: "likely", UNCERTAIN: "unsure", PROBABLY_WRONG: "wrong?"}
 
 
 class ResultsPane(Pane):
@@ -89,10 +91,10 @@ class ResultsPane(Pane):
         table = self.query_one("#scene-table", DataTable)
         table.add_column("#", key="n", width=2)
         table.add_column("Sim", key="sim")
-        table.add_column("Confidence", key="confidence")
+        table.add_column("Conf", key="confidence")
         table.add_column("Ep", key="ep")
         table.add_column("From–to", key="span")
-        table.add_column("Engine", key="engine")
+        table.add_column("Eng", key="engine")
         table.add_column("Title", key="title")
         self._update_titles()
 
@@ -298,7 +300,9 @@ class ResultsPane(Pane):
         self.shown = tuple(m for m in matches if show_adult or not m.adult)
         self.hidden_adult = len(matches) - len(self.shown)
         if result is not None:
-            from animetui.providers import title_of
+            from animetui.providers.specs import all_specs
+
+            tags = {spec.name: spec.tag for spec in all_specs()}
 
             warning = self.app.theme_variables.get("warning", "yellow")
             language = self.title_language
@@ -309,10 +313,10 @@ class ResultsPane(Pane):
                 table.add_row(
                     Text(str(index), style="dim"),
                     Text(percent(match.similarity), style=f"bold {warning}" if low else "bold", justify="right"),
-                    Text(match.confidence.split(" —")[0] or "—", style=style),
+                    Text(CONFIDENCE_SHORT.get(match.confidence, match.confidence) or "—", style=style),
                     Text(one_line(match.episode or "—", 12), style=style),
                     Text(span(match.start, match.end), style=style),
-                    Text(one_line(title_of(match.engine), 20) if match.engine else "—", style="dim"),
+                    Text(one_line(tags.get(match.engine, match.engine), 12) if match.engine else "—", style="dim"),
                     Text(title + ("  18+" if match.adult else ""), style=style),
                     key=f"m{index}",
                 )
