@@ -6,9 +6,14 @@
   (``scene_providers``; default the ``general.scene_provider`` setting — ``all`` spreads the
   images over every scene provider, each taking the next image when it is free). All run side by
   side, each within its own limits (token bucket, ``Retry-After``, ``batch_concurrency``).
-* Quotas: before starting, each provider that reports credits is asked what is left; the batch
-  runs only as many searches as are left and marks the rest "skipped: quota". A ``QuotaError``
-  during the run stops that provider the same way (the others go on) — never past a quota.
+* Quotas: before starting, each scene provider that reports credits is asked what is left
+  (whatanimeisthis's guest count is shared by every animetui process on the machine,
+  ``animetui.limits``); the batch runs only as many searches as are left on each. A quota answer during the run (``QuotaError``, or
+  a ``RateLimited`` longer than :data:`MAX_AUTO_WAIT`) stops that provider's queue — never past a
+  quota; with several scene providers the others take the rest. Either way the items not yet
+  looked up stay *pending*, the batch is *paused* (not done),
+  a note says when the quota comes back, and ``animetui batch --resume`` continues from there. A
+  shorter wait (a per-minute or per-hour limit) is waited out and the batch goes on by itself.
 * Lookups go through :class:`~animetui.lookups.LookupService`, so anything already in the history
   is answered from it at no cost, and every answer lands in the history.
 * State is journalled in the history database (tables ``batches``, ``batch_items``): a batch
@@ -28,7 +33,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from animetui.errors import AnimetuiError, QuotaError
+from animetui.errors import AnimetuiError, QuotaError, RateLimited
 from animetui.fsnames import from_db, shown, to_db
 from animetui.history import headline
 from animetui.images import IMAGE_SUFFIXES, read_source, sha256_bytes
@@ -37,6 +42,8 @@ from animetui.providers.spec import CHARACTERS, CREDITS
 from animetui.providers.specs import capable, spec
 
 KINDS = ("scene", "characters")
+#: a quota that comes back within this many seconds is waited for; a longer one pauses the batch
+MAX_AUTO_WAIT = 600.0
 
 
 def find_images(root: Path, *, recursive: bool = False) -> list[Path]:
@@ -147,6 +154,7 @@ class BatchRunner:
         *,
         on_progress: Callable[[BatchProgress], None] | None = None,
         clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Any] = asyncio.sleep,
         scene_providers: str | tuple[str, ...] | None = None,
     ) -> None:
         from animetui.lookups import resolve_scene_providers
@@ -155,6 +163,9 @@ class BatchRunner:
             settings = getattr(getattr(lookups, "providers", None), "settings", None)
             scene_providers = str(settings.get("general.scene_provider", "all") if settings is not None else "all")
         self.scene_providers = resolve_scene_providers(scene_providers)
+        self.sleep = sleep
+        #: set when a quota paused the batch (the items left stay pending for --resume)
+        self.quota_paused = False
         self.lookups = lookups
         self.journal = journal
         self.on_progress = on_progress
@@ -255,12 +266,13 @@ class BatchRunner:
                     return  # the other provider(s) take the rest
                 item = queue.get_nowait()
                 if stop.is_set():
-                    item.status, item.detail = "skipped", "quota reached"
-                elif allowance.get(provider) is not None and (allowance[provider] or 0) <= 0:
-                    item.status, item.detail = "skipped", "would exceed the quota"
+                    continue  # stays pending: the batch is paused at the quota
+                if allowance.get(provider) is not None and (allowance[provider] or 0) <= 0:
                     stop.set()
-                else:
-                    await self._one(item, provider, allowance, stop)
+                    continue
+                await self._one(item, provider, allowance, stop)
+                if item.status == "pending":
+                    continue
                 self.journal.update(item)
                 done += 1
                 report(item)
@@ -279,7 +291,17 @@ class BatchRunner:
                 task.cancel()
             self.journal.set_state(batch_id, "paused")
             raise
-        self.journal.set_state(batch_id, "cancelled" if self._cancelled else "done")
+        if self._cancelled:
+            state = "cancelled"
+        elif any(stop.is_set() for stop in stops.values()) and any(
+            item.status == "pending" for item in self.journal.items(batch_id)
+        ):
+            state, self.quota_paused = "paused", True
+            left = sum(1 for item in self.journal.items(batch_id) if item.status == "pending")
+            self.notes.append(f"batch paused at a quota with {left} left — `animetui batch --resume` continues from there")
+        else:
+            state = "done"
+        self.journal.set_state(batch_id, state)
         return self.journal.items(batch_id)
 
     def _providers_for(self, kind: str) -> tuple[str, ...]:
@@ -300,41 +322,50 @@ class BatchRunner:
                 continue
             lefts: list[int] = []
             for name in names:
+                allowance[name] = None
                 if not spec(name).can(CREDITS):
-                    allowance[name] = None
                     continue
                 try:
                     credits = await self.lookups.providers.get(name).credits()
                 except AnimetuiError:
-                    allowance[name] = None
                     continue
-                allowance[name] = None if credits.remaining is None else int(credits.remaining)
                 if credits.remaining is not None:
+                    allowance[name] = int(credits.remaining)
                     lefts.append(int(credits.remaining))
             need = queues[kind].qsize()
             if len(lefts) == len(names) and sum(lefts) < need:
                 who = spec(names[0]).title if len(names) == 1 else " + ".join(spec(n).title for n in names)
                 self.notes.append(
                     f"{who}: {sum(lefts)} searches left, {need} needed — "
-                    "the rest are skipped (images already in the history cost nothing)"
+                    "the batch pauses after those (images already in the history cost nothing)"
                 )
         return allowance
 
     async def _one(self, item: BatchItem, provider: str, allowance: dict[str, int | None], stop: asyncio.Event) -> None:
         source = ImageSource(path=Path(item.path))
-        try:
-            if item.kind == "scene":
-                outcome = await self.lookups.scene(source, providers=provider)
-            else:
-                outcome = await self.lookups.characters(source)
-        except QuotaError as exc:
-            item.status, item.detail = "skipped", exc.message
-            stop.set()
-            self.notes.append(f"{provider}: {exc.message} — stopped before going over")
-            return
-        except AnimetuiError as exc:
-            item.status, item.detail = "failed", exc.message
-            return
+        title = spec(provider).title
+        while True:
+            try:
+                if item.kind == "scene":
+                    outcome = await self.lookups.scene(source, providers=provider)
+                else:
+                    outcome = await self.lookups.characters(source)
+            except (QuotaError, RateLimited) as exc:
+                wait = getattr(exc, "retry_after", None)
+                if isinstance(exc, RateLimited) and wait is not None and wait <= MAX_AUTO_WAIT:
+                    self.notes.append(f"{title}: {exc.message} — waiting {wait:.0f} s, then going on")
+                    await self.sleep(wait)
+                    continue
+                stop.set()  # this item and the rest stay pending
+                back = ""
+                if wait is not None:
+                    back = time.strftime("; it comes back at about %H:%M", time.localtime(time.time() + wait))
+                self.notes.append(f"{title}: {exc.message}{back} — stopped before going over")
+                return
+            except AnimetuiError as exc:
+                item.status, item.detail = "failed", exc.message
+                return
+            break
         item.status = "cached" if outcome.cached else "done"
         item.headline = headline(outcome.result, detail=True)
         if not outcome.cached and allowance.get(provider) is not None:

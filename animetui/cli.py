@@ -37,7 +37,7 @@ EXIT_INTERRUPTED = 130
 
 COMMANDS = (
     "characters", "scene", "models", "generate", "cartoonize", "jobs", "rankings", "recent",
-    "credits", "keys", "login", "logout", "config", "history", "batch",
+    "credits", "keys", "login", "logout", "config", "history", "batch", "doctor",
 )
 
 
@@ -86,6 +86,11 @@ def print_table(headers: Sequence[str], rows: Sequence[Sequence[Any]], *, max_wi
     print("  ".join("─" * w for w in widths), file=out)
     for row in cells:
         print(line(row), file=out)
+
+
+def _flag(given: bool | None, configured: Any) -> bool:
+    """A --x/--no-x switch: what the command line said, else the setting."""
+    return bool(configured) if given is None else given
 
 
 def _plain(value: Any) -> str:
@@ -170,8 +175,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("characters", "recognise the characters in an image (AnimeTrace)")
     p.add_argument("image", metavar="IMAGE|URL")
     p.add_argument("--model", metavar="ID", help="model id (see `animetui models`; default: the service's default)")
-    p.add_argument("--single", action="store_true", help="one candidate per character")
-    p.add_argument("--no-ai-detect", action="store_true", help="skip the AI-generated check")
+    p.add_argument("--single", dest="multi", action="store_const", const=False, default=None,
+                   help="ask for one candidate per character (is_multi=0; default: providers.animetrace.is_multi)")
+    p.add_argument("--multi", dest="multi", action="store_const", const=True, help="ask for several candidates per character")
+    p.add_argument("--ai-detect", action=argparse.BooleanOptionalAction, default=None,
+                   help="ask whether the image is AI-generated (default: providers.animetrace.ai_detect)")
     p.add_argument("--refresh", action="store_true", help="ask the service again even if this image was looked up before")
 
     p = add("scene", "find the anime, episode and time of a screenshot")
@@ -194,8 +202,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("generate", "generate an anime image from a prompt (AnimeAPI, paid)")
     p.add_argument("prompt")
     p.add_argument("--orientation", choices=("portrait", "square", "landscape"))
-    p.add_argument("--nsfw", action="store_true", help="allow NSFW output")
-    p.add_argument("--raw", action="store_true", help="send the prompt as is (no AI enhancement)")
+    p.add_argument("--nsfw", action=argparse.BooleanOptionalAction, default=None,
+                   help="allow NSFW output (default: providers.animeapi.allow_nsfw)")
+    p.add_argument("--enhance", action=argparse.BooleanOptionalAction, default=None,
+                   help="let the service enhance the prompt (default: providers.animeapi.enhance)")
+    p.add_argument("--raw", dest="enhance", action="store_const", const=False, help="the same as --no-enhance")
     p.add_argument("--wait", action="store_true", help="show progress on stderr until the image is saved")
 
     p = add("cartoonize", "turn a photo into anime art (AILabTools async task)")
@@ -208,8 +219,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = add("rankings", "most searched anime")
     p.add_argument("--period", choices=("daily", "weekly", "monthly", "yearly", "all"), default="all")
-    p.add_argument("--limit", type=int, default=20)
-    p.add_argument("--adult", action="store_true", help="include NSFW entries")
+    p.add_argument("--limit", type=int, default=50, help="how many (default 50, as the service)")
+    p.add_argument("--adult", action=argparse.BooleanOptionalAction, default=None,
+                   help="include NSFW entries (default: providers.whatanime.include_adult)")
 
     p = add("recent", "recent public searches")
     p.add_argument("--limit", type=int, default=20)
@@ -231,6 +243,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("title", nargs="?", help="title of the new key (create)")
     p.add_argument("--page", type=int, default=1)
     p.add_argument("--page-size", type=int, default=20)
+
+    add("doctor", "versions, terminal image support, each service's reachability and settings source, kept unexpected answers")
 
     p = add("login", "sign in to whatanimeisthis (password prompted, or $ANIMETUI_PASSWORD)")
     p.add_argument("--email", help="account email (default: providers.whatanime.email)")
@@ -450,11 +464,13 @@ async def _cmd_characters(args: argparse.Namespace, settings: Any, rt: "Runtime"
     outcome = await rt.lookups.characters(
         source,
         model=model,
-        multi=not args.single and settings["providers.animetrace.is_multi"],
-        ai_detect=not args.no_ai_detect and settings["providers.animetrace.ai_detect"],
+        multi=_flag(args.multi, settings["providers.animetrace.is_multi"]),
+        ai_detect=_flag(args.ai_detect, settings["providers.animetrace.ai_detect"]),
         refresh=args.refresh,
     )
     result = outcome.result
+    if result.warning:  # e.g. a model id the service does not list (it was sent anyway)
+        print(f"animetui: warning: {_plain(result.warning)}", file=sys.stderr)
     if _json(args):
         emit_json({**result.to_json(), "cached": outcome.cached})
         return EXIT_OK
@@ -564,7 +580,7 @@ async def _cmd_models(args: argparse.Namespace, settings: Any, rt: "Runtime") ->
 async def _cmd_rankings(args: argparse.Namespace, settings: Any, rt: "Runtime") -> int:
     if args.limit < 1 or args.limit > 500:
         raise UsageError("animetui rankings: --limit must be between 1 and 500")
-    items = await rt.providers.whatanime.rankings(period=args.period, limit=args.limit, include_adult=args.adult)
+    items = await rt.providers.whatanime.rankings(period=args.period, limit=args.limit, include_adult=_flag(args.adult, settings["providers.whatanime.include_adult"]))
     if _json(args):
         emit_json({"period": args.period, "rankings": [r.to_json() for r in items]})
         return EXIT_OK
@@ -586,6 +602,19 @@ async def _cmd_recent(args: argparse.Namespace, settings: Any, rt: "Runtime") ->
         print("No more recent searches." if args.offset else "No recent searches.")
         return EXIT_OK
     print_table(["when", "title", "episode", "similarity"], [[r.searched_at, r.title, r.episode, percent(r.similarity)] for r in items], max_width=60)
+    return EXIT_OK
+
+
+async def _cmd_doctor(args: argparse.Namespace, settings: Any, rt: "Runtime") -> int:
+    from animetui import doctor
+
+    document = await doctor.report(settings, rt.providers, demo=bool(getattr(args, "demo", False)))
+    if _json(args):
+        emit_json(document)
+        return EXIT_OK
+    for line in doctor.lines(document):
+        indent = line[: len(line) - len(line.lstrip(" "))]
+        print(indent + _plain(line) if line.strip() else "")
     return EXIT_OK
 
 
@@ -849,8 +878,8 @@ async def _cmd_generate(args: argparse.Namespace, settings: Any, rt: "Runtime") 
     request = GenerateRequest(
         prompt=args.prompt,
         orientation=Orientation(args.orientation or settings["providers.animeapi.orientation"]),
-        allow_nsfw=bool(args.nsfw or settings["providers.animeapi.allow_nsfw"]),
-        enhance=not args.raw and settings["providers.animeapi.enhance"],
+        allow_nsfw=_flag(args.nsfw, settings["providers.animeapi.allow_nsfw"]),
+        enhance=_flag(args.enhance, settings["providers.animeapi.enhance"]),
     )
     runner = rt.runner
     await rt.start_jobs()
@@ -990,6 +1019,7 @@ _HANDLERS: dict[str, Callable[..., Any]] = {
     "login": _cmd_login,
     "logout": _cmd_logout,
     "config": _cmd_config,
+    "doctor": _cmd_doctor,
     "history": _cmd_history,
     "batch": _cmd_batch,
 }

@@ -1208,7 +1208,8 @@ class JobRunner:
 
     # ------------------------------------------------------------------ small helpers
     def _jittered(self, seconds: float) -> float:
-        return max(0.0, seconds * self._rng.uniform(1 - JITTER, 1 + JITTER))
+        # upward only: a wait is never shorter than asked (AILabTools' docs: poll every 5 s or slower)
+        return max(0.0, seconds * self._rng.uniform(1.0, 1 + JITTER))
 
     def _past_lifetime(self, job: Job) -> bool:
         started = job.submitted_at if job.submitted_at is not None else job.created_at

@@ -72,6 +72,7 @@ class Providers:
         self._built: dict[str, Any] = {}
         self._clients: list[httpx.AsyncClient] = []
         self._download_client: httpx.AsyncClient | None = None
+        self._shared: Any = None
 
     # ------------------------------------------------------------------ specs
     @staticmethod
@@ -102,6 +103,17 @@ class Providers:
         key = spec(name).key_setting
         return bool(key and str(self.section(name).get(key) or "").strip())
 
+    def shared_limits(self) -> Any:
+        """The machine-wide limit counts in the data dir (None when there is no data dir)."""
+        if self._shared is None:
+            data_dir = getattr(self.settings, "data_dir", None)
+            if data_dir is None:
+                return None
+            from animetui.limits import SharedLimits
+
+            self._shared = SharedLimits(data_dir)
+        return self._shared
+
     def get(self, name: str) -> Any:
         if name not in self._built:
             from animetui.net import RateLimiter, make_client
@@ -112,11 +124,34 @@ class Providers:
             client = make_client(section["base_url"], timeout=float(section.get("timeout", 60)), transport=self.transport)
             self._clients.append(client)
             limit = declared.limit_for(section)
+            capacity, rate, window = limit.capacity, limit.rate, limit.window
+            limiter_kwargs: dict[str, Any] = {}
+            shared = self.shared_limits()
+            if shared is not None and declared.shared_limit:
+                # the machine-wide bucket keeps the documented rules for every process, this one
+                # included; the local limiter is left with the server's "wait" (block_for)
+                from animetui import limits
+
+                rules = limits.DOCUMENTED[declared.shared_limit]
+                first = rules[0]
+                if window == first.window and capacity < first.count:  # a stricter limit set by the user
+                    rules = (limits.Rule(int(capacity), first.window, first.what), *rules[1:])
+                rate, window = 1000.0, None
+                limiter_kwargs = {
+                    "shared": limits.SharedBucket(
+                        shared,
+                        limits.bucket_name(declared.shared_limit, section.get("api_key")),
+                        rules,
+                        provider=name,
+                        title=declared.title,
+                    ),
+                }
             ctx = ProviderContext(
                 name=name,
                 settings=section,
                 client=client,
-                limiter=RateLimiter(limit.capacity, limit.rate, window=limit.window),
+                limiter=RateLimiter(capacity, rate, window=window, **limiter_kwargs),
+                shared_limits=shared,
                 retry=self.retry,
                 cache_dir=self.settings.cache_dir,
                 data_dir=self.settings.data_dir,

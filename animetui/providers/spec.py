@@ -75,6 +75,9 @@ class ProviderSpec:
     #: passes them only to providers that declare them, and they key its cache entries
     scene_options: tuple[str, ...] = ()
     batch_concurrency: int = 1  # lookups a batch runs at once on it
+    #: a key of ``animetui.limits.DOCUMENTED``: every request counts against those rules machine-wide
+    #: (all processes, per API key) instead of in this process only
+    shared_limit: str | None = None
     limit_from: Callable[[Mapping[str, Any]], Limit] | None = field(default=None, compare=False)
 
     @property

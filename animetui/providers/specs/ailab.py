@@ -17,7 +17,8 @@ SPEC = ProviderSpec(
         Setting("base_url", "https://www.ailabapi.com", "AILabTools API base URL", restart=True),
         Setting("api_key", "", "AILabTools API key", secret=True, env="ANIMETUI_AILAB_KEY"),
         Setting("style", 2, "Default cartoon style (0-8)", minimum=0, maximum=8),
-        Setting("poll_interval", 5.0, "Seconds between task queries", minimum=0.05, maximum=600, restart=True),
+        Setting("poll_interval", 5.0, "Seconds between task queries (the docs: 5 s or more)", minimum=5, maximum=600,
+                restart=True),
         timeout_setting(60.0),
     ),
 )
