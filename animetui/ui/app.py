@@ -350,7 +350,9 @@ class AnimeTUI(AccountsMixin, App[int]):
 
     @property
     def runner(self) -> "JobRunner | None":
-        return self._services.runner if self._services is not None else None
+        if self._services is None or not self._services_ready.is_set():
+            return None  # still starting: the runtime builds it in a thread
+        return self._services.runner
 
     @work(group="startup", exit_on_error=False)
     async def _start_up(self) -> None:
@@ -454,7 +456,13 @@ class AnimeTUI(AccountsMixin, App[int]):
 
     @on(CreditsChanged)
     def _credits(self, event: CreditsChanged) -> None:
-        self.query_one(StatusHeader).set_credits(event.credits)
+        from textual.css.query import NoMatches
+
+        try:  # a late answer (e.g. trace.moe's /me) may arrive while the app is closing
+            header = self.query_one(StatusHeader)
+        except NoMatches:
+            return
+        header.set_credits(event.credits)
         self.credits_seen(event.credits)
 
     # ------------------------------------------------------------------ routing
