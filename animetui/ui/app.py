@@ -43,6 +43,7 @@ from textual.widget import Widget
 
 from animetui.ui.accounts import AccountsMixin
 from animetui.ui.bindings import LOOKUP_KINDS, bindings
+from animetui.ui import strip_cycles
 from animetui.ui.collector import IdleCollector
 from animetui.ui.messages import (
     CreditsChanged,
@@ -247,6 +248,7 @@ class AnimeTUI(AccountsMixin, App[int]):
         self.batch_session: Any = None  # animetui.ui.screens.batch.BatchSession, the latest batch
         self.batch_clock: Callable[[], float] = time.monotonic  # rate/ETA of batches (tests inject one)
         self._collector = IdleCollector()
+        strip_cycles.install()  # rendered lines freed by their reference count (see the module)
 
     def _start_dir(self, start_path: Path | None) -> Path:
         if start_path is not None:
@@ -456,13 +458,10 @@ class AnimeTUI(AccountsMixin, App[int]):
 
     @on(CreditsChanged)
     def _credits(self, event: CreditsChanged) -> None:
-        from textual.css.query import NoMatches
-
-        try:  # a late answer (e.g. trace.moe's /me) may arrive while the app is closing
-            header = self.query_one(StatusHeader)
-        except NoMatches:
-            return
-        header.set_credits(event.credits)
+        # the header lives on the main screen, which need not be the active one (a dialog, History)
+        for screen in self.screen_stack:
+            for header in screen.query(StatusHeader):
+                header.set_credits(event.credits)
         self.credits_seen(event.credits)
 
     # ------------------------------------------------------------------ routing
