@@ -1,13 +1,17 @@
 """Batch lookups: a folder of screenshots through scene search and/or character recognition.
 
 * Files are hashed first (in threads); copies of the same image are looked up once.
-* Each provider has its own queue and worker(s): AnimeTrace and whatanimeisthis run side by side,
-  each within its own limits (the provider's token bucket, ``Retry-After``, its concurrency).
-* Quotas: before starting, whatanimeisthis credits/guest allowance are read when available (the
-  guest count is shared by every animetui process on the machine, ``animetui.limits``); the batch
-  runs only as many scene searches as are left. A quota answer during the run (``QuotaError``, or
+* Each lookup kind has its own queue, served by the providers that can do it (from their specs):
+  character recognition by AnimeTrace; scene search by the scene provider(s) chosen
+  (``scene_providers``; default the ``general.scene_provider`` setting — ``all`` spreads the
+  images over every scene provider, each taking the next image when it is free). All run side by
+  side, each within its own limits (token bucket, ``Retry-After``, ``batch_concurrency``).
+* Quotas: before starting, each scene provider that reports credits is asked what is left
+  (whatanimeisthis's guest count is shared by every animetui process on the machine,
+  ``animetui.limits``); the batch runs only as many searches as are left on each. A quota answer during the run (``QuotaError``, or
   a ``RateLimited`` longer than :data:`MAX_AUTO_WAIT`) stops that provider's queue — never past a
-  quota. Either way the items not yet looked up stay *pending*, the batch is *paused* (not done),
+  quota; with several scene providers the others take the rest. Either way the items not yet
+  looked up stay *pending*, the batch is *paused* (not done),
   a note says when the quota comes back, and ``animetui batch --resume`` continues from there. A
   shorter wait (a per-minute or per-hour limit) is waited out and the batch goes on by itself.
 * Lookups go through :class:`~animetui.lookups.LookupService`, so anything already in the history
@@ -34,11 +38,10 @@ from animetui.fsnames import from_db, shown, to_db
 from animetui.history import headline
 from animetui.images import IMAGE_SUFFIXES, read_source, sha256_bytes
 from animetui.models import ImageSource
+from animetui.providers.spec import CHARACTERS, CREDITS
+from animetui.providers.specs import capable, spec
 
 KINDS = ("scene", "characters")
-PROVIDER_OF = {"scene": "whatanime", "characters": "animetrace"}
-CONCURRENCY = {"whatanime": 1, "animetrace": 2}
-TITLES = {"whatanime": "whatanimeisthis", "animetrace": "AnimeTrace"}
 #: a quota that comes back within this many seconds is waited for; a longer one pauses the batch
 MAX_AUTO_WAIT = 600.0
 
@@ -169,7 +172,14 @@ class BatchRunner:
         on_progress: Callable[[BatchProgress], None] | None = None,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Any] = asyncio.sleep,
+        scene_providers: str | tuple[str, ...] | None = None,
     ) -> None:
+        from animetui.lookups import resolve_scene_providers
+
+        if scene_providers is None:
+            settings = getattr(getattr(lookups, "providers", None), "settings", None)
+            scene_providers = str(settings.get("general.scene_provider", "all") if settings is not None else "all")
+        self.scene_providers = resolve_scene_providers(scene_providers)
         self.sleep = sleep
         #: set when a quota paused the batch (the items left stay pending for --resume)
         self.quota_paused = False
@@ -192,6 +202,10 @@ class BatchRunner:
     def cancel(self) -> None:
         self._cancelled = True
         self._resume.set()
+
+    @property
+    def cancelled(self) -> bool:
+        return self._cancelled
 
     @property
     def paused(self) -> bool:
@@ -250,23 +264,33 @@ class BatchRunner:
         self.journal.set_state(batch_id, "running")
         queues: dict[str, asyncio.Queue[BatchItem]] = {}
         for item in todo:
-            queues.setdefault(PROVIDER_OF[item.kind], asyncio.Queue()).put_nowait(item)
-        allowance = await self._allowances(queues)
+            queues.setdefault(item.kind, asyncio.Queue()).put_nowait(item)
+        serving = {kind: self._providers_for(kind) for kind in queues}
+        allowance = await self._allowances(queues, serving)
+        stops = {name: asyncio.Event() for names in serving.values() for name in names}
 
         def report(last: BatchItem | None) -> None:
             if self.on_progress:
                 self.on_progress(BatchProgress(done, total, started, self.clock(), self.paused, last, list(self.notes)))
 
-        async def worker(provider: str, queue: asyncio.Queue[BatchItem], stop: asyncio.Event) -> None:
+        def spent(name: str) -> bool:
+            left = allowance.get(name)
+            return stops[name].is_set() or (left is not None and left <= 0)
+
+        async def worker(provider: str, kind: str, stop: asyncio.Event) -> None:
             nonlocal done
+            queue = queues[kind]
+            partners = serving[kind]
             while not queue.empty():
                 await self._resume.wait()
                 if self._cancelled:
                     return
+                if spent(provider) and not all(spent(name) for name in partners):
+                    return  # the other provider(s) take the rest
                 item = queue.get_nowait()
                 if stop.is_set():
                     continue  # stays pending: the batch is paused at the quota
-                if allowance.get(provider) is not None and allowance[provider] <= 0:
+                if allowance.get(provider) is not None and (allowance[provider] or 0) <= 0:
                     stop.set()
                     continue
                 await self._one(item, provider, allowance, stop)
@@ -276,11 +300,11 @@ class BatchRunner:
                 done += 1
                 report(item)
 
-        stops = {name: asyncio.Event() for name in queues}
         tasks = [
-            asyncio.create_task(worker(name, queue, stops[name]))
-            for name, queue in queues.items()
-            for _ in range(CONCURRENCY.get(name, 1))
+            asyncio.create_task(worker(name, kind, stops[name]))
+            for kind, names in serving.items()
+            for name in names
+            for _ in range(spec(name).batch_concurrency)
         ]
         report(None)
         try:
@@ -292,7 +316,9 @@ class BatchRunner:
             raise
         if self._cancelled:
             state = "cancelled"
-        elif any(stop.is_set() for stop in stops.values()):
+        elif any(stop.is_set() for stop in stops.values()) and any(
+            item.status == "pending" for item in self.journal.items(batch_id)
+        ):
             state, self.quota_paused = "paused", True
             left = sum(1 for item in self.journal.items(batch_id) if item.status == "pending")
             self.notes.append(f"batch paused at a quota with {left} left — `animetui batch --resume` continues from there")
@@ -301,30 +327,50 @@ class BatchRunner:
         self.journal.set_state(batch_id, state)
         return self.journal.items(batch_id)
 
-    async def _allowances(self, queues: dict[str, asyncio.Queue[BatchItem]]) -> dict[str, int | None]:
+    def _providers_for(self, kind: str) -> tuple[str, ...]:
+        if kind == "scene":
+            return self.scene_providers
+        recognizers = capable(CHARACTERS)
+        if not recognizers:
+            raise AnimetuiError("no provider can recognise characters")
+        return (recognizers[0].name,)
+
+    async def _allowances(
+        self, queues: dict[str, asyncio.Queue[BatchItem]], serving: dict[str, tuple[str, ...]]
+    ) -> dict[str, int | None]:
+        """What each searching provider that reports credits has left (unknown: no limit here)."""
         allowance: dict[str, int | None] = {}
-        if "whatanime" in queues:
-            try:
-                credits = await self.lookups.providers.whatanime.credits()
+        for kind, names in serving.items():
+            if kind != "scene":
+                continue
+            lefts: list[int] = []
+            for name in names:
+                allowance[name] = None
+                if not spec(name).can(CREDITS):
+                    continue
+                try:
+                    credits = await self.lookups.providers.get(name).credits()
+                except AnimetuiError:
+                    continue
                 if credits.remaining is not None:
-                    allowance["whatanime"] = int(credits.remaining)
-                    need = queues["whatanime"].qsize()
-                    if credits.remaining < need:
-                        self.notes.append(
-                            f"whatanimeisthis: {int(credits.remaining)} searches left, {need} needed — "
-                            f"the batch pauses after those (images already in the history cost nothing)"
-                        )
-            except AnimetuiError:
-                allowance["whatanime"] = None
+                    allowance[name] = int(credits.remaining)
+                    lefts.append(int(credits.remaining))
+            need = queues[kind].qsize()
+            if len(lefts) == len(names) and sum(lefts) < need:
+                who = spec(names[0]).title if len(names) == 1 else " + ".join(spec(n).title for n in names)
+                self.notes.append(
+                    f"{who}: {sum(lefts)} searches left, {need} needed — "
+                    "the batch pauses after those (images already in the history cost nothing)"
+                )
         return allowance
 
     async def _one(self, item: BatchItem, provider: str, allowance: dict[str, int | None], stop: asyncio.Event) -> None:
         source = ImageSource(path=Path(item.path))
-        title = TITLES.get(provider, provider)
+        title = spec(provider).title
         while True:
             try:
                 if item.kind == "scene":
-                    outcome = await self.lookups.scene(source)
+                    outcome = await self.lookups.scene(source, providers=provider)
                 else:
                     outcome = await self.lookups.characters(source)
             except (QuotaError, RateLimited) as exc:

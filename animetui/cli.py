@@ -24,7 +24,10 @@ import shutil
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from animetui.runtime import Runtime
 
 EXIT_OK = 0
 EXIT_USAGE = 2
@@ -207,10 +210,15 @@ def build_parser() -> argparse.ArgumentParser:
                    help="ask whether the image is AI-generated (default: providers.animetrace.ai_detect)")
     p.add_argument("--refresh", action="store_true", help="ask the service again even if this image was looked up before")
 
-    p = add("scene", "find the anime, episode and time of a screenshot (whatanimeisthis)")
+    p = add("scene", "find the anime, episode and time of a screenshot")
     p.add_argument("image", metavar="IMAGE|URL")
+    choices = (*scene_provider_choices(), "local")  # local: the library (not a spec yet)
+    p.add_argument("--provider", choices=choices, default=None,
+                   help=f"which engine to ask: {', '.join(choices)} (default: the general.scene_provider setting; "
+                        "local: search your own library, animetui library add DIR)")
+    p.add_argument("--no-cut-borders", action="store_true", help="trace.moe: keep black borders (they are cropped by default)")
+    p.add_argument("--adult", action="store_true", help="show NSFW matches (hidden by default)")
     p.add_argument("--refresh", action="store_true", help="ask the service again even if this image was looked up before")
-    p.add_argument("--provider", choices=("whatanime", "local"), default="whatanime", help="local: search your own library (animetui library add DIR)")
     p.add_argument("--flip", action="store_true", help="local: also try the mirror image")
     p.add_argument("--no-cut", action="store_true", help="local: do not also try with black borders cut")
 
@@ -258,7 +266,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = add("batch", "look up a whole folder of images within each service's limits")
     p.add_argument("folder", metavar="DIR", nargs="?", help="folder (or a single image)")
-    p.add_argument("--scene", action="store_true", help="scene search (whatanimeisthis)")
+    p.add_argument("--scene", action="store_true", help="scene search (the general.scene_provider setting, or --provider)")
+    p.add_argument("--provider", choices=scene_provider_choices(), default=None,
+                   help="scene engine(s); all spreads the images over every engine within each one's limits")
     p.add_argument("--characters", action="store_true", help="character recognition (AnimeTrace)")
     p.add_argument("--recursive", "-r", action="store_true", help="include sub-folders")
     p.add_argument("--resume", action="store_true", help="finish the batch that was interrupted")
@@ -418,13 +428,11 @@ def _dispatch(args: argparse.Namespace) -> int:
         settings = _load_settings(args)
         if args.command == "config":
             return _cmd_config(args, settings)
-        if args.command == "history":
-            return _cmd_history(args, settings)
         if args.command == "library" or (args.command == "scene" and args.provider == "local"):
             from animetui.library import cli as library_cli
 
             return library_cli.main(args, settings) if args.command == "library" else library_cli.scene(args, settings)
-        return asyncio.run(_with_providers(handler, args, settings))
+        return asyncio.run(_with_runtime(handler, args, settings))
     except ConfigError as exc:
         return fail(str(exc), kind="config", exit_code=EXIT_USAGE, as_json=as_json)
     except NetworkError as exc:
@@ -442,41 +450,29 @@ def _dispatch(args: argparse.Namespace) -> int:
         return fail(f"unexpected error ({type(exc).__name__}): {exc}. Please report this.", kind="unexpected", exit_code=EXIT_ERROR, as_json=as_json)
 
 
-async def _with_providers(handler: Callable[..., Any], args: argparse.Namespace, settings: Any) -> int:
+async def _with_runtime(handler: Callable[..., Any], args: argparse.Namespace, settings: Any) -> int:
+    """Run one command with the services :mod:`animetui.runtime` builds (logging included), closed after."""
     import logging
 
-    from animetui.logs import setup_logging
-    from animetui.providers import Providers
+    from animetui.runtime import Runtime
 
-    setup_logging(settings.data_dir)
-    logging.getLogger("animetui.cli").info("command %s", args.command)
+    async with Runtime(settings) as runtime:
+        logging.getLogger("animetui.cli").info("command %s", args.command)
+        uninstall, stopped_by = _stop_on_signals()
+        try:
+            return await handler(args, settings, runtime)
+        except asyncio.CancelledError:
+            if not stopped_by:
+                raise
+            task = asyncio.current_task()
+            if task is not None:
+                task.uncancel()
+            from animetui import stopping
 
-    hub = None
-    if settings.demo:
-        from animetui.simulator.persist import load_demo_hub
-
-        hub = load_demo_hub(settings.data_dir)
-    providers = Providers(settings, demo=settings.demo, hub=hub)
-    uninstall, stopped_by = _stop_on_signals()
-    try:
-        return await handler(args, settings, providers)
-    except asyncio.CancelledError:
-        if not stopped_by:
-            raise
-        task = asyncio.current_task()
-        if task is not None:
-            task.uncancel()
-        from animetui import stopping
-
-        stopping.say(f"animetui: stopped ({stopping.name(stopped_by[0])}); unfinished jobs resume at the next start (`animetui jobs watch`)")
-        return stopping.exit_code(stopped_by[0])
-    finally:
-        uninstall()
-        await providers.aclose()
-        if hub is not None:
-            from animetui.simulator.persist import save_demo_hub
-
-            save_demo_hub(hub, settings.data_dir)
+            stopping.say(f"animetui: stopped ({stopping.name(stopped_by[0])}); unfinished jobs resume at the next start (`animetui jobs watch`)")
+            return stopping.exit_code(stopped_by[0])
+        finally:
+            uninstall()
 
 
 def _stop_on_signals() -> tuple[Callable[[], None], list[int]]:
@@ -510,35 +506,18 @@ def _cached_note(outcome: Any) -> None:
         print("(from history — no request made; --refresh to ask again)\n")
 
 
-def _open_history(settings: Any):  # noqa: ANN202
-    from animetui.history import History
-
-    reset = "animetui history --reset" + (" --demo" if settings.demo else "")
-    return History(settings.data_dir / "history.sqlite3", reset_hint=reset)
-
-
-def _lookups(settings: Any, providers: Any):  # noqa: ANN202
-    from animetui.lookups import LookupService
-
-    return LookupService(providers, _open_history(settings))
-
-
-async def _cmd_characters(args: argparse.Namespace, settings: Any, providers: Any) -> int:
+async def _cmd_characters(args: argparse.Namespace, settings: Any, rt: "Runtime") -> int:
     from animetui.models import ImageSource
 
     source = ImageSource.parse(args.image)
     model = args.model or settings["providers.animetrace.model"] or None
-    service = _lookups(settings, providers)
-    try:
-        outcome = await service.characters(
-            source,
-            model=model,
-            multi=_flag(args.multi, settings["providers.animetrace.is_multi"]),
-            ai_detect=_flag(args.ai_detect, settings["providers.animetrace.ai_detect"]),
-            refresh=args.refresh,
-        )
-    finally:
-        service.history.close()
+    outcome = await rt.lookups.characters(
+        source,
+        model=model,
+        multi=_flag(args.multi, settings["providers.animetrace.is_multi"]),
+        ai_detect=_flag(args.ai_detect, settings["providers.animetrace.ai_detect"]),
+        refresh=args.refresh,
+    )
     result = outcome.result
     if result.warning:  # e.g. a model id the service does not list (it was sent anyway)
         print(f"animetui: warning: {_plain(result.warning)}", file=sys.stderr)
@@ -568,37 +547,76 @@ async def _cmd_characters(args: argparse.Namespace, settings: Any, providers: An
     return EXIT_OK
 
 
-async def _cmd_scene(args: argparse.Namespace, settings: Any, providers: Any) -> int:
-    from animetui.models import ImageSource
+def scene_provider_choices() -> tuple[str, ...]:
+    """Each scene-capable provider's name (from the specs), and ``all``."""
+    from animetui.providers.spec import SCENE
+    from animetui.providers.specs import capable
 
-    provider = providers.whatanime
-    service = _lookups(settings, providers)
-    try:
-        outcome = await service.scene(ImageSource.parse(args.image), refresh=args.refresh)
-    finally:
-        service.history.close()
+    return (*(spec.name for spec in capable(SCENE)), "all")
+
+
+async def _cmd_scene(args: argparse.Namespace, settings: Any, rt: "Runtime") -> int:
+    from animetui.models import ImageSource
+    from animetui.providers import title_of
+
+    options: dict[str, Any] = {}
+    if args.no_cut_borders:
+        options["cut_borders"] = False
+    outcome = await rt.lookups.scene(
+        ImageSource.parse(args.image), providers=args.provider, refresh=args.refresh, options=options
+    )
     result = outcome.result
+    show_adult = bool(args.adult or settings["general.show_adult_scenes"])
+    shown = [m for m in result.matches if show_adult or not m.adult]
+    hidden = len(result.matches) - len(shown)
+    language = str(settings["general.title_language"])
+    for name, problem in outcome.errors.items():
+        err(f"{title_of(name)}: {problem}")
     if _json(args):
-        emit_json({**result.to_json(), "cached": outcome.cached})
+        emit_json({
+            **result.to_json(),
+            "matches": [{**m.to_json(), "title": m.title_in(language), "anilist_url": m.anilist_url, "mal_url": m.mal_url} for m in shown],
+            "nsfw_hidden": hidden,
+            "cached": outcome.cached,
+            "providers": {name: {"cached": part.cached, "matches": len(part.result.matches),
+                                 "credits_left": getattr(part.result, "credits_left", None)}
+                          for name, part in outcome.parts.items()},
+            "errors": {name: problem.message for name, problem in outcome.errors.items()},
+        })
         return EXIT_OK
     _cached_note(outcome)
-    if not result.matches:
-        print("No matching scene found.")
-        return EXIT_OK
-    rows = [
-        [m.title, m.episode or "–", f"{mmss(m.start)}–{mmss(m.end)}", percent(m.similarity) + ("  (doubtful)" if (m.similarity or 0) < 0.9 else "")]
-        for m in result.matches
-    ]
-    print_table(["title", "episode", "time", "similarity"], rows)
-    if result.credits_left is not None:
-        print(f"\ncredits left: {result.credits_left}")
-    if getattr(provider, "session_expired", False):
+    if not shown:
+        print("No matching scene found." if not hidden else "No matching scene shown.")
+    else:
+        rows = [
+            [title_of(m.engine), m.title_in(language), m.episode or "–", f"{mmss(m.start)}–{mmss(m.end)}",
+             percent(m.similarity), m.confidence or "–"]
+            for m in shown
+        ]
+        print_table(["engine", "title", "episode", "time", "similarity", "confidence"], rows)
+        links = []
+        for m in shown:
+            found = [link for link in (m.anilist_url, m.mal_url) if link]
+            if found and (m.title_in(language), *found) not in links:
+                links.append((m.title_in(language), *found))
+        if links:
+            print()
+            for title, *urls in links[:5]:
+                print(f"{_plain(title)}: {'  '.join(urls)}")
+    if hidden:
+        print(f"\n{hidden} NSFW result{'s' if hidden != 1 else ''} hidden (--adult, or general.show_adult_scenes, shows them)")
+    for name, part in outcome.parts.items():
+        credits_left = getattr(part.result, "credits_left", None)
+        if credits_left is not None:
+            print(f"{title_of(name)} credits left: {credits_left}")
+    whatanime = rt.providers.built().get("whatanime")
+    if whatanime is not None and getattr(whatanime, "session_expired", False):
         err("your whatanimeisthis session has expired; searched without it — run `animetui login`")
     return EXIT_OK
 
 
-async def _cmd_models(args: argparse.Namespace, settings: Any, providers: Any) -> int:
-    models = await providers.animetrace.list_models()
+async def _cmd_models(args: argparse.Namespace, settings: Any, rt: "Runtime") -> int:
+    models = await rt.providers.animetrace.list_models()
     if _json(args):
         emit_json({"models": [m.to_json() for m in models]})
         return EXIT_OK
@@ -609,10 +627,10 @@ async def _cmd_models(args: argparse.Namespace, settings: Any, providers: Any) -
     return EXIT_OK
 
 
-async def _cmd_rankings(args: argparse.Namespace, settings: Any, providers: Any) -> int:
+async def _cmd_rankings(args: argparse.Namespace, settings: Any, rt: "Runtime") -> int:
     if args.limit < 1 or args.limit > 500:
         raise UsageError("animetui rankings: --limit must be between 1 and 500")
-    items = await providers.whatanime.rankings(period=args.period, limit=args.limit, include_adult=_flag(args.adult, settings["providers.whatanime.include_adult"]))
+    items = await rt.providers.whatanime.rankings(period=args.period, limit=args.limit, include_adult=_flag(args.adult, settings["providers.whatanime.include_adult"]))
     if _json(args):
         emit_json({"period": args.period, "rankings": [r.to_json() for r in items]})
         return EXIT_OK
@@ -623,10 +641,10 @@ async def _cmd_rankings(args: argparse.Namespace, settings: Any, providers: Any)
     return EXIT_OK
 
 
-async def _cmd_recent(args: argparse.Namespace, settings: Any, providers: Any) -> int:
+async def _cmd_recent(args: argparse.Namespace, settings: Any, rt: "Runtime") -> int:
     if args.limit < 1 or args.limit > 200 or args.offset < 0:
         raise UsageError("animetui recent: --limit must be 1-200 and --offset 0 or more")
-    items = await providers.whatanime.recent_searches(limit=args.limit, offset=args.offset)
+    items = await rt.providers.whatanime.recent_searches(limit=args.limit, offset=args.offset)
     if _json(args):
         emit_json({"offset": args.offset, "limit": args.limit, "searches": [r.to_json() for r in items]})
         return EXIT_OK
@@ -637,10 +655,10 @@ async def _cmd_recent(args: argparse.Namespace, settings: Any, providers: Any) -
     return EXIT_OK
 
 
-async def _cmd_doctor(args: argparse.Namespace, settings: Any, providers: Any) -> int:
+async def _cmd_doctor(args: argparse.Namespace, settings: Any, rt: "Runtime") -> int:
     from animetui import doctor
 
-    document = await doctor.report(settings, providers, demo=bool(getattr(args, "demo", False)))
+    document = await doctor.report(settings, rt.providers, demo=bool(getattr(args, "demo", False)))
     if _json(args):
         emit_json(document)
         return EXIT_OK
@@ -650,30 +668,33 @@ async def _cmd_doctor(args: argparse.Namespace, settings: Any, providers: Any) -
     return EXIT_OK
 
 
-async def _cmd_credits(args: argparse.Namespace, settings: Any, providers: Any) -> int:
+async def _cmd_credits(args: argparse.Namespace, settings: Any, rt: "Runtime") -> int:
     from animetui.errors import AnimetuiError
     from animetui.models import Credits
+    from animetui.providers import title_of
+    from animetui.providers.spec import CREDITS, GENERATE
+    from animetui.providers.specs import capable
+    from animetui.providers.specs import spec as spec_of
 
     results: list[Credits] = []
     problems: dict[str, str] = {}
-    try:
-        results.append(await providers.whatanime.credits())
-    except AnimetuiError as exc:
-        problems["whatanime"] = exc.message
-    if settings.demo or providers.section("ailab").get("api_key"):
+    for spec in capable(CREDITS):  # whoever can report credits, in the specs' order
+        if spec.key_required and not (settings.demo or rt.providers.has_key(spec.name)):
+            key = _schema_key(f"providers.{spec.name}.{spec.key_setting}")
+            env = f" or {key.env}" if key is not None and key.env else ""
+            problems[spec.name] = f"no API key set (providers.{spec.name}.{spec.key_setting}{env})"
+            continue
         try:
-            results.append(await providers.ailab.credits())
+            results.append(await rt.providers.get(spec.name).credits())
         except AnimetuiError as exc:
-            problems["ailab"] = exc.message
-    else:
-        problems["ailab"] = "no API key set (providers.ailab.api_key or ANIMETUI_AILAB_KEY)"
-    balance = _last_animeapi_balance(settings, providers)
-    results.append(Credits("animeapi", balance, unit="usd", detail="last balance seen after a generation" if balance is not None else "unknown until the first generation"))
+            problems[spec.name] = exc.message
+    balance = _last_balance(rt)  # a generator reports its balance with each image: the journal keeps the last
+    for index, credit in enumerate(results):
+        if credit.remaining is None and spec_of(credit.provider).can(GENERATE):
+            results[index] = Credits(credit.provider, balance, unit="usd", detail="last balance seen after a generation" if balance is not None else "unknown until the first generation")
     if _json(args):
         emit_json({"credits": [c.to_json() for c in results], "errors": problems})
         return EXIT_OK
-    from animetui.providers import TITLES
-
     rows = []
     for c in results:
         if c.remaining is None:
@@ -682,40 +703,38 @@ async def _cmd_credits(args: argparse.Namespace, settings: Any, providers: Any) 
             amount = f"${c.remaining:.3f}"
         else:
             amount = f"{c.remaining:g} {c.unit}"
-        rows.append([TITLES.get(c.provider, c.provider), amount, c.detail])
+        rows.append([title_of(c.provider), amount, c.detail])
     for name, message in problems.items():
-        rows.append([TITLES.get(name, name), "?", message])
+        rows.append([title_of(name), "?", message])
     print_table(["service", "left", "note"], rows, max_width=70)
     return EXIT_OK
 
 
-def _last_animeapi_balance(settings: Any, providers: Any) -> float | None:
-    if not (settings.data_dir / "jobs.sqlite3").exists():
+def _schema_key(name: str) -> Any:  # the settings schema's entry, or None
+    from animetui.config import SCHEMA_BY_NAME
+
+    return SCHEMA_BY_NAME.get(name)
+
+
+def _last_balance(rt: "Runtime") -> float | None:
+    if not rt.has_jobs():
         return None
-    runner = _runner(settings, providers)
-    try:
-        return runner.last_balance_usd
-    finally:
-        runner.journal.close()
+    return rt.runner.last_balance_usd
 
 
-def _cmd_history(args: argparse.Namespace, settings: Any) -> int:
+async def _cmd_history(args: argparse.Namespace, settings: Any, rt: "Runtime") -> int:
     import time as _time
 
     from animetui.history import export_csv, export_json, reset
 
     if args.reset:
-        moved = reset(settings.data_dir / "history.sqlite3")
+        moved = reset(rt.history_path)
         if moved is None:
             print("There is no history file to move aside.")
         else:
             print(f"Moved the history aside to {moved}; a new one starts with the next lookup. Jobs are not affected.")
         return EXIT_OK
-    history = _open_history(settings)
-    try:
-        entries = history.list(query=args.query, limit=max(1, args.limit))
-    finally:
-        history.close()
+    entries = rt.history.list(query=args.query, limit=max(1, args.limit))
     if args.export == "csv":
         sys.stdout.write(export_csv(entries))
         return EXIT_OK
@@ -730,11 +749,11 @@ def _cmd_history(args: argparse.Namespace, settings: Any) -> int:
     return EXIT_OK
 
 
-async def _cmd_batch(args: argparse.Namespace, settings: Any, providers: Any) -> int:
-    from animetui.batch import BatchJournal, BatchRunner, find_images
+async def _cmd_batch(args: argparse.Namespace, settings: Any, rt: "Runtime") -> int:
+    from animetui.batch import BatchRunner, find_images
 
-    service = _lookups(settings, providers)
-    journal = BatchJournal(settings.data_dir / "history.sqlite3")
+    service = rt.lookups
+    journal = rt.batches
     quiet = _json(args) or not sys.stderr.isatty()
     from animetui.text import safe
 
@@ -745,34 +764,30 @@ async def _cmd_batch(args: argparse.Namespace, settings: Any, providers: Any) ->
         last = f" — {safe(Path(p.last.path).name)}: {safe(p.last.status)}" if p.last else ""
         print(f"\r[{p.done}/{p.total}] {p.rate * 60:.1f}/min{eta}{last}"[:200].ljust(80), end="", file=sys.stderr, flush=True)
 
-    runner = BatchRunner(service, journal, on_progress=progress)
+    runner = BatchRunner(service, journal, on_progress=progress, scene_providers=args.provider)
+    if args.resume:
+        pending = journal.unfinished()
+        if not pending:
+            print("No interrupted batch to resume.")
+            return EXIT_OK
+        batch_id = pending[-1]
+    else:
+        if not args.folder:
+            raise UsageError("animetui batch: DIR is required (or --resume)")
+        root = Path(args.folder).expanduser()
+        if not root.exists():
+            raise UsageError(f"animetui batch: {root}: no such folder")
+        kinds = [k for k, on in (("scene", args.scene), ("characters", args.characters)) if on] or ["scene", "characters"]
+        batch_id = await runner.plan(find_images(root, recursive=args.recursive), kinds, root=str(root))
+    journal_root = journal.root(batch_id)
     try:
-        if args.resume:
-            pending = journal.unfinished()
-            if not pending:
-                print("No interrupted batch to resume.")
-                return EXIT_OK
-            batch_id = pending[-1]
-        else:
-            if not args.folder:
-                raise UsageError("animetui batch: DIR is required (or --resume)")
-            root = Path(args.folder).expanduser()
-            if not root.exists():
-                raise UsageError(f"animetui batch: {root}: no such folder")
-            kinds = [k for k, on in (("scene", args.scene), ("characters", args.characters)) if on] or ["scene", "characters"]
-            batch_id = await runner.plan(find_images(root, recursive=args.recursive), kinds, root=str(root))
-        journal_root = journal.root(batch_id)
-        try:
-            items = await runner.run(batch_id)
-        except (KeyboardInterrupt, asyncio.CancelledError):
-            print("\ninterrupted — continue with `animetui batch --resume`", file=sys.stderr)
-            return EXIT_INTERRUPTED
-        print(file=sys.stderr)
-        for note in runner.notes:
-            err(note)
-    finally:
-        journal.close()
-        service.history.close()
+        items = await runner.run(batch_id)
+    except (KeyboardInterrupt, asyncio.CancelledError):
+        print("\ninterrupted — continue with `animetui batch --resume`", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    print(file=sys.stderr)
+    for note in runner.notes:
+        err(note)
     if _json(args):
         emit_json({"batch": batch_id, "items": [i.to_json() for i in items], "notes": runner.notes})
     else:
@@ -785,8 +800,8 @@ async def _cmd_batch(args: argparse.Namespace, settings: Any, providers: Any) ->
 
 
 # --------------------------------------------------------------------------- account
-async def _cmd_keys(args: argparse.Namespace, settings: Any, providers: Any) -> int:
-    provider = providers.whatanime
+async def _cmd_keys(args: argparse.Namespace, settings: Any, rt: "Runtime") -> int:
+    provider = rt.providers.whatanime
     if args.action == "list":
         page = await provider.list_keys(page=args.page, page_size=args.page_size)
         if _json(args):
@@ -816,7 +831,7 @@ async def _cmd_keys(args: argparse.Namespace, settings: Any, providers: Any) -> 
     return EXIT_OK
 
 
-async def _cmd_login(args: argparse.Namespace, settings: Any, providers: Any) -> int:
+async def _cmd_login(args: argparse.Namespace, settings: Any, rt: "Runtime") -> int:
     from animetui.redact import register_secret
 
     email = args.email or settings["providers.whatanime.email"]
@@ -832,7 +847,7 @@ async def _cmd_login(args: argparse.Namespace, settings: Any, providers: Any) ->
 
         password = getpass.getpass("password: ")
     register_secret(password)
-    session = await providers.whatanime.sign_in(email, password)
+    session = await rt.providers.whatanime.sign_in(email, password)
     if _json(args):
         emit_json({"signed_in": True, **session.to_json()})
     else:
@@ -840,9 +855,9 @@ async def _cmd_login(args: argparse.Namespace, settings: Any, providers: Any) ->
     return EXIT_OK
 
 
-async def _cmd_logout(args: argparse.Namespace, settings: Any, providers: Any) -> int:
-    was_signed_in = providers.whatanime.session is not None
-    await providers.whatanime.sign_out()
+async def _cmd_logout(args: argparse.Namespace, settings: Any, rt: "Runtime") -> int:
+    was_signed_in = rt.providers.whatanime.session is not None
+    await rt.providers.whatanime.sign_out()
     if _json(args):
         emit_json({"signed_in": False, "was_signed_in": was_signed_in})
     elif was_signed_in:
@@ -853,14 +868,6 @@ async def _cmd_logout(args: argparse.Namespace, settings: Any, providers: Any) -
 
 
 # --------------------------------------------------------------------------- jobs
-def _runner(settings: Any, providers: Any):  # noqa: ANN202
-    from animetui.jobs import JobRunner
-    from animetui.store import JobJournal, default_path
-
-    journal = JobJournal(default_path(settings.data_dir))
-    return JobRunner(providers, journal, downloads_dir=settings.downloads_dir)
-
-
 def _result_width() -> int:
     """How wide a job's result path may be: whole when not a terminal, else what fits the terminal."""
     stream = sys.stdout
@@ -932,7 +939,7 @@ async def _next_change(runner: Any, job_id: str) -> Any:
         unsubscribe()
 
 
-async def _cmd_generate(args: argparse.Namespace, settings: Any, providers: Any) -> int:
+async def _cmd_generate(args: argparse.Namespace, settings: Any, rt: "Runtime") -> int:
     from animetui.models import GenerateRequest, Orientation
 
     request = GenerateRequest(
@@ -941,8 +948,8 @@ async def _cmd_generate(args: argparse.Namespace, settings: Any, providers: Any)
         allow_nsfw=_flag(args.nsfw, settings["providers.animeapi.allow_nsfw"]),
         enhance=_flag(args.enhance, settings["providers.animeapi.enhance"]),
     )
-    runner = _runner(settings, providers)
-    await runner.start()
+    runner = rt.runner
+    await rt.start_jobs()
     try:
         job = await runner.submit_generate(request)
         # One paid request plus a download: always seen through, so the result is never left
@@ -967,7 +974,7 @@ def _parse_style(text: str) -> int:
     raise UsageError(f"animetui cartoonize: unknown style {text!r}; choose one of: {listing}")
 
 
-async def _cmd_cartoonize(args: argparse.Namespace, settings: Any, providers: Any) -> int:
+async def _cmd_cartoonize(args: argparse.Namespace, settings: Any, rt: "Runtime") -> int:
     from animetui.errors import BadInput
 
     style = _parse_style(args.style)
@@ -978,8 +985,8 @@ async def _cmd_cartoonize(args: argparse.Namespace, settings: Any, providers: An
         if path.is_dir():
             raise BadInput(f"{path}: is a directory, not an image")
         raise BadInput(f"{path}: not a regular file; give an image file" if path.exists() else f"{path}: no such file")
-    runner = _runner(settings, providers)
-    await runner.start()
+    runner = rt.runner
+    await rt.start_jobs()
     try:
         job = await runner.submit_cartoonize(path, style)
         if args.wait and not _json(args):
@@ -989,8 +996,8 @@ async def _cmd_cartoonize(args: argparse.Namespace, settings: Any, providers: An
         await runner.stop()
 
 
-async def _cmd_jobs(args: argparse.Namespace, settings: Any, providers: Any) -> int:
-    runner = _runner(settings, providers)
+async def _cmd_jobs(args: argparse.Namespace, settings: Any, rt: "Runtime") -> int:
+    runner = rt.runner
     if args.action == "list":
         jobs = runner.list()
         if _json(args):
@@ -1001,7 +1008,7 @@ async def _cmd_jobs(args: argparse.Namespace, settings: Any, providers: Any) -> 
             return EXIT_OK
         print_table(["id", "kind", "prompt / source", "state", "result"], [_job_row(j) for j in jobs], max_width=_result_width())
         return EXIT_OK
-    await runner.start()
+    await rt.start_jobs()
     try:
         if not _json(args):
             for job in runner.list():

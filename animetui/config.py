@@ -51,7 +51,7 @@ class Key:
         return type(self.default)
 
 
-SCHEMA: tuple[Key, ...] = (
+GENERAL: tuple[Key, ...] = (
     # general
     Key("general.renderer", "auto", "Image renderer: auto, kitty, sixel, halfcell, unicode or none", choices=RENDERERS),
     Key("general.bell", False, "Ring the terminal bell when a job ends"),
@@ -59,37 +59,38 @@ SCHEMA: tuple[Key, ...] = (
     Key("general.theme", "animetui", "Colour theme"),
     Key("general.keymap", "default", "Key preset: default or vim (j/k/h/l, g/G); [keys] rebinds single actions", choices=("default", "vim")),
     Key("general.confirm_paid", True, "Ask before an action that costs money or credits"),
-    # AnimeTrace
-    Key("providers.animetrace.base_url", "https://api.animetrace.com", "AnimeTrace API base URL"),
-    Key("providers.animetrace.model", "", "Recognition model id (empty: the service's default)"),
-    Key("providers.animetrace.is_multi", True, "Show several candidates per character"),
-    Key("providers.animetrace.ai_detect", True, "Ask whether the image is AI-generated"),
-    Key("providers.animetrace.timeout", 60.0, "Request timeout in seconds", minimum=1, maximum=600),
-    # whatanimeisthis
-    Key("providers.whatanime.base_url", "https://whatanimeisthis.com", "whatanimeisthis base URL"),
-    Key("providers.whatanime.api_key", "", "whatanimeisthis API key (Bearer)", secret=True, env="ANIMETUI_WHATANIME_API_KEY"),
-    Key("providers.whatanime.origin", "https://whatanimeisthis.com", "Origin header sent with session requests"),
-    Key("providers.whatanime.email", "", "Email used to sign in"),
-    Key("providers.whatanime.include_adult", False, "Include NSFW entries in rankings"),
-    Key("providers.whatanime.timeout", 60.0, "Request timeout in seconds", minimum=1, maximum=600),
-    # AnimeAPI
-    Key("providers.animeapi.base_url", "https://api.animeapi.com", "AnimeAPI base URL"),
-    Key("providers.animeapi.api_key", "", "AnimeAPI key (ank_…)", secret=True, env="ANIMETUI_ANIMEAPI_KEY"),
-    Key("providers.animeapi.orientation", "portrait", "Default orientation", choices=ORIENTATIONS),
-    Key("providers.animeapi.allow_nsfw", False, "Allow NSFW output (sent explicitly; the service's default is true)"),
-    Key("providers.animeapi.enhance", True, "Let the service enhance the prompt"),
-    Key("providers.animeapi.requests_per_minute", 10, "Client-side limit per key (the docs: 10/min)", minimum=1, maximum=10),
-    Key("providers.animeapi.timeout", 120.0, "Request timeout in seconds", minimum=5, maximum=600),
-    # AILabTools
-    Key("providers.ailab.base_url", "https://www.ailabapi.com", "AILabTools API base URL"),
-    Key("providers.ailab.api_key", "", "AILabTools API key", secret=True, env="ANIMETUI_AILAB_KEY"),
-    Key("providers.ailab.style", 2, "Default cartoon style (0-8)", minimum=0, maximum=8),
-    Key("providers.ailab.poll_interval", 5.0, "Seconds between task queries (the docs: 5 s or more)", minimum=5, maximum=600),
-    Key("providers.ailab.timeout", 60.0, "Request timeout in seconds", minimum=1, maximum=600),
 )
 
+
+
+def _provider_keys() -> tuple[Key, ...]:
+    """Each provider's keys, ``providers.<name>.<key>``, from its spec (animetui.providers.specs)."""
+    from animetui.providers.specs import all_specs
+
+    return tuple(
+        Key(f"providers.{spec.name}.{s.key}", s.default, s.doc, secret=s.secret, env=s.env, choices=s.choices,
+            minimum=s.minimum, maximum=s.maximum)
+        for spec in all_specs()
+        for s in spec.settings
+    )
+
+
+def _scene_keys() -> tuple[Key, ...]:
+    """The default scene-search provider(s): any spec that can search scenes, or all of them."""
+    from animetui.providers.spec import SCENE
+    from animetui.providers.specs import capable
+
+    names = tuple(s.name for s in capable(SCENE))
+    return (
+        Key("general.scene_provider", "all", f"Scene search asks: {', '.join(names)} or all", choices=(*names, "all")),
+        Key("general.show_adult_scenes", False, "Show NSFW (adult) scene matches instead of hiding them"),
+        Key("general.title_language", "romaji", "Anime titles in: romaji, english or native (where the engine gives them)",
+            choices=("romaji", "english", "native")),
+    )
+
+
+SCHEMA: tuple[Key, ...] = GENERAL + _scene_keys() + _provider_keys()
 SCHEMA_BY_NAME: dict[str, Key] = {k.name: k for k in SCHEMA}
-PROVIDERS = ("animetrace", "whatanime", "animeapi", "ailab")
 
 
 def _get_path(doc: dict[str, Any], dotted: str) -> tuple[bool, Any]:

@@ -22,8 +22,10 @@ from typing import Any
 
 from animetui import __version__
 
-PROVIDERS = ("animetrace", "whatanime", "animeapi", "ailab")
-TITLES = {"animetrace": "AnimeTrace", "whatanime": "whatanimeisthis", "animeapi": "AnimeAPI", "ailab": "AILabTools"}
+from animetui.providers.specs import all_specs
+
+PROVIDERS = tuple(spec.name for spec in all_specs())  # every provider its spec declares
+TITLES = {spec.name: spec.title for spec in all_specs()}
 LIBRARIES = ("textual", "httpx", "pillow", "rich", "textual-image")
 REACH_TIMEOUT = 5.0
 

@@ -7,6 +7,7 @@ Modelled on httpx's single exception tree: callers catch by meaning, not by stat
     ├── ConfigError       the config file is unreadable or invalid (names file and line)
     ├── ProviderError     the service answered with an error
     │   ├── AuthError         missing/invalid key, expired session
+    │   │   └── SessionExpired    the signed-in session died: sign in again
     │   ├── QuotaError        daily allowance, credits or balance used up (not worth retrying now)
     │   ├── RateLimited       slow down; ``retry_after`` seconds when the service said so
     │   ├── Busy              service busy / overloaded / maintenance; retry later
@@ -75,6 +76,10 @@ class ProviderError(AnimetuiError):
 
 class AuthError(ProviderError):
     pass
+
+
+class SessionExpired(AuthError):
+    """The signed-in session is no longer accepted (the stored one was forgotten): sign in again."""
 
 
 class QuotaError(ProviderError):

@@ -109,6 +109,16 @@ def result_from_json(kind: str, data: dict[str, Any]) -> CharacterResult | Scene
                     image_url=m.get("image"),
                     video_url=m.get("video"),
                     adult=bool(m.get("adult")),
+                    engine=m.get("engine") or "",
+                    mal_id=m.get("mal_id"),
+                    title_native=(m.get("titles") or {}).get("native"),
+                    title_romaji=(m.get("titles") or {}).get("romaji"),
+                    title_english=(m.get("titles") or {}).get("english"),
+                    synonyms=tuple(m.get("synonyms") or ()),
+                    filename=m.get("filename") or "",
+                    at=m.get("at"),
+                    duration=m.get("duration"),
+                    preview_path=m.get("preview"),
                 )
                 for m in data.get("matches", [])
             ),

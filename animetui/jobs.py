@@ -779,10 +779,8 @@ class JobRunner:
         return best[1] if best else None
 
     def _provider_if_built(self, name: str) -> Any:
-        built = getattr(self.providers, "_built", None)
-        if isinstance(built, dict):
-            return built.get(name)
-        return None
+        built = getattr(self.providers, "built", None)  # the registry's public view (tests pass stand-ins)
+        return built().get(name) if callable(built) else None
 
     # ================================================================== internals: other runners
     async def _adopt(self, owners: dict[str, str | None]) -> None:
@@ -1268,21 +1266,21 @@ def _safe_to_resubmit(provider: Any, exc: AnimetuiError) -> bool:
     judge = getattr(provider, "is_safe_to_resubmit", None)
     if callable(judge):
         return bool(judge(exc))
-    if getattr(exc, "maybe_charged", False):
+    if exc.maybe_charged:
         return False
     return isinstance(exc, (RateLimited, Busy))
 
 
 def _generate_error(exc: AnimetuiError) -> str:
     text = exc.message
-    if getattr(exc, "maybe_charged", False) and "may have been charged" not in text:
+    if exc.maybe_charged and "may have been charged" not in text:
         text += " — the request may have been charged; check your balance"
     return text
 
 
 def _cartoonize_submit_error(exc: AnimetuiError) -> str:
     text = exc.message
-    if getattr(exc, "maybe_charged", False) and "credit" not in text:
+    if exc.maybe_charged and "credit" not in text:
         text += " — AILabTools may have started the task and used a credit"
     return text
 

@@ -4,6 +4,8 @@
 * data (history, job journal, session): ``$ANIMETUI_DATA_DIR`` > ``$XDG_DATA_HOME/animetui``
 * cache (previews, model list): ``$ANIMETUI_DATA_DIR/cache`` > ``$XDG_CACHE_HOME/animetui``
 * downloads (job results): the ``general.downloads_dir`` setting > ``<data>/downloads``
+* files in the data dir: :func:`history_db` (lookups, cache, batches), :func:`jobs_db` (the job
+  journal), :func:`log_file`, :func:`demo_state` (the demo simulators), :func:`samples_dir`
 
 Demo mode keeps everything under ``<data>/demo`` so it never mixes with real history and jobs.
 """
@@ -47,6 +49,33 @@ def cache_dir(*, demo: bool = False) -> Path:
 def ensure_dir(path: Path, mode: int = 0o700) -> Path:
     path.mkdir(parents=True, exist_ok=True, mode=mode)
     return path
+
+
+# --------------------------------------------------------------------------- files in the data dir
+HISTORY_DB = "history.sqlite3"  # lookups, the result cache and the batch journal
+JOBS_DB = "jobs.sqlite3"  # the job journal (store.py)
+LOG_FILE = "animetui.log"
+DEMO_STATE = "simulator-state.pickle"
+
+
+def history_db(data: Path) -> Path:
+    return data / HISTORY_DB
+
+
+def jobs_db(data: Path) -> Path:
+    return data / JOBS_DB
+
+
+def log_file(data: Path) -> Path:
+    return data / LOG_FILE
+
+
+def demo_state(data: Path) -> Path:
+    return data / DEMO_STATE
+
+
+def samples_dir(data: Path) -> Path:
+    return data / "samples"
 
 
 class NotRegularFile(OSError):

@@ -14,10 +14,11 @@ import logging.handlers
 import os
 from pathlib import Path
 
+from animetui import locations
 from animetui.fsnames import shown
 from animetui.redact import redact
 
-LOG_NAME = "animetui.log"
+LOG_NAME = locations.LOG_FILE
 _configured: Path | None = None
 
 
@@ -47,7 +48,7 @@ class _QuietFileHandler(logging.handlers.RotatingFileHandler):
 def setup_logging(data_dir: Path, *, level: int = logging.INFO) -> Path | None:
     """Send animetui's logs to the log file. Returns its path (None if it cannot be written)."""
     global _configured
-    path = data_dir / LOG_NAME
+    path = locations.log_file(data_dir)
     if _configured == path:
         return path
     try:

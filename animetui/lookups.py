@@ -4,19 +4,29 @@
 history when the same image was looked up with the same provider and parameters (no request, no
 credit), and otherwise call the provider and save the result with a thumbnail. ``refresh=True``
 forces a fresh lookup. URL sources are keyed by the URL text (we never fetched the bytes).
+
+A scene lookup names the provider(s) it asks (:meth:`LookupService.scene_providers` resolves a
+choice such as ``"all"`` from the specs); each provider's answer is cached under its own name, and
+the matches come back together, each labelled with its engine (``SceneMatch.engine``). One
+provider failing does not lose the others' matches (``LookupOutcome.errors``).
 """
 
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
+import dataclasses
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from animetui.errors import AnimetuiError, BadInput
 from animetui.images import read_source, sha256_bytes
-from animetui.models import CharacterResult, ImageSource, SceneResult
+from animetui.models import CharacterResult, ImageSource, SceneMatch, SceneResult
+from animetui.providers.spec import CHARACTERS, SCENE
+from animetui.providers.specs import all_specs, capable
 
 if TYPE_CHECKING:
-    from animetui.history import History
+    from animetui.history import History, UnavailableHistory
     from animetui.providers import Providers
 
 
@@ -26,6 +36,51 @@ class LookupOutcome:
     cached: bool
     entry_id: int | None
     sha256: str
+    #: scene lookups: each provider that answered → its own outcome (in the order asked)
+    parts: dict[str, "LookupOutcome"] = field(default_factory=dict)
+    #: scene lookups over several providers: the ones that failed (the others' matches stand)
+    errors: dict[str, AnimetuiError] = field(default_factory=dict)
+    provider: str = ""
+
+
+#: ``observer(kind, provider, error, cached)`` after each provider's part of a lookup
+Observer = Callable[[str, str, BaseException | None, bool], None]
+ALL = "all"
+
+
+def scene_choices() -> tuple[str, ...]:
+    """What a scene lookup may name: each scene-capable provider, or ``all``."""
+    return (*(s.name for s in capable(SCENE)), ALL)
+
+
+def resolve_scene_providers(choice: str | Sequence[str] | None) -> tuple[str, ...]:
+    """``"all"`` / ``None`` → every scene provider; a name or names → those (checked)."""
+    known = tuple(s.name for s in capable(SCENE))
+    if choice is None or choice == ALL:
+        return known
+    names = (choice,) if isinstance(choice, str) else tuple(choice)
+    if ALL in names:
+        return known
+    unknown = [n for n in names if n not in known]
+    if unknown or not names:
+        raise BadInput(f"unknown scene provider {', '.join(unknown) or '(none)'}; choose {', '.join(scene_choices())}")
+    return tuple(dict.fromkeys(names))
+
+
+def _labelled(result: SceneResult, engine: str) -> SceneResult:
+    if all(m.engine == engine for m in result.matches):
+        return result
+    return dataclasses.replace(result, matches=tuple(dataclasses.replace(m, engine=engine) for m in result.matches))
+
+
+def merge_scenes(parts: Sequence[SceneResult]) -> SceneResult:
+    """The matches of several engines together, best similarity first (ties: the order asked)."""
+    if len(parts) == 1:
+        return parts[0]
+    matches: list[SceneMatch] = [m for part in parts for m in part.matches]
+    ordered = sorted(enumerate(matches), key=lambda im: (-(im[1].similarity or 0.0), im[0]))
+    credits = [p.credits_left for p in parts if p.credits_left is not None]
+    return SceneResult(matches=tuple(m for _i, m in ordered), credits_left=credits[0] if credits else None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,9 +102,19 @@ async def prepare_source(source: ImageSource) -> _Prepared:
 
 
 class LookupService:
-    def __init__(self, providers: "Providers", history: "History | None") -> None:
+    def __init__(self, providers: "Providers", history: "History | UnavailableHistory | None") -> None:
         self.providers = providers
         self.history = history
+        self._observers: list[Observer] = []
+
+    def observe(self, observer: Observer) -> Callable[[], None]:
+        """Call ``observer`` after each provider's part of every lookup; returns the unsubscribe."""
+        self._observers.append(observer)
+        return lambda: self._observers.remove(observer) if observer in self._observers else None
+
+    def _notify(self, kind: str, provider: str, error: BaseException | None, cached: bool) -> None:
+        for observer in list(self._observers):
+            observer(kind, provider, error, cached)
 
     async def characters(
         self,
@@ -62,16 +127,88 @@ class LookupService:
     ) -> LookupOutcome:
         params = {"model": model or "", "multi": multi, "ai_detect": ai_detect}
 
+        recognizers = capable(CHARACTERS)
+        if not recognizers:
+            raise BadInput("no provider can recognise characters")
+        name = recognizers[0].name
+        provider = self.providers.get(name)
+
         async def call(prepared: ImageSource) -> CharacterResult:
-            return await self.providers.animetrace.recognize(prepared, model=model, multi=multi, ai_detect=ai_detect)
+            return await provider.recognize(prepared, model=model, multi=multi, ai_detect=ai_detect)
 
-        return await self._lookup("characters", "animetrace", source, params, call, refresh)  # type: ignore[return-value]
+        try:
+            outcome = await self._lookup("characters", name, source, params, call, refresh)
+        except AnimetuiError as exc:
+            self._notify("characters", name, exc, False)
+            raise
+        self._notify("characters", name, None, outcome.cached)
+        return outcome
 
-    async def scene(self, source: ImageSource, *, refresh: bool = False) -> LookupOutcome:
-        async def call(prepared: ImageSource) -> SceneResult:
-            return await self.providers.whatanime.search_scene(prepared)
+    async def scene(
+        self,
+        source: ImageSource,
+        *,
+        providers: str | Sequence[str] | None = None,
+        refresh: bool = False,
+        options: dict[str, Any] | None = None,
+    ) -> LookupOutcome:
+        """Ask ``providers`` (a name, names or ``"all"``; default: the ``general.scene_provider``
+        setting) at once. ``options`` (e.g. ``cut_borders``) go to the providers whose spec
+        declares them. Raises the error when every provider asked failed."""
+        if providers is None:
+            providers = str(self.providers.settings.get("general.scene_provider", ALL) or ALL)
+        names = resolve_scene_providers(providers)
+        options = options or {}
+        prepared = await prepare_source(source)
 
-        return await self._lookup("scene", "whatanime", source, {}, call, refresh)  # type: ignore[return-value]
+        async def one(name: str) -> LookupOutcome:
+            declared = next(s for s in all_specs() if s.name == name)
+            section = self.providers.section(name)
+            kwargs: dict[str, Any] = {}
+            for option in declared.scene_options:  # the effective value keys the cache entry
+                value = options.get(option)
+                kwargs[option] = value if value is not None else section.get(option)
+            params = dict(kwargs)
+            provider = self.providers.get(name)
+
+            async def call(ready: ImageSource) -> SceneResult:
+                return _labelled(await provider.search_scene(ready, **kwargs), name)
+
+            try:
+                outcome = await self._lookup("scene", name, source, params, call, refresh, prepared=prepared)
+            except AnimetuiError as exc:
+                self._notify("scene", name, exc, False)
+                raise
+            self._notify("scene", name, None, outcome.cached)
+            labelled = _labelled(outcome.result, name)  # type: ignore[arg-type]
+            return dataclasses.replace(outcome, result=labelled, provider=name)
+
+        answers = await asyncio.gather(*(one(n) for n in names), return_exceptions=True)
+        parts: dict[str, LookupOutcome] = {}
+        errors: dict[str, AnimetuiError] = {}
+        for name, answer in zip(names, answers, strict=True):
+            if isinstance(answer, AnimetuiError):
+                errors[name] = answer
+            elif isinstance(answer, BaseException):
+                raise answer
+            else:
+                parts[name] = answer
+        if not parts:
+            raise errors[names[0]]
+        if len(names) == 1:
+            only = parts[names[0]]
+            return dataclasses.replace(only, parts=parts)
+        results = [p.result for p in parts.values() if isinstance(p.result, SceneResult)]
+        first = next(iter(parts.values()))
+        return LookupOutcome(
+            merge_scenes(results),
+            all(p.cached for p in parts.values()),
+            first.entry_id,
+            prepared.sha256,
+            parts=parts,
+            errors=errors,
+            provider=ALL,
+        )
 
     async def _lookup(
         self,
@@ -81,16 +218,19 @@ class LookupService:
         params: dict[str, Any],
         call: Any,
         refresh: bool,
+        *,
+        prepared: _Prepared | None = None,
     ) -> LookupOutcome:
-        prepared = await prepare_source(source)
+        if prepared is None:
+            prepared = await prepare_source(source)
         history = self.history
         if history is None:
-            return LookupOutcome(await call(prepared.source), False, None, prepared.sha256)
+            return LookupOutcome(await call(prepared.source), False, None, prepared.sha256, provider=provider)
         # SQLite and Pillow stay off the event loop (History's connection allows other threads).
         if not refresh:
             hit = await asyncio.to_thread(history.cached, kind=kind, provider=provider, sha256=prepared.sha256, params=params)
             if hit is not None:
-                return LookupOutcome(hit.result, True, hit.id, prepared.sha256)
+                return LookupOutcome(hit.result, True, hit.id, prepared.sha256, provider=provider)
         result = await call(prepared.source)
 
         def save() -> int:
@@ -110,4 +250,4 @@ class LookupService:
             )
 
         entry_id = await asyncio.to_thread(save)
-        return LookupOutcome(result, False, entry_id, prepared.sha256)
+        return LookupOutcome(result, False, entry_id, prepared.sha256, provider=provider)

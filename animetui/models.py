@@ -155,6 +155,14 @@ class SceneMatch:
     def confidence(self) -> str:
         return confidence_label(self.similarity)
 
+    @property
+    def anilist_url(self) -> str | None:
+        return f"https://anilist.co/anime/{self.anilist_id}" if self.anilist_id else None
+
+    @property
+    def mal_url(self) -> str | None:
+        return f"https://myanimelist.net/anime/{self.mal_id}" if self.mal_id else None
+
     def title_in(self, language: str) -> str:
         """The title in ``language`` (native | romaji | english), else the other ones, else ``title``."""
         order = {"native": ("native", "romaji", "english"), "english": ("english", "romaji", "native")}.get(

@@ -65,13 +65,14 @@ from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+from animetui import locations
 from animetui.errors import AnimetuiError
 from animetui.fsnames import from_db, json_text, shown, to_db
 from animetui.models import Job, JobKind, JobState
 
 #: The file layout version kept in ``PRAGMA user_version`` (see the module docstring).
 FILE_FORMAT = 1
-DB_NAME = "jobs.sqlite3"  # the job journal; the history and batch tables live in history.sqlite3
+DB_NAME = locations.JOBS_DB  # the job journal; the history and batch tables live in locations.HISTORY_DB
 BUSY_TIMEOUT_MS = 5000
 
 
@@ -83,7 +84,7 @@ class JournalError(AnimetuiError):
 
 def default_path(data_dir: Path) -> Path:
     """Where the database lives in a data dir (the caller resolves the data dir: ``Settings.data_dir``)."""
-    return data_dir / DB_NAME
+    return locations.jobs_db(data_dir)
 
 
 # --------------------------------------------------------------------------- opening + migrations

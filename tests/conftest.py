@@ -78,7 +78,9 @@ async def providers(request, hub, settings):
     from animetui.simulator.server import serve
 
     async with serve(hub) as base_url:
-        for name in ("animetrace", "whatanime", "animeapi", "ailab"):
+        from animetui.providers import NAMES
+
+        for name in NAMES:  # every provider the specs declare
             settings.set(f"providers.{name}.base_url", base_url)
             if name in DEMO_KEYS:
                 settings.set(f"providers.{name}.api_key", DEMO_KEYS[name])

@@ -30,7 +30,7 @@ def folder(tmp_path):
 @pytest.fixture
 async def service(tmp_path, hub, settings):
     providers = Providers(settings, hub=hub, retry=RetryPolicy(attempts=2, base_delay=0.01, max_delay=0.02))
-    for name in ("animetrace", "whatanime"):
+    for name in ("animetrace", "whatanime", "tracemoe"):
         providers.get(name).ctx.limiter = RateLimiter(1000, 1000)  # no real waiting in tests
     lookups = LookupService(providers, History(tmp_path / "h.sqlite3"))
     yield lookups
@@ -69,7 +69,7 @@ async def test_scene_quota_stops_before_going_over(folder, service, hub, tmp_pat
     await service.providers.whatanime.sign_in(DEMO_EMAIL, DEMO_PASSWORD)
     sim.set_credits(DEMO_EMAIL, paid=0, free_used=8)  # 2 searches left
     journal = BatchJournal(tmp_path / "h.sqlite3")
-    runner = BatchRunner(service, journal)
+    runner = BatchRunner(service, journal, scene_providers="whatanime")
     batch_id = await runner.plan(find_images(folder), ["scene"])
     items = await runner.run(batch_id)
     done = [i for i in items if i.status == "done"]
@@ -82,7 +82,7 @@ async def test_scene_quota_stops_before_going_over(folder, service, hub, tmp_pat
     # the credits come back: --resume goes on from there, and only the four left are sent
     sent = len([r for r in hub.requests_to("whatanime") if r.path == "/api/anime/search"])
     sim.set_credits(DEMO_EMAIL, paid=10, free_used=10)
-    items = await BatchRunner(service, journal).run(batch_id)
+    items = await BatchRunner(service, journal, scene_providers="whatanime").run(batch_id)
     assert [i.status for i in items].count("done") == 6
     assert len([r for r in hub.requests_to("whatanime") if r.path == "/api/anime/search"]) - sent == 4
     assert batch_id not in journal.unfinished()
@@ -92,7 +92,7 @@ async def test_quota_error_mid_batch_stops_queue(folder, service, hub, tmp_path)
     from animetui.simulator.whatanime import DEMO_EMAIL
 
     hub.services["whatanime"].set_credits(DEMO_EMAIL, paid=0, free_used=9)  # API key user: 1 left, unknown to us
-    runner = BatchRunner(service, BatchJournal(tmp_path / "h.sqlite3"))
+    runner = BatchRunner(service, BatchJournal(tmp_path / "h.sqlite3"), scene_providers="whatanime")
     items = await runner.run(await runner.plan(find_images(folder), ["scene"]))
     assert [i.status for i in items].count("done") == 1
     assert sum(1 for r in hub.requests_to("whatanime") if r.status == 402) == 1
@@ -138,3 +138,28 @@ async def test_pause_resume_and_restart(folder, service, hub, tmp_path):
     assert len(statuses) == 6 and set(statuses) <= {"done", "cached"}, statuses
     assert len([r for r in hub.requests_to("animetrace") if r.path == "/v1/search"]) - sent <= 6 - 2 + 2
     assert batch_id not in journal.unfinished()
+
+
+async def test_scene_batch_spreads_over_both_engines_within_each_quota(folder, service, hub, tmp_path):
+    """``all``: whatanimeisthis has 2 searches left; trace.moe takes the rest, nothing goes past a quota."""
+    from animetui.simulator.whatanime import DEMO_EMAIL, DEMO_PASSWORD
+
+    await service.providers.whatanime.sign_in(DEMO_EMAIL, DEMO_PASSWORD)
+    hub.services["whatanime"].set_credits(DEMO_EMAIL, paid=0, free_used=8)
+    runner = BatchRunner(service, BatchJournal(tmp_path / "h.sqlite3"), scene_providers="all")
+    assert runner.scene_providers == ("whatanime", "tracemoe")
+    items = await runner.run(await runner.plan(find_images(folder), ["scene"]))
+    statuses = [i.status for i in items if i.status != "duplicate"]
+    assert statuses == ["done"] * 6, [(i.status, i.detail) for i in items]
+    wa = [r for r in hub.requests_to("whatanime") if r.path == "/api/anime/search"]
+    tm = [r for r in hub.requests_to("tracemoe") if r.path == "/search"]
+    assert 1 <= len(wa) <= 2 and len(wa) + len(tm) == 6
+    assert not any(r.status == 402 for r in hub.requests_to("whatanime"))
+    assert all(i.headline for i in items if i.status == "done")
+
+
+async def test_batch_names_one_scene_provider(folder, service, hub, tmp_path):
+    runner = BatchRunner(service, BatchJournal(tmp_path / "h.sqlite3"), scene_providers="tracemoe")
+    items = await runner.run(await runner.plan(find_images(folder), ["scene"]))
+    assert [i.status for i in items].count("done") == 6
+    assert not [r for r in hub.requests_to("whatanime") if r.path == "/api/anime/search"]

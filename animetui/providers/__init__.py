@@ -1,10 +1,16 @@
-"""The provider registry: builds each provider from the settings, once, lazily.
+"""The provider registry: builds each provider from its spec and the settings, once, lazily.
 
 ``Providers(settings)`` talks to the real services; ``Providers(settings, demo=True)`` routes every
 request to an in-process :class:`~animetui.simulator.SimulatorHub` (and fills in the simulators'
 demo keys), and ``Providers(settings, transport=...)`` lets tests plug any httpx transport in.
 
-The CLI and the TUI both go through this object; neither builds an HTTP client itself.
+Which providers exist, their titles, settings and limits come from their specs
+(:mod:`animetui.providers.specs`); nothing here names a provider. Ask by capability:
+``providers.capable(SCENE)`` → the providers that can search scenes.
+
+The CLI and the TUI both reach this object through :mod:`animetui.runtime`; neither builds an HTTP
+client itself. This module imports nothing heavy at the top (the settings schema reads the specs
+before the first frame).
 """
 
 from __future__ import annotations
@@ -13,37 +19,31 @@ import asyncio
 import importlib
 from typing import TYPE_CHECKING, Any
 
-from animetui.net import RateLimiter, RetryPolicy, make_client
+from animetui.providers.spec import ProviderSpec
+from animetui.providers.specs import all_specs, spec, titles
 
 if TYPE_CHECKING:  # importing httpx/Pillow-heavy modules costs start-up time; only for types
     import httpx
 
     from animetui.config import Settings
+    from animetui.net import RetryPolicy
     from animetui.providers.ailab import AILabProvider
     from animetui.providers.animeapi import AnimeAPIProvider
     from animetui.providers.animetrace import AnimeTraceProvider
     from animetui.providers.whatanime import WhatAnimeProvider
     from animetui.simulator import SimulatorHub
 
-NAMES = ("animetrace", "whatanime", "animeapi", "ailab")
-TITLES = {
-    "animetrace": "AnimeTrace",
-    "whatanime": "whatanimeisthis",
-    "animeapi": "AnimeAPI",
-    "ailab": "AILabTools",
-}
-
-# Client-side limits: (bucket size, refill per second). AnimeAPI's is documented (10/min per key);
-# the others publish none, so these are polite defaults (see each provider module).
-_LIMITS = {
-    "animetrace": (2, 2.0),
-    "whatanime": (5, 2.0),
-    "animeapi": (10, 10 / 60),
-    "ailab": (5, 5.0),
-}
+def __getattr__(attr: str) -> Any:
+    """``NAMES`` and ``TITLES``, read from the specs when first asked (not at import)."""
+    if attr == "NAMES":
+        return tuple(s.name for s in all_specs())
+    if attr == "TITLES":
+        return titles()
+    raise AttributeError(attr)
 
 
-DOCUMENTED_RPM = 10  # AnimeAPI: 10 requests per minute per key
+def title_of(name: str) -> str:
+    return titles().get(name, name)
 
 
 class Providers:
@@ -54,8 +54,10 @@ class Providers:
         demo: bool = False,
         transport: "httpx.AsyncBaseTransport | None" = None,
         hub: "SimulatorHub | None" = None,
-        retry: RetryPolicy | None = None,
+        retry: "RetryPolicy | None" = None,
     ) -> None:
+        from animetui.net import RetryPolicy
+
         self.settings = settings
         self.demo = demo or hub is not None
         self.hub = hub
@@ -72,6 +74,22 @@ class Providers:
         self._download_client: httpx.AsyncClient | None = None
         self._shared: Any = None
 
+    # ------------------------------------------------------------------ specs
+    @staticmethod
+    def specs() -> tuple[ProviderSpec, ...]:
+        return all_specs()
+
+    @staticmethod
+    def spec(name: str) -> ProviderSpec:
+        return spec(name)
+
+    def capable(self, capability: str) -> list[Any]:
+        """The built providers that can do ``capability`` (``animetui.providers.spec.SCENE``, …)."""
+        return [self.get(s.name) for s in all_specs() if s.can(capability)]
+
+    def names_for(self, capability: str) -> tuple[str, ...]:
+        return tuple(s.name for s in all_specs() if s.can(capability))
+
     def section(self, name: str) -> dict[str, Any]:
         section = dict(self.settings.provider(name))
         if self.demo:
@@ -79,11 +97,11 @@ class Providers:
 
             if name in DEMO_KEYS and not section.get("api_key"):
                 section["api_key"] = DEMO_KEYS[name]
-        if name == "animeapi":
-            # never above the documented 10 per minute, whatever the config file says
-            rpm = min(DOCUMENTED_RPM, max(1, int(section.get("requests_per_minute", DOCUMENTED_RPM))))
-            section["requests_per_minute"] = rpm
         return section
+
+    def has_key(self, name: str) -> bool:
+        key = spec(name).key_setting
+        return bool(key and str(self.section(name).get(key) or "").strip())
 
     def shared_limits(self) -> Any:
         """The machine-wide limit counts in the data dir (None when there is no data dir)."""
@@ -97,38 +115,37 @@ class Providers:
         return self._shared
 
     def get(self, name: str) -> Any:
-        if name not in NAMES:
-            raise KeyError(name)
         if name not in self._built:
+            from animetui.net import RateLimiter, make_client
             from animetui.providers.base import ProviderContext
 
+            declared = spec(name)  # KeyError for an unknown name
             section = self.section(name)
             client = make_client(section["base_url"], timeout=float(section.get("timeout", 60)), transport=self.transport)
             self._clients.append(client)
-            capacity, rate = _LIMITS[name]
-            window = None
+            limit = declared.limit_for(section)
+            capacity, rate, window = limit.capacity, limit.rate, limit.window
             limiter_kwargs: dict[str, Any] = {}
             shared = self.shared_limits()
-            if name == "animeapi":  # documented per minute per key: never more than that in any 60 s
-                capacity, rate, window = section["requests_per_minute"], section["requests_per_minute"] / 60, 60.0
-                if shared is not None:
-                    # the machine-wide bucket keeps the documented window for every process, this
-                    # one included; the local limiter is left with the server's "wait" (block_for)
-                    from animetui import limits
+            if shared is not None and declared.shared_limit:
+                # the machine-wide bucket keeps the documented rules for every process, this one
+                # included; the local limiter is left with the server's "wait" (block_for)
+                from animetui import limits
 
-                    rules = limits.DOCUMENTED["animeapi"]
-                    if capacity < rules[0].count:  # a stricter per-minute limit set by the user
-                        rules = (limits.Rule(int(capacity), 60.0, "requests a minute"), *rules[1:])
-                    rate, window = 1000.0, None
-                    limiter_kwargs = {
-                        "shared": limits.SharedBucket(
-                            shared,
-                            limits.bucket_name("animeapi", section.get("api_key")),
-                            rules,
-                            provider=name,
-                            title="AnimeAPI",
-                        ),
-                    }
+                rules = limits.DOCUMENTED[declared.shared_limit]
+                first = rules[0]
+                if window == first.window and capacity < first.count:  # a stricter limit set by the user
+                    rules = (limits.Rule(int(capacity), first.window, first.what), *rules[1:])
+                rate, window = 1000.0, None
+                limiter_kwargs = {
+                    "shared": limits.SharedBucket(
+                        shared,
+                        limits.bucket_name(declared.shared_limit, section.get("api_key")),
+                        rules,
+                        provider=name,
+                        title=declared.title,
+                    ),
+                }
             ctx = ProviderContext(
                 name=name,
                 settings=section,
@@ -139,17 +156,21 @@ class Providers:
                 cache_dir=self.settings.cache_dir,
                 data_dir=self.settings.data_dir,
             )
-            module = importlib.import_module(f"animetui.providers.{name}")
+            module = importlib.import_module(declared.module)
             self._built[name] = module.create(ctx)
         return self._built[name]
+
+    def built(self) -> dict[str, Any]:
+        """The providers built so far (nothing is built by asking)."""
+        return dict(self._built)
 
     async def warm(self) -> None:
         """Build every provider and HTTP client in a thread (imports, TLS context: tens of ms), so
         that their first use on the event loop costs nothing. Optional: ``get`` builds lazily."""
 
         def build() -> None:
-            for name in NAMES:
-                self.get(name)
+            for item in all_specs():
+                self.get(item.name)
             self.downloads  # noqa: B018 - built for its side effect
 
         await asyncio.to_thread(build)
@@ -174,6 +195,8 @@ class Providers:
     def downloads(self) -> "httpx.AsyncClient":
         """A client for result/preview URLs on other hosts: no base URL, no credentials."""
         if self._download_client is None:
+            from animetui.net import make_client
+
             self._download_client = make_client("", timeout=120.0, transport=self.transport, headers={"Accept": "*/*"})
         return self._download_client
 

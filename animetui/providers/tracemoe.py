@@ -434,6 +434,11 @@ def _prepare(source: ImageSource) -> _Upload:
         raise BadInput(f"{source.label}: the file is empty", provider=NAME)
     ctype, ext = _sniff(data)
     stem = Path(source.label).stem or "image"
+    if ctype.startswith("image/"):  # the same pixel safety limit as every engine (header only: cheap)
+        try:
+            images.inspect(data, source.label)
+        except BadInput:  # Pillow cannot read it; trace.moe (ffmpeg) may: its answer says
+            pass
     if len(data) <= MAX_BYTES:
         return _Upload(data, ctype, f"{stem}.{ext}")
     if not ctype.startswith("image/"):

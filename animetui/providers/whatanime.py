@@ -110,6 +110,7 @@ from animetui.errors import (
     QuotaError,
     RateLimited,
     ServerError,
+    SessionExpired,
     Unsupported,
 )
 from animetui.models import ApiKey, ApiKeyPage, Credits, ImageSource, Ranking, RecentSearch, SceneMatch, SceneResult, Session
@@ -720,7 +721,7 @@ class WhatAnimeProvider:
                 return AuthError("whatanimeisthis refused the API key (HTTP 401) — check providers.whatanime.api_key, "
                                  "or sign in and create a new key (animetui keys create)", provider=NAME, code=401)
             if auth == "session":
-                return AuthError(SESSION_EXPIRED, provider=NAME, code=401)
+                return SessionExpired(SESSION_EXPIRED, provider=NAME, code=401)
             return AuthError(f"whatanimeisthis wants you to sign in (HTTP 401){suffix}", provider=NAME, code=401)
         if status == 402:
             return QuotaError(f"no search credits left — today's {FREE_DAILY} free credits are used and there are no "
@@ -784,7 +785,7 @@ class WhatAnimeProvider:
             return await retrying(attempt, policy=self.ctx.retry, sleep=self.ctx.sleep, should_retry=self._read_retry)
         except _SessionRejected:
             self._forget_session()
-            raise AuthError(SESSION_EXPIRED, provider=NAME, code=401) from None
+            raise SessionExpired(SESSION_EXPIRED, provider=NAME, code=401) from None
 
     def _require_session(self) -> None:
         if self.session is None:
@@ -991,7 +992,7 @@ class WhatAnimeProvider:
         response = await self._call("POST", "/api/apikeys", auth="session", json={"title": title})
         if response.status_code == 401:
             self._forget_session()
-            raise AuthError(SESSION_EXPIRED, provider=NAME, code=401)
+            raise SessionExpired(SESSION_EXPIRED, provider=NAME, code=401)
         if response.status_code >= 400:
             raise self._error(response, auth="session")
         body = self._json(response, what="the key creation")

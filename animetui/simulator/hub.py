@@ -30,14 +30,10 @@ from animetui.simulator.base import (
     bytes_response,
     json_response,
 )
+from animetui.providers.specs import all_specs  # plain data, no provider code
 
-SERVICE_MODULES = {
-    "animetrace": "animetui.simulator.animetrace",
-    "whatanime": "animetui.simulator.whatanime",
-    "animeapi": "animetui.simulator.animeapi",
-    "ailab": "animetui.simulator.ailab",
-    "tracemoe": "animetui.simulator.tracemoe",
-}
+#: Each provider's spec names its contract simulator (``Simulator(hub)``).
+SERVICE_MODULES = {spec.name: spec.simulator for spec in all_specs() if spec.simulator}
 
 #: Keys every simulator accepts out of the box (demo mode and tests use them).
 DEMO_KEYS = {

@@ -13,14 +13,15 @@ from __future__ import annotations
 import pickle
 from pathlib import Path
 
+from animetui import locations
 from animetui.simulator.hub import SimulatorHub
 
-STATE_FILE = "simulator-state.pickle"
+STATE_FILE = locations.DEMO_STATE
 _VERSION = 1
 
 
 def load_demo_hub(data_dir: Path, *, realistic: bool = False) -> SimulatorHub:
-    path = data_dir / STATE_FILE
+    path = locations.demo_state(data_dir)
     try:
         with path.open("rb") as handle:
             version, hub = pickle.load(handle)  # noqa: S301 - our own file, see docstring
@@ -41,6 +42,6 @@ def save_demo_hub(hub: SimulatorHub, data_dir: Path) -> None:
     except Exception:  # noqa: BLE001 - unpicklable state: the demo just won't remember
         return
     try:
-        atomic_write_bytes(data_dir / STATE_FILE, data, mode=0o600)
+        atomic_write_bytes(locations.demo_state(data_dir), data, mode=0o600)
     except OSError:
         pass

@@ -29,6 +29,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from animetui.providers.specs import all_specs
 from animetui.ui.format import display_path
 from animetui.ui.widgets.status_header import StatusHeader
 
@@ -37,48 +38,15 @@ if TYPE_CHECKING:
 
 GENERATE_COST_USD = 0.009  # AnimeAPI docs: $0.009 per image (animetui.providers.animeapi.COST_USD)
 CARTOONIZE_COST_CREDITS = 1
-PROVIDER_NAMES = ("animetrace", "whatanime", "animeapi", "ailab")
-KEY_PROVIDERS = ("whatanime", "animeapi", "ailab")
-#: settings read only when the clients are built
-RESTART_SUFFIXES = (".base_url", ".timeout", ".requests_per_minute", ".poll_interval", ".include_adult")
-RESTART_KEYS = frozenset({"general.renderer", "general.downloads_dir"})
+#: settings read only when the clients are built (the providers' own say so in their specs)
+RESTART_KEYS = frozenset({"general.renderer", "general.downloads_dir"}) | frozenset(
+    f"providers.{spec.name}.{s.key}" for spec in all_specs() for s in spec.settings if s.restart
+)
 CONFIRM_HINT = "Turn this question off with general.confirm_paid = false in Settings (,)."
 
 
 def needs_restart(name: str) -> bool:
-    return name in RESTART_KEYS or name.endswith(RESTART_SUFFIXES)
-
-
-class ObservedLookups:
-    """A :class:`~animetui.lookups.LookupService` that reports each outcome to the app.
-
-    ``observer(kind, error, cached)`` runs after every scene / character lookup (``error`` is the
-    :class:`~animetui.errors.AnimetuiError` or None). Everything else is passed through.
-    """
-
-    def __init__(self, inner: Any, observer: Callable[[str, BaseException | None, bool], None]) -> None:
-        self._inner = inner
-        self._observer = observer
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._inner, name)
-
-    async def scene(self, source: Any, **kwargs: Any) -> Any:
-        return await self._observed("scene", self._inner.scene(source, **kwargs))
-
-    async def characters(self, source: Any, **kwargs: Any) -> Any:
-        return await self._observed("characters", self._inner.characters(source, **kwargs))
-
-    async def _observed(self, kind: str, call: Any) -> Any:
-        from animetui.errors import AnimetuiError
-
-        try:
-            outcome = await call
-        except AnimetuiError as exc:
-            self._observer(kind, exc, False)
-            raise
-        self._observer(kind, None, bool(getattr(outcome, "cached", False)))
-        return outcome
+    return name in RESTART_KEYS
 
 
 class AccountsMixin:
@@ -113,7 +81,12 @@ class AccountsMixin:
         return bool(str(section.get("api_key") or "").strip())
 
     def key_state(self) -> dict[str, bool]:
-        return {name: self.has_key(name) for name in KEY_PROVIDERS}
+        """Each provider that takes an API key → is one set."""
+        return {spec.name: self.has_key(spec.name) for spec in all_specs() if spec.key_setting}
+
+    def header_keys(self) -> dict[str, bool]:
+        """The header's "no key" marks: the providers that do nothing without one."""
+        return {spec.name: self.has_key(spec.name) for spec in all_specs() if spec.key_required}
 
     # ------------------------------------------------------------------ start-up
     def accounts_ready(self) -> None:
@@ -151,32 +124,34 @@ class AccountsMixin:
 
     def credits_failed(self, name: str, exc: BaseException) -> None:
         """Fetching credits failed: a dead whatanimeisthis session is the one case the user must hear of."""
-        from animetui.errors import AuthError
+        from animetui.errors import SessionExpired
 
-        if name == "whatanime" and isinstance(exc, AuthError) and exc.code == 401:
+        if isinstance(exc, SessionExpired):
             self.session_ended()
 
-    def lookup_observed(self, kind: str, error: BaseException | None, cached: bool) -> None:
-        from animetui.errors import QuotaError
+    def lookup_observed(self, kind: str, provider_name: str, error: BaseException | None, cached: bool) -> None:
+        """One provider's part of a lookup ended (:meth:`animetui.lookups.LookupService.observe`)."""
+        from animetui.errors import QuotaError, SessionExpired
 
         header = self._header()
         if kind == "characters":
             if isinstance(error, QuotaError):
-                header.set_limit("animetrace", "usage limit reached")
+                header.set_limit(provider_name, "usage limit reached")
             elif error is None and not cached:
-                header.set_limit("animetrace", None)
+                header.set_limit(provider_name, None)
             return
         providers = self._providers()
-        provider = providers.whatanime if providers is not None else None
-        if provider is not None and getattr(provider, "session_expired", False):
-            provider.session_expired = False
+        provider = providers.built().get(provider_name) if providers is not None else None
+        if isinstance(error, SessionExpired) or (provider is not None and getattr(provider, "session_expired", False)):
+            if provider is not None:
+                provider.session_expired = False
             self.session_ended()
         if isinstance(error, QuotaError):
-            header.set_limit("whatanime", "limit reached")
+            header.set_limit(provider_name, "limit reached")
         elif error is None and not cached:
-            header.set_limit("whatanime", None)
+            header.set_limit(provider_name, None)
         if error is not None:  # a success refreshes through LookupFinished
-            self._app.refresh_credits(("whatanime",))
+            self._app.refresh_credits((provider_name,))
 
     def session_ended(self) -> None:
         """The whatanimeisthis session answered 401: say so, and how searches go on."""
@@ -209,15 +184,15 @@ class AccountsMixin:
             if wanted in app.available_themes:
                 app.theme = wanted
         if providers is not None:
-            for provider_name in PROVIDER_NAMES:
-                if name.startswith(f"providers.{provider_name}."):
-                    provider = providers.get(provider_name)
-                    provider.ctx.settings.update(providers.section(provider_name))
+            for spec in all_specs():
+                if name.startswith(f"providers.{spec.name}."):
+                    provider = providers.built().get(spec.name)
+                    if provider is not None:
+                        provider.ctx.settings.update(providers.section(spec.name))
         if needs_restart(name):
             app.notify(f"{name} takes effect the next time animetui starts.", title="Saved", timeout=5, markup=False)
         if name.endswith(".api_key"):
-            keys = self.key_state()
-            self._header().set_keys({"animeapi": keys["animeapi"], "ailab": keys["ailab"]})
+            self._header().set_keys(self.header_keys())
             provider_name = name.split(".")[1]
             self._seen().pop(provider_name, None)
             if app._services is not None:
@@ -375,8 +350,10 @@ class AccountsMixin:
             text += f" ({seen.remaining:,.0f} left)"
         return text + "."
 
-    def scene_cost(self) -> str | None:
-        """The cost line for a scene search, or None when it is free (or its cost is unknown)."""
+    def scene_cost(self, engines: tuple[str, ...] = ("whatanime",)) -> str | None:
+        """The cost line for a scene search asking ``engines``, or None when it is free (or its cost is unknown)."""
+        if "whatanime" not in engines:  # trace.moe (and a local library) never charge per search
+            return None
         seen = self._seen().get("whatanime")
         providers = self._providers()
         if seen is None or seen.free is None or providers is None or providers.whatanime.session is None:

@@ -16,19 +16,20 @@ The terminal's image capabilities are probed before ``App.run()`` by :func:`run_
 * :func:`run_tui` — the CLI's entry point (``animetui [PATH] [--demo] [--renderer R]``);
 * :func:`make_app` — the factory tests use (inject providers, a runner, a fixed clock, a renderer).
 
-Assumptions: the job journal and the lookup history live where the CLI keeps them
-(``<data dir>/jobs.sqlite3`` and ``<data dir>/history.sqlite3``) so ``animetui jobs`` and the TUI
-see the same jobs. In demo mode the simulators' state is kept between runs
+The services (providers, history, lookups, batches, job runner, downloads, logging) are built and
+closed by :class:`animetui.runtime.Runtime`, the same as for the CLI, so ``animetui jobs`` and the
+TUI see the same jobs and the TUI writes the log it points users to. Panes reach them with
+:func:`animetui.ui.services.services_of`. In demo mode the simulators' state is kept between runs
 (``animetui.simulator.persist``) so a job still running at quit resumes at the next start.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import signal
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -40,7 +41,7 @@ from textual.reactive import Reactive
 from textual.screen import Screen
 from textual.widget import Widget
 
-from animetui.ui.accounts import AccountsMixin, ObservedLookups
+from animetui.ui.accounts import AccountsMixin
 from animetui.ui.bindings import LOOKUP_KINDS, bindings
 from animetui.ui import strip_cycles
 from animetui.ui.collector import IdleCollector
@@ -60,7 +61,10 @@ if TYPE_CHECKING:
     from textual.command import Provider
 
     from animetui.config import Settings
+    from animetui.jobs import JobRunner
     from animetui.models import GenerateRequest, ImageSource, Job
+    from animetui.providers import Providers
+    from animetui.runtime import Runtime
     from animetui.ui.panes.files import FilesPane
     from animetui.ui.panes.jobs import JobsPane
     from animetui.ui.panes.rankings import RankingsPane
@@ -78,21 +82,6 @@ def styles_dir() -> Path:
     if packaged.is_dir():
         return packaged
     return package.parent / "styles"
-
-
-@dataclass(slots=True)
-class Services:
-    """What the panes use, built after the first frame."""
-
-    providers: Any  # animetui.providers.Providers
-    runner: Any  # animetui.jobs.JobRunner
-    lookups: Any  # animetui.lookups.LookupService
-    cache_dir: Path
-    hub: Any = None  # the demo simulators, saved at exit
-
-
-class ServicesUnavailable(Exception):
-    pass
 
 
 class PaneGrid(Container):
@@ -185,6 +174,16 @@ def _anime_commands() -> "type[Provider]":
     return AnimeCommands
 
 
+def _import_runtime() -> None:
+    """The services' modules (httpx, SQLite, the providers): imported in a thread, off the loop."""
+    import animetui.history  # noqa: F401
+    import animetui.jobs  # noqa: F401
+    import animetui.lookups  # noqa: F401
+    import animetui.providers  # noqa: F401
+    import animetui.runtime  # noqa: F401
+    import animetui.store  # noqa: F401
+
+
 def _import_panes() -> None:
     """The pane modules and the widgets they use (~70 ms): imported in a thread after the first frame."""
     import animetui.ui.panes.files  # noqa: F401
@@ -213,8 +212,8 @@ class AnimeTUI(AccountsMixin, App[int]):
         *,
         demo: bool,
         start_path: Path | None,
-        providers: Any = None,
-        runner: Any = None,
+        providers: "Providers | None" = None,
+        runner: "JobRunner | None" = None,
         clock: Callable[[], float] | None = None,
         renderer: str = "halfcell",
         probe_note: str | None = None,
@@ -233,7 +232,7 @@ class AnimeTUI(AccountsMixin, App[int]):
         self.probe_note = probe_note
         self._given_providers = providers
         self._given_runner = runner
-        self._services: Services | None = None
+        self._services: Runtime | None = None
         self._services_error: str | None = None
         self._services_ready = asyncio.Event()
         self._unsubscribe: Callable[[], None] | None = None
@@ -259,7 +258,9 @@ class AnimeTUI(AccountsMixin, App[int]):
             path = start_path.expanduser()
             return path if path.is_dir() else path.parent
         if self.demo:
-            self.samples_dir = self.settings.data_dir / "samples"
+            from animetui import locations
+
+            self.samples_dir = locations.samples_dir(self.settings.data_dir)
             self.samples_dir.mkdir(parents=True, exist_ok=True)
             return self.samples_dir
         return Path.cwd()
@@ -353,7 +354,7 @@ class AnimeTUI(AccountsMixin, App[int]):
         return self.query_one("#jobs")  # type: ignore[return-value]
 
     # ------------------------------------------------------------------ services
-    async def services(self) -> Services:
+    async def services(self) -> "Runtime":
         """The providers/runner/lookups, waiting for start-up if needed."""
         await self._services_ready.wait()
         if self._services is None:
@@ -363,8 +364,10 @@ class AnimeTUI(AccountsMixin, App[int]):
         return self._services
 
     @property
-    def runner(self) -> Any:
-        return self._services.runner if self._services is not None else None
+    def runner(self) -> "JobRunner | None":
+        if self._services is None or not self._services_ready.is_set():
+            return None  # still starting: the runtime builds it in a thread
+        return self._services.runner
 
     @work(group="startup", exit_on_error=False)
     async def _start_up(self) -> None:
@@ -378,9 +381,12 @@ class AnimeTUI(AccountsMixin, App[int]):
             self._services = await self._build_services()
         except AnimetuiError as exc:
             self._services_error = str(exc)
+            await self._drop_services()
         except Exception as exc:  # noqa: BLE001 - show it, never a traceback
             self.log.error(f"start-up failed: {exc!r}")
+            logging.getLogger("animetui.ui").exception("start-up failed")
             self._services_error = f"start-up failed ({type(exc).__name__}: {exc})"
+            await self._drop_services()
         finally:
             self._services_ready.set()
         if self._services is None:
@@ -400,66 +406,29 @@ class AnimeTUI(AccountsMixin, App[int]):
         await asyncio.to_thread(write_demo_samples, folder)
         await self.files_pane.tree.reload()
 
-    async def _open_history(self, path: Path) -> Any:
-        """The history, or a stand-in that refuses lookups with the reason (jobs keep working)."""
-        from animetui.history import History, HistoryError, UnavailableHistory
+    async def _build_services(self) -> "Runtime":
+        await asyncio.to_thread(_import_runtime)
+        from animetui.runtime import Runtime
 
-        reset = "animetui history --reset" + (" --demo" if self.demo else "")
-        try:
-            return await asyncio.to_thread(History, path, reset_hint=reset)
-        except HistoryError as exc:
-            self.notify(f"{exc}. Lookups are off until then.", title="History unavailable", severity="error", timeout=30, markup=False)
-            return UnavailableHistory(path, exc)
-
-    async def _build_services(self) -> Services:
-        settings = self.settings
-
-        def imports() -> None:  # the slow imports, off the event loop
-            import animetui.history  # noqa: F401
-            import animetui.jobs  # noqa: F401
-            import animetui.lookups  # noqa: F401
-            import animetui.providers  # noqa: F401
-            import animetui.providers.ailab  # noqa: F401
-            import animetui.providers.animeapi  # noqa: F401
-            import animetui.providers.animetrace  # noqa: F401
-            import animetui.providers.whatanime  # noqa: F401
-            import animetui.store  # noqa: F401
-
-            if self.demo and self._given_providers is None:
-                import animetui.simulator.persist  # noqa: F401
-
-        await asyncio.to_thread(imports)
-        from animetui.history import History
-        from animetui.lookups import LookupService
-        from animetui.providers import Providers
-
-        hub = None
-        providers = self._given_providers
-        if providers is None:
-            if self.demo:
-                from animetui.simulator.persist import load_demo_hub
-
-                hub = await asyncio.to_thread(load_demo_hub, settings.data_dir, realistic=True)
-                providers = Providers(settings, demo=True, hub=hub)
-            else:
-                providers = Providers(settings)
-        runner = self._given_runner
-        if runner is None:
-            from animetui.jobs import JobRunner
-            from animetui.store import JobJournal
-
-            journal = await asyncio.to_thread(JobJournal, settings.data_dir / "jobs.sqlite3")
-            runner = JobRunner(providers, journal, downloads_dir=settings.downloads_dir)
-        history = await self._open_history(settings.data_dir / "history.sqlite3")
-        await providers.warm()  # clients, TLS context and provider modules built off the loop
+        runtime = Runtime(self.settings, providers=self._given_providers, runner=self._given_runner, realistic=self.demo,
+                          tolerate_damaged_history=True)
+        self._services = runtime  # closed at exit even if starting fails half-way
+        await runtime.start()
+        if runtime.history_error is not None:  # a stand-in refuses lookups with the reason; jobs keep working
+            self.notify(f"{runtime.history_error}. Lookups are off until then.", title="History unavailable",
+                        severity="error", timeout=30, markup=False)
         from animetui import offload
 
         offload.use_process(True)  # upload preparation (Pillow) in a child process: see animetui.offload
         self._offload_start = asyncio.ensure_future(asyncio.to_thread(offload.start))
-        await runner.start()
-        self._unsubscribe = runner.subscribe(self._job_reported)
-        lookups = ObservedLookups(LookupService(providers, history), self.lookup_observed)  # header limits, session expiry
-        return Services(providers, runner, lookups, settings.cache_dir, hub)
+        self._unsubscribe = runtime.runner.subscribe(self._job_reported)
+        self._unobserve = runtime.lookups.observe(self.lookup_observed)  # header limits, session expiry
+        return runtime
+
+    async def _drop_services(self) -> None:
+        runtime, self._services = self._services, None
+        if runtime is not None:
+            await runtime.aclose()
 
     def _job_reported(self, job: "Job") -> None:
         self.post_message(JobChanged(job))
@@ -468,13 +437,7 @@ class AnimeTUI(AccountsMixin, App[int]):
     def _services_up(self) -> None:
         services = self._services
         assert services is not None
-        keys = {}
-        for name in ("animeapi", "ailab"):
-            try:
-                keys[name] = bool(services.providers.section(name).get("api_key"))
-            except Exception:  # noqa: BLE001
-                keys[name] = False
-        self.query_one(StatusHeader).set_keys(keys)
+        self.query_one(StatusHeader).set_keys(self.header_keys())
         self.jobs_pane.set_jobs(services.runner.list())
         self.rankings_pane.services_ready()
         self.refresh_credits()
@@ -486,12 +449,16 @@ class AnimeTUI(AccountsMixin, App[int]):
         self.accounts_ready()
 
     @work(exclusive=True, group="credits", exit_on_error=False)
-    async def refresh_credits(self, names: tuple[str, ...] = ("whatanime", "animeapi", "ailab")) -> None:
+    async def refresh_credits(self, names: tuple[str, ...] | None = None) -> None:
+        """Ask ``names`` (default: every provider that reports credits) what is left, for the header."""
         from animetui.errors import AnimetuiError
+        from animetui.providers.spec import CREDITS
 
         services = await self.services()
         header = self.query_one(StatusHeader)
-        for name in names:
+        for name in names if names is not None else services.providers.names_for(CREDITS):
+            if not services.providers.spec(name).can(CREDITS):
+                continue
             if not header.keys.get(name, False):
                 continue
             try:
@@ -522,7 +489,7 @@ class AnimeTUI(AccountsMixin, App[int]):
     @on(LookupFinished)
     def _lookup_finished(self, event: LookupFinished) -> None:
         if event.kind == "scene":
-            self.refresh_credits(("whatanime",))
+            self.refresh_credits(event.providers or None)
 
     @on(JobChanged)
     def _job_changed(self, event: JobChanged) -> None:
@@ -538,10 +505,13 @@ class AnimeTUI(AccountsMixin, App[int]):
         self.notify(describe(job), title="Job finished", severity=severity, markup=False)
         if self.settings.get("general.bell", False):
             self.bell()
-        self.refresh_credits(("animeapi", "ailab"))
+        from animetui.providers.spec import CARTOONIZE, GENERATE
+        from animetui.providers.specs import capable
+
+        self.refresh_credits(tuple(s.name for s in (*capable(GENERATE), *capable(CARTOONIZE))))
 
     def _run_lookup(self, source: "ImageSource", kinds: tuple[str, ...], *, refresh: bool = False) -> None:
-        cost = self.scene_cost() if "scene" in kinds else None  # past today's free credits: ask first
+        cost = self.scene_cost(self._scene_engines()) if "scene" in kinds else None  # past today's free credits: ask first
         if cost is not None:
             self.confirm_cost("Paid scene search", cost, lambda: self._start_lookup(source, kinds, refresh=refresh), yes="Search")
             return
@@ -567,6 +537,22 @@ class AnimeTUI(AccountsMixin, App[int]):
             self.notify("Highlight an image in Files (or type a path/URL with o) first.", title="No image chosen", severity="warning")
             return
         self._run_lookup(source, LOOKUP_KINDS.get(kind, ("scene", "characters")))
+
+    def _scene_engines(self) -> tuple[str, ...]:
+        from animetui.errors import AnimetuiError
+        from animetui.lookups import resolve_scene_providers
+
+        try:
+            return resolve_scene_providers(self.results_pane.engine_choice)
+        except AnimetuiError:
+            return ()
+
+    def action_cycle_scene_engine(self) -> None:
+        """``e``: which engine(s) the next scene search asks."""
+        if not self.panes_ready:
+            return
+        label = self.results_pane.cycle_engine()
+        self.notify(f"Scene search asks: {label}", title="Scene engine", timeout=3, markup=False)
 
     def action_cancel_lookup(self) -> None:
         if not self.panes_ready or self.screen is not self.screen_stack[0]:
@@ -597,12 +583,8 @@ class AnimeTUI(AccountsMixin, App[int]):
         except AnimetuiError as exc:
             self.notify(str(exc), title="No history", severity="error", markup=False)
             return
-        history = services.lookups.history
-        if history is None:
-            self.notify("The lookup history is off.", title="No history", severity="warning")
-            return
         await self.push_screen(
-            HistoryScreen(history.path, downloads_dir=self.settings.downloads_dir, renderer=self.renderer, clock=self.clock)
+            HistoryScreen(services.history, downloads_dir=self.settings.downloads_dir, renderer=self.renderer, clock=self.clock)
         )
 
     def action_batch(self) -> None:
@@ -650,7 +632,7 @@ class AnimeTUI(AccountsMixin, App[int]):
             return
         session = BatchSession(
             services.lookups,
-            services.lookups.history.path,
+            await asyncio.to_thread(lambda: services.batches),
             paths=files,
             kinds=kinds,
             batch_id=batch_id,
@@ -679,24 +661,17 @@ class AnimeTUI(AccountsMixin, App[int]):
     @work(group="batch-resume", exit_on_error=False)
     async def _offer_batch_resume(self) -> None:
         """After a restart: offer to finish a batch that was interrupted (``BatchJournal.unfinished()``)."""
-        from animetui.batch import BatchJournal
         from animetui.ui.screens.confirm import ConfirmScreen
 
         services = await self.services()
-        history = services.lookups.history
-        if history is None:
-            return
 
         def unfinished() -> tuple[int, int] | None:
-            journal = BatchJournal(history.path)
-            try:
-                pending = journal.unfinished()
-                if not pending:
-                    return None
-                left = sum(1 for item in journal.items(pending[-1]) if item.status == "pending")
-                return pending[-1], left
-            finally:
-                journal.close()
+            journal = services.batches
+            pending = journal.unfinished()
+            if not pending:
+                return None
+            left = sum(1 for item in journal.items(pending[-1]) if item.status == "pending")
+            return pending[-1], left
 
         found = await asyncio.to_thread(unfinished)
         if found is None or self.batch_session is not None:
@@ -878,30 +853,17 @@ class AnimeTUI(AccountsMixin, App[int]):
         self.exit(0)
 
     async def close_services(self) -> None:
-        """Stop the runner (jobs resume next start), close clients, save the demo simulators."""
+        """Stop the runner (jobs resume next start), close stores and clients, save the demo simulators."""
         if self._services_closed:
             return
         self._services_closed = True
         services = self._services
         if services is None:
             return
-        if self._unsubscribe is not None:
-            self._unsubscribe()
-        try:
-            await services.runner.stop()
-        except Exception as exc:  # noqa: BLE001 - quitting must always work
-            self.log.error(f"stopping the job runner: {exc!r}")
-        try:
-            history = getattr(services.lookups, "history", None)
-            if history is not None:
-                history.close()
-            await services.providers.aclose()
-        except Exception as exc:  # noqa: BLE001
-            self.log.error(f"closing the providers: {exc!r}")
-        if services.hub is not None:
-            from animetui.simulator.persist import save_demo_hub
-
-            await asyncio.to_thread(save_demo_hub, services.hub, self.settings.data_dir)
+        for unsubscribe in (self._unsubscribe, getattr(self, "_unobserve", None)):
+            if unsubscribe is not None:
+                unsubscribe()
+        await services.aclose()  # every step runs even if one fails: quitting must always work
 
     def _stop_signalled(self, signum: int) -> None:
         """SIGTERM/SIGHUP: give the terminal back at once (the app exits now); the job runner is
@@ -931,8 +893,8 @@ def make_app(
     *,
     demo: bool,
     start_path: Path | None,
-    providers: Any = None,
-    runner: Any = None,
+    providers: "Providers | None" = None,
+    runner: "JobRunner | None" = None,
     clock: Callable[[], float] | None = None,
     renderer: str | None = None,
     probe_note: str | None = None,

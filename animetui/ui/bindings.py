@@ -110,7 +110,8 @@ def display_key(key: str) -> str:
 
 ACTIONS: tuple[Action, ...] = (
     # ---------------------------------------------------------------- everywhere
-    Action("scene-search", "s", "lookup('scene')", "Scene", "Search which anime/episode/time the chosen image is from (whatanimeisthis)", "app"),
+    Action("scene-search", "s", "lookup('scene')", "Scene", "Search which anime/episode/time the chosen image is from (the engine(s) chosen with e)", "app"),
+    Action("scene-engine", "e", "cycle_scene_engine", "Engine", "Scene search engine: each one in turn, then all together (default: general.scene_provider)", "app", show=False),
     Action("recognize", "r", "lookup('characters')", "Characters", "Recognise the characters in the chosen image (AnimeTrace)", "app"),
     Action("both", "b", "lookup('both')", "Both", "Run scene search and character recognition together", "app"),
     Action("generate", "g", "generate", "Generate", "New text-to-image job (AnimeAPI)", "app"),
@@ -154,6 +155,9 @@ ACTIONS: tuple[Action, ...] = (
     Action("clear-marks", "ctrl+u", "clear_marks", "Unmark", "Unmark every file", "files", show=False),
     # ---------------------------------------------------------------- results
     Action("copy-result", "c", "copy", "Copy", "Copy the selected title or character name (OSC 52; works over SSH)", "results"),
+    Action("copy-anilist", "l", "copy_anilist", "AniList", "Copy the highlighted scene match's AniList link", "results", show=False),
+    Action("copy-mal", "y", "copy_mal", "MAL", "Copy the highlighted scene match's MyAnimeList link", "results", show=False),
+    Action("scene-nsfw", "n", "toggle_adult", "NSFW", "Show or hide adult scene matches (hidden by default: general.show_adult_scenes)", "results", show=False),
     Action("cancel-lookup", "x", "cancel_lookup", "Cancel", "Cancel the lookup in flight", "results"),
     Action("boxes", "v", "toggle_boxes", "Boxes", "Show or hide the detection boxes on the picture", "results"),
     Action("zoom-box", "i", "zoom_box", "Zoom box", "Show the highlighted character's box at full detail (again: whole picture)", "results"),

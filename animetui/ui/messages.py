@@ -63,3 +63,4 @@ class LookupFinished(Message):
     """A lookup section (``scene`` or ``characters``) got an answer (the header refreshes credits)."""
 
     kind: str
+    providers: tuple[str, ...] = ()  # the providers that answered

@@ -40,7 +40,8 @@ from animetui.config import Settings
 from animetui.jobs import JobRunner
 from animetui.models import JobState
 from animetui.net import RateLimiter, RetryPolicy
-from animetui.providers import _LIMITS, Providers
+from animetui.providers import Providers
+from animetui.providers.specs import spec
 from animetui.simulator import DEMO_KEYS, SimClock, SimulatorHub
 from animetui.simulator.imagery import scene
 from animetui.store import JobJournal
@@ -168,7 +169,7 @@ async def main(args: argparse.Namespace) -> int:
     providers = Providers(settings, hub=hub, retry=RetryPolicy(attempts=3, base_delay=0.05, max_delay=1.0))
     provider = providers.ailab
     shipped_limiter = provider.ctx.limiter
-    capacity, rate = _LIMITS["ailab"]
+    capacity, rate = spec("ailab").limit.capacity, spec("ailab").limit.rate
     photo = workdir / "photo.jpg"
     photo.write_bytes(scene(320, 320, seed=1, fmt="JPEG"))
     journal = JobJournal(workdir / "data" / "animetui.db")

@@ -69,6 +69,9 @@ def ui_hub(clock):
 def ui_settings(settings):
     # the job runner the apps get polls fast (build_app passes poll_interval); the setting itself
     # refuses less than the documented 5 s
+    # The flows written for one scene engine keep it; tests/ui/test_scene_engines.py covers the
+    # default ("all": trace.moe and whatanimeisthis together) and switching.
+    settings.set("general.scene_provider", "whatanime")
     return settings
 
 

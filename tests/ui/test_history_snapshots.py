@@ -87,7 +87,11 @@ def test_batch_in_progress_paused(snap_compare, build_app, monkeypatch, size):
 
     hook_sessions(monkeypatch, pause_after_two)
     # one lookup at a time: with two in flight the third could finish after the pause (2 or 3 done)
-    monkeypatch.setattr("animetui.batch.CONCURRENCY", {"whatanime": 1, "animetrace": 1})
+    import dataclasses
+
+    from animetui.providers.specs import spec as real_spec
+
+    monkeypatch.setattr("animetui.batch.spec", lambda name: dataclasses.replace(real_spec(name), batch_concurrency=1))
 
     async def run_before(pilot):
         await settle(pilot)

@@ -11,10 +11,11 @@ async def test_scene_matches_show_their_preview_frames_once_downloaded(build_app
     async with app.run_test(size=(160, 48)) as pilot:
         await settle(pilot)
         await highlight_file(pilot, "beach")
+        app.results_pane.scene_engine = "whatanime"  # previews fetched on demand (trace.moe's come with the search)
         await pilot.press("b")
         await settle(pilot)
         pane = app.results_pane
-        matches = pane.scene.matches
+        matches = pane.shown
         assert len(matches) >= 2 and all(m.image_url for m in matches[:2])
         view = pane.image
         assert view.key == str(pictures / "beach_duo.png") and view.boxes_shown

@@ -35,7 +35,7 @@ async def test_find_image_run_both_and_move_through_detections(build_app, pictur
         assert results.source == files.source
         assert results.scene is not None and results.scene.matches, "scene search showed matches"
         assert results.characters is not None and len(results.characters.detections) == 2
-        assert results.scene_table.row_count == len(results.scene.matches)
+        assert results.scene_table.row_count == len(results.shown) == len(results.scene.matches) - results.hidden_adult
         assert not results.errors
 
         # the picture carries the boxes; moving through the detections moves the highlight

@@ -29,6 +29,7 @@ from animetui.ui.bindings import bindings
 from animetui.ui.format import display_path, shown
 from animetui.ui.messages import LookupRequested, SourceChanged
 from animetui.ui.panes.base import Pane
+from animetui.ui.services import services_of
 from animetui.ui.widgets.image_tree import ImageTree, is_image_name
 from animetui.ui.widgets.image_view import ImageView
 from animetui.ui.widgets.line import update_line
@@ -99,10 +100,14 @@ class FilesPane(Pane):
 
         self.preview.clear("Fetching the picture…")
         try:
-            providers = await self.app.services()  # type: ignore[attr-defined]
-            path = await fetch_preview(providers.downloads, url, self.app.settings.cache_dir)  # type: ignore[attr-defined]
+            services = await services_of(self)
+            path = await fetch_preview(services.downloads, url, services.cache_dir)
         except AnimetuiError as exc:
             self.preview.clear(f"No preview: {exc}")
+            return
+        except Exception as exc:  # noqa: BLE001 - a dead worker would leave "Fetching…" forever
+            self.log.error(f"URL preview failed: {exc!r}")
+            self.preview.clear(f"No preview ({type(exc).__name__}); see the log")
             return
         if self.source is not None and self.source.url == url:
             self.preview.show(path, key=url, label=url.rsplit("/", 1)[-1] or url)

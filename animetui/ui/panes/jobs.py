@@ -23,6 +23,7 @@ from animetui.models import Job, JobKind, JobState
 from animetui.ui.bindings import bindings
 from animetui.ui.format import display_path, elapsed, one_line, shown
 from animetui.ui.panes.base import Pane
+from animetui.ui.services import services_of
 from animetui.ui.widgets.image_view import ImageView
 
 STATE_ICONS = {
@@ -295,7 +296,7 @@ class JobsPane(Pane):
         from animetui.errors import AnimetuiError
 
         try:
-            services = await self.app.services()  # type: ignore[attr-defined]
+            services = await services_of(self)
             runner = services.runner
             if what == "cancel":
                 job = await runner.cancel(job_id)

@@ -25,6 +25,7 @@ from animetui.config import PERIODS
 from animetui.ui.bindings import bindings
 from animetui.ui.format import ago, one_line, percent
 from animetui.ui.panes.base import Pane
+from animetui.ui.services import services_of
 
 if TYPE_CHECKING:
     from animetui.models import Ranking, RecentSearch
@@ -151,7 +152,7 @@ class RankingsPane(Pane):
         table.loading = True
         self._status("#rank-status", Text(f"loading {period} rankings…", style="italic"))
         try:
-            services = await self.app.services()  # type: ignore[attr-defined]
+            services = await services_of(self)
             rankings = await services.providers.whatanime.rankings(period=period, limit=limit, include_adult=adult)
         except AnimetuiError as exc:
             self._fail("#rank-status", "Rankings", str(exc))
@@ -198,7 +199,7 @@ class RankingsPane(Pane):
         if offset == 0:
             table.loading = True
         try:
-            services = await self.app.services()  # type: ignore[attr-defined]
+            services = await services_of(self)
             page = await services.providers.whatanime.recent_searches(limit=RECENT_PAGE, offset=offset)
         except AnimetuiError as exc:
             self._fail("#recent-status", "Recent searches", str(exc))

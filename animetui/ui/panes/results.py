@@ -1,7 +1,11 @@
 """Results pane: what a lookup found — scene matches and recognised characters — beside the picture.
 
-* Scene matches: title, episode, from–to (mm:ss), similarity; under 90 % in the warning colour
-  (whatanimeisthis itself says matches below ~90 % are usually wrong).
+* Scene matches: similarity, its confidence label (``models.confidence_label``: likely /
+  unsure (uncertain) / wrong? (probably wrong — the episode may not be indexed)), episode, from–to (mm:ss), the engine that found it and the title in
+  the ``general.title_language``; under 90 % in the warning colour. A lookup asks the engine(s)
+  chosen with ``e`` (default: ``general.scene_provider``); their matches are shown together,
+  best first. Adult matches are hidden unless ``n`` (or ``general.show_adult_scenes``) shows
+  them; the title line says how many are hidden. One engine failing leaves the others' matches.
 * Characters: numbered detections, ``?`` for ``not_confident``, candidates as "character — work",
   and the AI-generated verdict when the service gave one. Moving through the list highlights that
   box on the picture; ``i`` zooms into it, ``v`` hides the boxes.
@@ -9,7 +13,9 @@
   picture area (downloaded once into the preview cache); back in the detections list, the looked-up
   picture and its boxes return.
 * ``c`` copies the selected title or character name (OSC 52 — works over SSH; inside tmux it needs
-  ``set -g set-clipboard on``).
+  ``set -g set-clipboard on``); ``l`` / ``y`` copy the match's AniList / MyAnimeList link.
+* A match's preview frame that the engine downloaded with the search (trace.moe's expire in 300 s)
+  is shown from the cache, with no request.
 
 Lookups run in one exclusive worker: a new lookup cancels the one in flight. Each section shows
 its own state (searching…, n matches, nothing found, or the error as a readable line); an error is
@@ -22,7 +28,8 @@ same parameters is answered from history (no request, no credit); ``cached`` is 
 from __future__ import annotations
 
 import asyncio
-from typing import TYPE_CHECKING, Any
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import events, on, work
@@ -34,14 +41,20 @@ from animetui.ui.bindings import bindings
 from animetui.ui.format import one_line, percent, span
 from animetui.ui.messages import DetectionHighlighted, LookupFinished
 from animetui.ui.panes.base import Pane
+from animetui.ui.services import ServicesUnavailable, host_of, services_of
 from animetui.ui.widgets.detection_list import DetectionList
 from animetui.ui.widgets.image_view import ImageView
 from animetui.ui.widgets.line import update_line
 
+from animetui.models import LIKELY, PROBABLY_WRONG, UNCERTAIN, CharacterResult, SceneResult
+
 if TYPE_CHECKING:
-    from animetui.models import CharacterResult, ImageSource, SceneResult
+    from animetui.models import ImageSource, SceneMatch
+    from animetui.runtime import Runtime
 
 LOW_SIMILARITY = 0.90
+#: models.confidence_label in a narrow cell (the help and the CLI give the whole label)
+CONFIDENCE_SHORT = {LIKELY: "likely", UNCERTAIN: "unsure", PROBABLY_WRONG: "wrong?"}
 
 
 class ResultsPane(Pane):
@@ -58,6 +71,11 @@ class ResultsPane(Pane):
         self.errors: dict[str, str] = {}
         self.running: set[str] = set()
         self._lookup_gen = 0
+        #: which engine(s) a scene search asks: a provider name or "all"; None → general.scene_provider
+        self.scene_engine: str | None = None
+        self.show_adult: bool | None = None  # None → general.show_adult_scenes
+        self.shown: tuple[SceneMatch, ...] = ()  # the scene rows on screen (adult ones maybe hidden)
+        self.hidden_adult = 0
 
     def compose(self) -> ComposeResult:
         yield Static(Text("Choose an image in Files, then press s (scene), r (characters) or b (both).", style="italic"), id="results-status")
@@ -73,10 +91,51 @@ class ResultsPane(Pane):
         table = self.query_one("#scene-table", DataTable)
         table.add_column("#", key="n", width=2)
         table.add_column("Sim", key="sim")
+        table.add_column("Conf", key="confidence")
         table.add_column("Ep", key="ep")
         table.add_column("From–to", key="span")
+        table.add_column("Eng", key="engine")
         table.add_column("Title", key="title")
         self._update_titles()
+
+    # ------------------------------------------------------------------ choices
+    def _setting(self, name: str, default: object) -> object:
+        try:
+            return host_of(self).settings.get(name, default)
+        except ServicesUnavailable:
+            return default
+
+    @property
+    def engine_choice(self) -> str:
+        return self.scene_engine or str(self._setting("general.scene_provider", "all") or "all")
+
+    @property
+    def adult_shown(self) -> bool:
+        return self.show_adult if self.show_adult is not None else bool(self._setting("general.show_adult_scenes", False))
+
+    @property
+    def title_language(self) -> str:
+        return str(self._setting("general.title_language", "romaji") or "romaji")
+
+    def engine_label(self) -> str:
+        from animetui.lookups import resolve_scene_providers
+        from animetui.providers import title_of
+
+        try:
+            names = resolve_scene_providers(self.engine_choice)
+        except Exception:  # noqa: BLE001 - an unknown name in the config: the lookup says so
+            return self.engine_choice
+        return " + ".join(title_of(name) for name in names)
+
+    def cycle_engine(self) -> str:
+        """The next scene engine choice (each scene provider, then all); returns its label."""
+        from animetui.lookups import scene_choices
+
+        choices = scene_choices()
+        current = self.engine_choice
+        self.scene_engine = choices[(choices.index(current) + 1) % len(choices)] if current in choices else choices[0]
+        self._update_titles()
+        return self.engine_label()
 
     @property
     def image(self) -> ImageView:
@@ -119,7 +178,7 @@ class ResultsPane(Pane):
         self._update_titles()
         try:
             try:
-                services = await self.app.services()  # type: ignore[attr-defined]
+                services = await services_of(self)
             except Exception as exc:  # noqa: BLE001 - start-up failed: say so in each section
                 for kind in kinds:
                     self.errors[kind] = str(exc)
@@ -141,13 +200,14 @@ class ResultsPane(Pane):
                 self._update_status()
                 self._update_titles()
 
-    async def _run_one(self, gen: int, kind: str, services: Any, source: ImageSource, refresh: bool = False) -> None:
+    async def _run_one(self, gen: int, kind: str, services: "Runtime", source: ImageSource, refresh: bool = False) -> None:
         from animetui.errors import AnimetuiError
+        from animetui.providers import title_of
 
         title = "Scene search" if kind == "scene" else "Character recognition"
         try:
             if kind == "scene":
-                outcome = await services.lookups.scene(source, refresh=refresh)
+                outcome = await services.lookups.scene(source, providers=self.engine_choice, refresh=refresh)
             else:
                 settings = services.providers.settings
                 outcome = await services.lookups.characters(
@@ -170,12 +230,19 @@ class ResultsPane(Pane):
             self.running.discard(kind)
             if kind == "scene":
                 self.scene_table.loading = False
-                self._show_scene(outcome.result, cached=outcome.cached)
+                partial = "; ".join(f"{title_of(name)}: {exc.message}" for name, exc in outcome.errors.items())
+                if partial:  # the other engine(s) answered: their matches stand
+                    self.errors["scene"] = partial
+                if isinstance(outcome.result, SceneResult):
+                    self._show_scene(outcome.result, cached=outcome.cached)
+                if partial:
+                    self.app.notify(one_line(partial, 300), title=f"{title} failed", severity="error", markup=False)
             else:
                 self.detections.loading = False
-                self._show_characters(outcome.result, cached=outcome.cached)
+                if isinstance(outcome.result, CharacterResult):
+                    self._show_characters(outcome.result, cached=outcome.cached)
             self._update_status()
-            self.post_message(LookupFinished(kind))
+            self.post_message(LookupFinished(kind, tuple(outcome.parts) or (outcome.provider,)))
             return
         if gen != self._lookup_gen:
             return
@@ -189,7 +256,7 @@ class ResultsPane(Pane):
         self._update_status()
         self.app.notify(message, title=f"{title} failed", severity="error", markup=False)
 
-    async def _show_picture(self, services: Any, source: ImageSource) -> None:
+    async def _show_picture(self, services: "Runtime", source: ImageSource) -> None:
         from animetui.errors import AnimetuiError
 
         if source.path is not None:
@@ -200,7 +267,7 @@ class ResultsPane(Pane):
 
             self.image.clear("Fetching the picture…")
             try:
-                path = await fetch_preview(services.providers.downloads, source.url, services.cache_dir)
+                path = await fetch_preview(services.downloads, source.url, services.cache_dir)
             except AnimetuiError as exc:
                 self.image.clear(f"No picture: {exc}")
                 return
@@ -228,17 +295,29 @@ class ResultsPane(Pane):
         self._scene_cached = cached
         table = self.scene_table
         table.clear()
+        matches = result.matches if result is not None else ()
+        show_adult = self.adult_shown
+        self.shown = tuple(m for m in matches if show_adult or not m.adult)
+        self.hidden_adult = len(matches) - len(self.shown)
         if result is not None:
+            from animetui.providers.specs import all_specs
+
+            tags = {spec.name: spec.tag for spec in all_specs()}
+
             warning = self.app.theme_variables.get("warning", "yellow")
-            for index, match in enumerate(result.matches, start=1):
+            language = self.title_language
+            for index, match in enumerate(self.shown, start=1):
                 low = match.similarity is not None and match.similarity < LOW_SIMILARITY
                 style = warning if low else ""
+                title = one_line(match.title_in(language), 120) or "?"
                 table.add_row(
                     Text(str(index), style="dim"),
                     Text(percent(match.similarity), style=f"bold {warning}" if low else "bold", justify="right"),
+                    Text(CONFIDENCE_SHORT.get(match.confidence, match.confidence) or "—", style=style),
                     Text(one_line(match.episode or "—", 12), style=style),
                     Text(span(match.start, match.end), style=style),
-                    Text(one_line(match.title, 120) or "?", style=style),
+                    Text(one_line(tags.get(match.engine, match.engine), 12) if match.engine else "—", style="dim"),
+                    Text(title + ("  18+" if match.adult else ""), style=style),
                     key=f"m{index}",
                 )
         self._update_titles()
@@ -262,6 +341,7 @@ class ResultsPane(Pane):
 
     def _update_titles(self) -> None:
         scene = Text("Scene", style="bold")
+        scene.append(f" ({one_line(self.engine_label(), 60)})", style="dim")
         scene.append(" · ")
         scene.append_text(self._section_state("scene"))
         scene_title = self.query_one("#scene-title", Static)
@@ -285,18 +365,23 @@ class ResultsPane(Pane):
     def _section_state(self, kind: str) -> Text:
         if kind in self.running:
             return Text("searching…", style="italic")
-        if kind in self.errors:
+        if kind in self.errors and (kind != "scene" or self.scene is None):
             error = self.app.theme_variables.get("error", "red")
             return Text(f"✗ {one_line(self.errors[kind], 300)}", style=error)
         if kind == "scene":
             if self.scene is None:
                 return Text("—", style="dim")
-            count = len(self.scene.matches)
-            text = Text("no match found" if count == 0 else f"{count} match{'es' if count != 1 else ''}")
+            count = len(self.shown)
+            text = Text("no match found" if count == 0 and not self.hidden_adult else f"{count} match{'es' if count != 1 else ''}")
+            if self.hidden_adult:
+                text.append(f" · {self.hidden_adult} NSFW result{'s' if self.hidden_adult != 1 else ''} hidden (n shows)",
+                            style="bold")
             if getattr(self, "_scene_cached", False):
                 text.append(" (from history)", style="dim")
             if self.scene.credits_left is not None:
                 text.append(f" · {self.scene.credits_left} searches left", style="dim")
+            if "scene" in self.errors:  # one engine failed, the others answered
+                text.append(f" · ✗ {one_line(self.errors['scene'], 200)}", style=self.app.theme_variables.get("error", "red"))
             return text
         if self.characters is None:
             return Text("—", style="dim")
@@ -330,10 +415,16 @@ class ResultsPane(Pane):
             self._show_source_picture()
 
     def _show_match_preview(self, row: int) -> None:
-        matches = self.scene.matches if self.scene is not None else ()
-        if not 0 <= row < len(matches) or not matches[row].image_url:
+        matches = self.shown
+        if not 0 <= row < len(matches):
             return
-        self._match_preview(row, matches[row].image_url, one_line(matches[row].title, 80))
+        match = matches[row]
+        title = one_line(match.title_in(self.title_language), 80)
+        if match.preview_path and Path(match.preview_path).is_file():  # downloaded with the search
+            self.image.show(Path(match.preview_path), key=match.preview_path, label=f"match {row + 1} · {title}")
+            return
+        if match.image_url:
+            self._match_preview(row, match.image_url, title)
 
     @work(exclusive=True, group="match-preview", exit_on_error=False)
     async def _match_preview(self, row: int, url: str, title: str) -> None:
@@ -342,8 +433,8 @@ class ResultsPane(Pane):
         from animetui.previews import fetch_preview
 
         try:
-            services = await self.app.services()  # type: ignore[attr-defined]
-            path = await fetch_preview(services.providers.downloads, url, services.cache_dir)
+            services = await services_of(self)
+            path = await fetch_preview(services.downloads, url, services.cache_dir)
         except AnimetuiError as exc:
             self.image.clear(f"No preview for match {row + 1}: {exc}")
             return
@@ -361,7 +452,7 @@ class ResultsPane(Pane):
         elif source.url is not None and self.image.key != source.url:
             from animetui.previews import cache_path
 
-            cached = cache_path(self.app.settings.cache_dir, source.url)  # type: ignore[attr-defined]
+            cached = cache_path(host_of(self).settings.cache_dir, source.url)
             if cached.exists():  # fetched when the lookup started
                 self.image.show(cached, key=source.url, label=source.label.rsplit("/", 1)[-1])
                 self._sync_boxes()
@@ -388,14 +479,41 @@ class ResultsPane(Pane):
     def selected_text(self) -> str | None:
         focused = self.app.focused
         if focused is self.scene_table or (self.characters is None or not self.characters.detections):
-            if self.scene is not None and self.scene.matches:
-                row = self.scene_table.cursor_row
-                if 0 <= row < len(self.scene.matches):
-                    return one_line(self.scene.matches[row].title, 300)
+            match = self.selected_match()
+            if match is not None:
+                return one_line(match.title_in(self.title_language), 300)
         detection = self.detections.selected_detection
         if detection is not None and detection.candidates:
             return one_line(detection.candidates[0].character, 300)
         return None
+
+    def selected_match(self) -> "SceneMatch | None":
+        row = self.scene_table.cursor_row
+        return self.shown[row] if 0 <= row < len(self.shown) else None
+
+    def _copy_link(self, which: str) -> None:
+        match = self.selected_match()
+        if match is None:
+            self.app.notify("Highlight a scene match first.", timeout=2)
+            return
+        link = match.anilist_url if which == "AniList" else match.mal_url
+        if not link:
+            self.app.notify(f"This match has no {which} id.", timeout=3)
+            return
+        self.app.copy_to_clipboard(link)
+        self.app.notify(f"Copied {link}", title="Clipboard", timeout=3, markup=False)
+
+    def action_copy_anilist(self) -> None:
+        self._copy_link("AniList")
+
+    def action_copy_mal(self) -> None:
+        self._copy_link("MyAnimeList")
+
+    def action_toggle_adult(self) -> None:
+        self.show_adult = not self.adult_shown
+        if self.scene is not None:
+            self._show_scene(self.scene, cached=getattr(self, "_scene_cached", False))
+        self.app.notify("NSFW matches shown" if self.show_adult else "NSFW matches hidden", timeout=2)
 
     def action_toggle_boxes(self) -> None:
         shown = self.image.toggle_boxes()

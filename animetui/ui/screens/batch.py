@@ -39,11 +39,12 @@ from animetui.ui.format import display_path, elapsed, one_line
 from animetui.ui.widgets.key_footer import KeyFooter
 
 if TYPE_CHECKING:
-    from animetui.batch import BatchItem, BatchProgress
+    from animetui.batch import BatchItem, BatchJournal, BatchProgress
+    from animetui.lookups import LookupService
 
 KIND_CHOICES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("Scene search and character recognition", ("scene", "characters")),
-    ("Scene search only (whatanimeisthis)", ("scene",)),
+    ("Scene search only (the engines chosen in Settings: general.scene_provider)", ("scene",)),
     ("Character recognition only (AnimeTrace)", ("characters",)),
 )
 STATUS_STYLE = {"done": "bold", "cached": "", "failed": "red", "skipped": "yellow", "duplicate": "dim", "pending": "dim"}
@@ -57,8 +58,8 @@ class BatchSession:
 
     def __init__(
         self,
-        lookups: Any,
-        journal_path: Path,
+        lookups: "LookupService",
+        journal: "BatchJournal",
         *,
         paths: list[Path] | None = None,
         kinds: tuple[str, ...] = ("scene", "characters"),
@@ -67,7 +68,7 @@ class BatchSession:
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.lookups = lookups
-        self.journal_path = journal_path
+        self.journal = journal  # the runtime's; not closed here
         self.paths = paths or []
         self.kinds = kinds
         self.batch_id = batch_id
@@ -111,10 +112,10 @@ class BatchSession:
 
     # ------------------------------------------------------------------ running
     async def run(self) -> None:
-        from animetui.batch import BatchJournal, BatchRunner
+        from animetui.batch import BatchRunner
         from animetui.errors import AnimetuiError
 
-        journal = await asyncio.to_thread(BatchJournal, self.journal_path)
+        journal = self.journal
         self.runner = BatchRunner(self.lookups, journal, on_progress=self._on_progress, clock=self.clock)
         try:
             if self.batch_id is None:
@@ -127,7 +128,7 @@ class BatchSession:
             self._changed()
             await self.runner.run(self.batch_id)
             self.items = {item.id: item for item in journal.items(self.batch_id)}
-            self.state = "cancelled" if self.runner._cancelled else "done"  # noqa: SLF001 - the runner's own flag
+            self.state = "cancelled" if self.runner.cancelled else "done"
         except asyncio.CancelledError:
             self.state = "stopped"  # the journal says "paused": resumable at the next start
             raise
@@ -137,7 +138,6 @@ class BatchSession:
             self.state, self.error = "failed", f"unexpected error ({type(exc).__name__}); see the log"
         finally:
             self.notes = list(self.runner.notes)
-            journal.close()
             self._changed()
 
     def _on_progress(self, progress: "BatchProgress") -> None:

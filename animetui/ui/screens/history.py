@@ -112,13 +112,13 @@ class HistoryScreen(ModalScreen[None]):
     HistoryScreen.-narrow.-detail-open #history-table { display: none; }
     """
 
-    def __init__(self, history_path: Path, *, downloads_dir: Path, renderer: str, clock: Any = time.time) -> None:
+    def __init__(self, history: "History", *, downloads_dir: Path, renderer: str, clock: Any = time.time) -> None:
         super().__init__()
-        self.history_path = history_path
+        self.shared_history = history  # the runtime's: not closed here
         self.downloads_dir = downloads_dir
         self.renderer = renderer
         self.clock = clock
-        self.history: History | None = None
+        self.history: History | None = history
         self.query_text = ""
         self.entries: list[HistoryEntry] = []
         self.marked: set[int] = set()
@@ -157,17 +157,8 @@ class HistoryScreen(ModalScreen[None]):
     def on_resize(self) -> None:
         self.set_class(self.size.width < 100, "-narrow")
 
-    def on_unmount(self) -> None:
-        if self.history is not None:
-            self.history.close()
-            self.history = None
-
     def _open(self) -> "History":
-        if self.history is None:
-            from animetui.history import History
-
-            self.history = History(self.history_path)
-        return self.history
+        return self.shared_history
 
     # ------------------------------------------------------------------ loading
     def reload(self) -> None:

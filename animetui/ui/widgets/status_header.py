@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from rich.text import Text
 from textual.widgets import Static
 
+from animetui.providers.specs import all_specs
 from animetui.ui.format import credits_text
 from animetui.text import safe
 from animetui.ui.widgets.line import update_line
@@ -23,13 +24,10 @@ from animetui.ui.widgets.line import update_line
 if TYPE_CHECKING:
     from animetui.models import Credits
 
-PROVIDER_ORDER = ("animetrace", "whatanime", "animeapi", "ailab")
-PROVIDER_LABELS = {
-    "animetrace": "AnimeTrace",
-    "whatanime": "whatanimeisthis",
-    "animeapi": "AnimeAPI",
-    "ailab": "AILabTools",
-}
+PROVIDER_ORDER = tuple(spec.name for spec in all_specs())
+PROVIDER_LABELS = {spec.name: spec.title for spec in all_specs()}
+#: providers that work without a key (a guest) are "ready" until told otherwise
+_READY = {spec.name: not spec.key_required for spec in all_specs()}
 
 
 class StatusHeader(Static):
@@ -42,7 +40,7 @@ class StatusHeader(Static):
     def __init__(self, *, demo: bool, id: str | None = None) -> None:
         super().__init__("", id=id)
         self.demo = demo
-        self.keys: dict[str, bool] = {name: name in ("animetrace", "whatanime") for name in PROVIDER_ORDER}
+        self.keys: dict[str, bool] = dict(_READY)
         self.credits: dict[str, str] = {}
         self.limits: dict[str, str] = {}  # provider → "usage limit reached" and the like
         self.account: str | None = None  # whatanimeisthis: the signed-in email
@@ -103,7 +101,7 @@ class StatusHeader(Static):
                 text.append(f" {safe(limit, limit=60)}", style=theme.get("warning", "yellow"))
             elif value and value != "?":
                 text.append(f" {safe(value, limit=60)}")
-            elif name == "animetrace":
+            elif _READY.get(name):  # nothing to count (or not known yet): it works without a key
                 text.append(" ✓", style=theme.get("success", "green"))
         if self.note:
             text.append(" │ ", style="dim")
