@@ -44,7 +44,7 @@ async def world(settings, tmp_path):
     """A runner with one failed and one succeeded generation (newest first: the succeeded one)."""
     hub = SimulatorHub(seed=7)
     settings.set("providers.animeapi.api_key", DEMO_KEYS["animeapi"])
-    settings.set("providers.animeapi.requests_per_minute", 600)
+    settings.set("providers.animeapi.requests_per_minute", 10)  # the documented maximum
     settings.set("general.confirm_paid", True)
     providers = Providers(settings, hub=hub, retry=FAST)
     journal = JobJournal(settings.data_dir / "jobs.sqlite3")

@@ -43,7 +43,7 @@ class Rig:
 
     def __init__(self) -> None:
         self.settings = Settings.load()
-        self.settings.set("providers.animeapi.requests_per_minute", 600)
+        self.settings.set("providers.animeapi.requests_per_minute", 10)  # the documented maximum
         self.providers = Providers(self.settings)
         self.journals: list[JobJournal] = []
         self.runners: list[JobRunner] = []
