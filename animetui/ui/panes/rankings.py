@@ -297,7 +297,10 @@ class RankingsPane(Pane):
     def _show_rankings_tab(self) -> None:
         tabs = self.query_one("#rank-tabs", TabbedContent)
         if tabs.active != "tab-rankings":
+            had_focus = self.has_focus_within
             tabs.active = "tab-rankings"
+            if had_focus:  # the Recent table is hidden now: the focus follows to the Rankings table
+                self.focus_default()
 
     def _status(self, selector: str, text: Text | None) -> None:
         """Show a status line; ``None`` hides it (the rankings tab keeps its rows for data)."""

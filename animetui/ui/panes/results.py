@@ -92,7 +92,11 @@ class ResultsPane(Pane):
 
     def focus_default(self) -> None:
         first, second = (self.detections, self.scene_table) if self.characters is not None and self.characters.detections else (self.scene_table, self.detections)
-        (first if first.focusable or not second.focusable else second).focus()  # a loading section cannot take the focus
+        target = first if first.focusable else second if second.focusable else None  # a loading section cannot take the focus
+        if target is None:
+            self._hold_focus()  # both load: the pane keeps the focus (and its keys: x cancels)
+        else:
+            target.focus()
 
     # ------------------------------------------------------------------ lookups
     def run_lookup(self, source: ImageSource, kinds: tuple[str, ...], *, refresh: bool = False) -> None:

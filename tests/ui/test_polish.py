@@ -1,0 +1,88 @@
+"""Issue 13 (the keyboard user's polish): focus stays in the pane, the footer shows keys that work
+where the focus is, names and words as the user knows them. Pilot tests over the simulators."""
+
+from __future__ import annotations
+
+from ui_helpers import highlight_file, settle, wait_for
+
+from animetui.ui.panes.rankings import RankingsPane
+from animetui.ui.panes.results import ResultsPane
+
+
+def _in(app, pane_id: str) -> bool:
+    node = app.focused
+    while node is not None:
+        if getattr(node, "id", None) == pane_id:
+            return True
+        node = node.parent
+    return False
+
+
+def footer_text(app) -> str:
+    from animetui.ui.widgets.key_footer import KeyFooter
+
+    footer = app.screen_stack[0].query_one(KeyFooter)
+    return str(footer.render())
+
+
+async def test_period_key_on_the_recent_tab_keeps_the_focus_in_rankings(build_app):
+    app = build_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        rankings = app.query_one(RankingsPane)
+        await pilot.press("3", "t")
+        await settle(pilot)
+        assert rankings.active_tab == "tab-recent"
+        await pilot.press("p")
+        await settle(pilot)
+        assert rankings.active_tab == "tab-rankings" and rankings.period == "monthly"
+        assert _in(app, "rankings"), f"focus left the pane: {app.focused!r}"
+        assert "Period" in footer_text(app)
+        await pilot.press("p")  # a second p works without pressing 3 first
+        await settle(pilot)
+        assert rankings.period == "yearly"
+
+
+async def test_results_keys_work_while_both_lookups_load_and_after_a_cancel(build_app, ui_hub):
+    ui_hub.inject("animetrace", "latency", seconds=30, path="/v1/search")
+    ui_hub.inject("whatanime", "latency", seconds=30, path="/api/anime/search")
+    app = build_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await highlight_file(pilot, "beach")
+        await pilot.press("b")
+        results = app.query_one(ResultsPane)
+        await wait_for(pilot, lambda: results.running == {"scene", "characters"}, what="both lookups")
+        await pilot.press("2")
+        await pilot.pause()
+        assert _in(app, "results"), f"2 did not focus Results while it loads: {app.focused!r}"
+        assert "Cancel" in footer_text(app)
+        await pilot.press("x")
+        await settle(pilot)
+        assert not results.running
+        assert _in(app, "results"), f"focus left Results after the cancel: {app.focused!r}"
+        assert app.focused is results.scene_table or app.focused is results.detections
+
+
+async def test_cancel_through_the_palette_leaves_the_focus_in_results(build_app, ui_hub):
+    app = build_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await highlight_file(pilot, "beach")
+        await pilot.press("r")
+        await settle(pilot)
+        results = app.query_one(ResultsPane)
+        await pilot.press("2")  # the detections list has the focus, then a fresh lookup loads it
+        assert app.focused is results.detections
+        ui_hub.inject("animetrace", "latency", seconds=30, path="/v1/search")
+        await pilot.press("f")
+        await wait_for(pilot, lambda: "characters" in results.running, what="the lookup")
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*"cancel the lookup")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert not results.running
+        assert _in(app, "results"), f"focus after the palette cancel: {app.focused!r}"
+        assert "Copy" in footer_text(app)
