@@ -279,6 +279,9 @@ class AnimeTUI(AccountsMixin, App[int]):
         yield KeyFooter(id="footer")
 
     def on_mount(self) -> None:
+        from animetui.ui.remember import follow_theme
+
+        follow_theme(self)  # a theme picked in the palette is saved (general.theme)
         if self.probe_note:
             self.notify(self.probe_note, title="Pictures", severity="warning", timeout=8, markup=False)
         self.call_after_refresh(self._start_up)
@@ -298,6 +301,8 @@ class AnimeTUI(AccountsMixin, App[int]):
                 FilesPane(self.start_dir, renderer=self.renderer),
                 ResultsPane(renderer=self.renderer),
                 RankingsPane(
+                    period=str(self.settings.get("rankings.period", "weekly")),
+                    limit=int(self.settings.get("rankings.limit", 25) or 25),
                     include_adult=bool(self.settings.get("providers.whatanime.include_adult", False)),
                     clock=self.clock,
                 ),

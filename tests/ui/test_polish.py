@@ -86,3 +86,46 @@ async def test_cancel_through_the_palette_leaves_the_focus_in_results(build_app,
         assert not results.running
         assert _in(app, "results"), f"focus after the palette cancel: {app.focused!r}"
         assert "Copy" in footer_text(app)
+
+
+# ---------------------------------------------------------------------- remembered choices
+def test_theme_list_matches_textual():
+    from textual.theme import BUILTIN_THEMES
+
+    from animetui.config import THEMES
+
+    assert set(THEMES) == {"animetui", *BUILTIN_THEMES}
+
+
+def test_config_refuses_an_unknown_theme(settings):
+    import pytest
+
+    from animetui.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="general.theme must be one of"):
+        settings.set("general.theme", "bogus")
+    settings.set("general.theme", "nord")
+
+
+async def test_theme_picked_at_runtime_is_saved(build_app, ui_settings):
+    from animetui.config import Settings
+
+    app = build_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        app.theme = "nord"  # what the palette's "Change theme" does
+        await settle(pilot)
+    assert Settings.load().get("general.theme") == "nord"
+
+
+async def test_rankings_period_limit_and_nsfw_survive_a_restart(build_app):
+    app = build_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("3", "p", "l", "n")
+        await settle(pilot)
+    again = build_app()
+    async with again.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        rankings = again.query_one(RankingsPane)
+        assert (rankings.period, rankings.limit, rankings.include_adult) == ("monthly", 50, True)

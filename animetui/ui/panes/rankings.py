@@ -21,7 +21,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.widgets import DataTable, Static, TabbedContent, TabPane
 
-from animetui.config import PERIODS
+from animetui.config import PERIODS, RANK_LIMITS
 from animetui.ui.bindings import bindings
 from animetui.ui.format import ago, one_line, percent
 from animetui.ui.panes.base import Pane
@@ -29,7 +29,7 @@ from animetui.ui.panes.base import Pane
 if TYPE_CHECKING:
     from animetui.models import Ranking, RecentSearch
 
-LIMITS = (10, 25, 50, 100)
+LIMITS = RANK_LIMITS
 RECENT_PAGE = 20
 
 
@@ -252,6 +252,10 @@ class RankingsPane(Pane):
         self.query_one("#rank-controls", RankControls).show(self._period, self._limit, self._adult)
 
     def _changed(self) -> None:
+        from animetui.ui.remember import remember
+
+        # the next start opens on the same view
+        remember(self.app, {"rankings.period": self._period, "rankings.limit": self._limit, "providers.whatanime.include_adult": self._adult})
         self._show_rankings_tab()
         self._show_controls()
         self.load_rankings()
