@@ -74,6 +74,10 @@ _KEY_NAMES = {
     "backspace": "Backspace",
     "tab": "Tab",
     "comma": ",",
+    "asterisk": "*",
+    "space": "Space",
+    "plus": "+",
+    "minus": "-",
 }
 
 

@@ -129,3 +129,65 @@ async def test_rankings_period_limit_and_nsfw_survive_a_restart(build_app):
         await settle(pilot)
         rankings = again.query_one(RankingsPane)
         assert (rankings.period, rankings.limit, rankings.include_adult) == ("monthly", 50, True)
+
+
+# ---------------------------------------------------------------------- the footer
+async def test_footer_lists_the_dialog_keys_while_a_dialog_is_open(build_app):
+    app = build_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("3")
+        await pilot.pause()
+        assert "Period" in footer_text(app)
+        await pilot.press("g")
+        await settle(pilot)
+        text = footer_text(app)
+        assert "Period" not in text and "Scene" not in text, text
+        assert "Generate" in text and "Cancel" in text, text
+        await pilot.press("escape")
+        await settle(pilot)
+        assert "Period" in footer_text(app)
+
+
+async def test_footer_leaves_out_keys_that_type_in_the_path_box(build_app):
+    app = build_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("1")
+        await pilot.pause()
+        assert "/ Jump" in footer_text(app)
+        await pilot.press("o")
+        await pilot.pause()
+        text = footer_text(app)
+        assert "Jump" not in text and " . Hidden" not in text, text
+        await pilot.press("slash")
+        await pilot.pause()
+        assert app.focused.value.endswith("/")
+
+
+async def test_help_stays_in_the_footer_at_80_columns(build_app):
+    app = build_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("3")
+        await pilot.pause()
+        assert "? Help" in footer_text(app)
+
+
+async def test_keys_are_shown_as_people_write_them():
+    from animetui.ui.bindings import ACTIONS_BY_ID
+
+    assert ACTIONS_BY_ID["mark-tree"].key_display == "*"
+    assert ACTIONS_BY_ID["history-mark"].key_display == "Space"
+
+
+async def test_history_footer_says_esc_like_the_rest(build_app):
+    from animetui.ui.widgets.key_footer import KeyFooter
+
+    app = build_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("h")
+        await settle(pilot)
+        text = str(app.screen.query_one(KeyFooter).render())
+        assert "Esc Back" in text and "esc" not in text, text
