@@ -191,3 +191,39 @@ async def test_history_footer_says_esc_like_the_rest(build_app):
         await settle(pilot)
         text = str(app.screen.query_one(KeyFooter).render())
         assert "Esc Back" in text and "esc" not in text, text
+
+
+# ---------------------------------------------------------------------- words
+def test_errors_name_the_service_as_users_know_it():
+    from animetui.errors import AuthError, ServerError
+
+    assert str(AuthError("wrong email or password", provider="whatanime")) == "whatanimeisthis: wrong email or password"
+    assert str(ServerError("whatanimeisthis had a server error (HTTP 500)", provider="whatanime")).count("whatanimeisthis") == 1
+    assert str(AuthError("bad key", provider="animetrace")) == "AnimeTrace: bad key"
+
+
+async def test_demo_sign_in_dialog_names_the_demo_account(build_app):
+    from animetui.simulator.whatanime import DEMO_EMAIL, DEMO_PASSWORD
+    from animetui.ui.screens.signin import SignInScreen
+
+    app = build_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("L")
+        await wait_for(pilot, lambda: isinstance(app.screen, SignInScreen), what="the dialog")
+        shown = str(app.screen.query_one("#signin-demo").render())
+        assert DEMO_EMAIL in shown and DEMO_PASSWORD in shown
+
+
+async def test_a_typed_url_with_no_picture_is_not_called_expired(build_app):
+    from animetui.ui.panes.files import FilesPane
+
+    app = build_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("1", "o", *"https://images.example.com/404/missing.png", "enter")
+        await settle(pilot)
+        preview = app.query_one(FilesPane).preview
+        text = " ".join(str(s.render()) for s in preview.query(".image-placeholder"))
+        assert "expired" not in text and "HTTP" not in text, text
+        assert "no picture at this address" in text, text

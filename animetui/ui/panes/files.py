@@ -99,10 +99,14 @@ class FilesPane(Pane):
 
         self.preview.clear("Fetching the picture…")
         try:
-            providers = await self.app.services()  # type: ignore[attr-defined]
-            path = await fetch_preview(providers.downloads, url, self.app.settings.cache_dir)  # type: ignore[attr-defined]
+            services = await self.app.services()  # type: ignore[attr-defined]
+            path = await fetch_preview(services.providers.downloads, url, services.cache_dir, typed=True)
         except AnimetuiError as exc:
             self.preview.clear(f"No preview: {exc}")
+            return
+        except Exception as exc:  # noqa: BLE001 - never stuck on "Fetching…"
+            self.log.error(f"URL preview failed: {exc!r}")
+            self.preview.clear(f"No preview: unexpected error ({type(exc).__name__}); see the log")
             return
         if self.source is not None and self.source.url == url:
             self.preview.show(path, key=url, label=url.rsplit("/", 1)[-1] or url)

@@ -204,7 +204,7 @@ class ResultsPane(Pane):
 
             self.image.clear("Fetching the picture…")
             try:
-                path = await fetch_preview(services.providers.downloads, source.url, services.cache_dir)
+                path = await fetch_preview(services.providers.downloads, source.url, services.cache_dir, typed=True)
             except AnimetuiError as exc:
                 self.image.clear(f"No picture: {exc}")
                 return
