@@ -513,8 +513,9 @@ class AnimeTUI(AccountsMixin, App[int]):
         previous = self.jobs_pane.update_job(job, deleted=deleted)
         if deleted or previous is None or previous.state.terminal or not job.state.terminal:
             return
-        severity = "information" if job.state.value == "succeeded" else "error"
-        self.notify(describe(job), title="Job finished", severity=severity, markup=False)
+        cancelled = job.state.value == "cancelled"
+        severity = "information" if job.state.value == "succeeded" or cancelled else "error"
+        self.notify(describe(job), title="Job cancelled" if cancelled else "Job finished", severity=severity, markup=False)
         if self.settings.get("general.bell", False):
             self.bell()
         self.refresh_credits(("animeapi", "ailab"))

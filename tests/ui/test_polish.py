@@ -227,3 +227,38 @@ async def test_a_typed_url_with_no_picture_is_not_called_expired(build_app):
         text = " ".join(str(s.render()) for s in preview.query(".image-placeholder"))
         assert "expired" not in text and "HTTP" not in text, text
         assert "no picture at this address" in text, text
+
+
+async def test_copy_inside_tmux_that_drops_osc52_says_so(build_app, monkeypatch):
+    import animetui.ui.clipboard as clipboard
+
+    monkeypatch.setenv("TMUX", "/tmp/tmux-0/default,1,0")
+    monkeypatch.setattr(clipboard.subprocess, "run", lambda *a, **k: clipboard.subprocess.CompletedProcess(a, 0, "external\n", ""))
+    app = build_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("3", "c")
+        await pilot.pause()
+        last = [n for n in app._notifications if n.title == "Clipboard"][-1]
+        assert "set -g set-clipboard on" in last.message and "may not" in last.message, last.message
+        assert app.clipboard  # the copy itself still happened
+
+
+async def test_cancelling_a_job_shows_one_toast(build_app):
+    from animetui.models import JobState
+    from animetui.ui.panes.jobs import JobsPane
+
+    app = build_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await highlight_file(pilot, "portrait")
+        await pilot.press("a", "enter", "y")  # y: the cost question
+        jobs = app.query_one(JobsPane)
+        await wait_for(pilot, lambda: any(j.state is JobState.RUNNING for j in jobs.jobs.values()), what="a running job")
+        before = len(app._notifications)
+        await pilot.press("4", "x")
+        await wait_for(pilot, lambda: all(j.state.terminal for j in jobs.jobs.values()), what="the cancel")
+        await settle(pilot)
+        assert all(j.state is JobState.CANCELLED for j in jobs.jobs.values())
+        toasts = list(app._notifications)[before:]
+        assert len([n for n in toasts if "cancel" in (n.title + n.message).lower()]) == 1, [(n.title, n.message) for n in toasts]

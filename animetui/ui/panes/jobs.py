@@ -254,7 +254,8 @@ class JobsPane(Pane):
             runner = services.runner
             if what == "cancel":
                 job = await runner.cancel(job_id)
-                self.app.notify(one_line(job.error, 300) or "Cancelled.", title="Job cancelled", markup=False)
+                if not job.state.terminal:  # once it ends, the app says so (one toast, not two)
+                    self.app.notify(one_line(job.error, 300) or "Cancelling…", title="Job cancel asked", markup=False)
             elif what == "retry":
                 await runner.retry(job_id)
                 self.app.notify("A new job was queued with the same settings.", title="Retrying")
@@ -269,5 +270,6 @@ class JobsPane(Pane):
             self.app.notify("No job highlighted.", timeout=2)
             return
         text = job.result_path or (job.summary if job.kind is JobKind.GENERATE else str(job.params.get("source", "")))
-        self.app.copy_to_clipboard(text)
-        self.app.notify(f"Copied “{one_line(text, 80)}”", title="Clipboard", timeout=3, markup=False)
+        from animetui.ui.clipboard import copy
+
+        copy(self.app, text, shown=one_line(text, 80))

@@ -294,8 +294,9 @@ class RankingsPane(Pane):
             self.app.notify("Nothing selected to copy.", timeout=2)
             return
         title = one_line(items[row].title, 300)
-        self.app.copy_to_clipboard(title)
-        self.app.notify(f"Copied “{title}”", title="Clipboard", timeout=3, markup=False)
+        from animetui.ui.clipboard import copy
+
+        copy(self.app, title)
 
     # ------------------------------------------------------------------ helpers
     def _show_rankings_tab(self) -> None:

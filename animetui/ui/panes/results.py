@@ -386,8 +386,9 @@ class ResultsPane(Pane):
         if not text:
             self.app.notify("Nothing selected to copy.", timeout=2)
             return
-        self.app.copy_to_clipboard(text)
-        self.app.notify(f"Copied “{text}”", title="Clipboard", timeout=3, markup=False)
+        from animetui.ui.clipboard import copy
+
+        copy(self.app, text)
 
     def selected_text(self) -> str | None:
         focused = self.app.focused
