@@ -459,7 +459,9 @@ class AnimeTUI(AccountsMixin, App[int]):
         self.query_one(StatusHeader).set_keys(keys)
         self.jobs_pane.set_jobs(services.runner.list())
         self.rankings_pane.services_ready()
-        self.refresh_credits()
+        from animetui.ui.last_credits import seed_from_history
+
+        self.run_worker(seed_from_history(self, self.refresh_credits()), group="credits-seed", exit_on_error=False)
         if self.start_file is not None:
             from animetui.models import ImageSource
 

@@ -262,3 +262,23 @@ async def test_cancelling_a_job_shows_one_toast(build_app):
         assert all(j.state is JobState.CANCELLED for j in jobs.jobs.values())
         toasts = list(app._notifications)[before:]
         assert len([n for n in toasts if "cancel" in (n.title + n.message).lower()]) == 1, [(n.title, n.message) for n in toasts]
+
+
+async def test_whatanimeisthis_credits_show_at_start_after_a_restart(build_app):
+    from animetui.ui.widgets.status_header import StatusHeader
+
+    app = build_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await highlight_file(pilot, "beach")
+        await pilot.press("s")
+        await settle(pilot)
+        results = app.query_one(ResultsPane)
+        left = results.scene.credits_left
+        assert left is not None
+        shown = app.query_one(StatusHeader).credits["whatanime"]
+    again = build_app()
+    async with again.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        header = again.query_one(StatusHeader)
+        assert header.credits.get("whatanime") == shown, (header.credits, shown)
