@@ -3,9 +3,13 @@
 * Files are hashed first (in threads); copies of the same image are looked up once.
 * Each provider has its own queue and worker(s): AnimeTrace and whatanimeisthis run side by side,
   each within its own limits (the provider's token bucket, ``Retry-After``, its concurrency).
-* Quotas: before starting, whatanimeisthis credits/guest allowance are read when available; the
-  batch runs only as many scene searches as are left and marks the rest "skipped: quota". A
-  ``QuotaError`` during the run stops that provider's queue the same way — never past a quota.
+* Quotas: before starting, whatanimeisthis credits/guest allowance are read when available (the
+  guest count is shared by every animetui process on the machine, ``animetui.limits``); the batch
+  runs only as many scene searches as are left. A quota answer during the run (``QuotaError``, or
+  a ``RateLimited`` longer than :data:`MAX_AUTO_WAIT`) stops that provider's queue — never past a
+  quota. Either way the items not yet looked up stay *pending*, the batch is *paused* (not done),
+  a note says when the quota comes back, and ``animetui batch --resume`` continues from there. A
+  shorter wait (a per-minute or per-hour limit) is waited out and the batch goes on by itself.
 * Lookups go through :class:`~animetui.lookups.LookupService`, so anything already in the history
   is answered from it at no cost, and every answer lands in the history.
 * State is journalled in the history database (tables ``batches``, ``batch_items``): a batch
@@ -25,7 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from animetui.errors import AnimetuiError, QuotaError
+from animetui.errors import AnimetuiError, QuotaError, RateLimited
 from animetui.fsnames import from_db, shown, to_db
 from animetui.history import headline
 from animetui.images import IMAGE_SUFFIXES, read_source, sha256_bytes
@@ -34,6 +38,9 @@ from animetui.models import ImageSource
 KINDS = ("scene", "characters")
 PROVIDER_OF = {"scene": "whatanime", "characters": "animetrace"}
 CONCURRENCY = {"whatanime": 1, "animetrace": 2}
+TITLES = {"whatanime": "whatanimeisthis", "animetrace": "AnimeTrace"}
+#: a quota that comes back within this many seconds is waited for; a longer one pauses the batch
+MAX_AUTO_WAIT = 600.0
 
 
 def find_images(root: Path, *, recursive: bool = False) -> list[Path]:
@@ -144,7 +151,11 @@ class BatchRunner:
         *,
         on_progress: Callable[[BatchProgress], None] | None = None,
         clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Any] = asyncio.sleep,
     ) -> None:
+        self.sleep = sleep
+        #: set when a quota paused the batch (the items left stay pending for --resume)
+        self.quota_paused = False
         self.lookups = lookups
         self.journal = journal
         self.on_progress = on_progress
@@ -231,12 +242,13 @@ class BatchRunner:
                     return
                 item = queue.get_nowait()
                 if stop.is_set():
-                    item.status, item.detail = "skipped", "quota reached"
-                elif allowance.get(provider) is not None and allowance[provider] <= 0:
-                    item.status, item.detail = "skipped", "would exceed the quota"
+                    continue  # stays pending: the batch is paused at the quota
+                if allowance.get(provider) is not None and allowance[provider] <= 0:
                     stop.set()
-                else:
-                    await self._one(item, provider, allowance, stop)
+                    continue
+                await self._one(item, provider, allowance, stop)
+                if item.status == "pending":
+                    continue
                 self.journal.update(item)
                 done += 1
                 report(item)
@@ -255,7 +267,15 @@ class BatchRunner:
                 task.cancel()
             self.journal.set_state(batch_id, "paused")
             raise
-        self.journal.set_state(batch_id, "cancelled" if self._cancelled else "done")
+        if self._cancelled:
+            state = "cancelled"
+        elif any(stop.is_set() for stop in stops.values()):
+            state, self.quota_paused = "paused", True
+            left = sum(1 for item in self.journal.items(batch_id) if item.status == "pending")
+            self.notes.append(f"batch paused at a quota with {left} left — `animetui batch --resume` continues from there")
+        else:
+            state = "done"
+        self.journal.set_state(batch_id, state)
         return self.journal.items(batch_id)
 
     async def _allowances(self, queues: dict[str, asyncio.Queue[BatchItem]]) -> dict[str, int | None]:
@@ -269,7 +289,7 @@ class BatchRunner:
                     if credits.remaining < need:
                         self.notes.append(
                             f"whatanimeisthis: {int(credits.remaining)} searches left, {need} needed — "
-                            f"the rest are skipped (images already in the history cost nothing)"
+                            f"the batch pauses after those (images already in the history cost nothing)"
                         )
             except AnimetuiError:
                 allowance["whatanime"] = None
@@ -277,19 +297,29 @@ class BatchRunner:
 
     async def _one(self, item: BatchItem, provider: str, allowance: dict[str, int | None], stop: asyncio.Event) -> None:
         source = ImageSource(path=Path(item.path))
-        try:
-            if item.kind == "scene":
-                outcome = await self.lookups.scene(source)
-            else:
-                outcome = await self.lookups.characters(source)
-        except QuotaError as exc:
-            item.status, item.detail = "skipped", exc.message
-            stop.set()
-            self.notes.append(f"{provider}: {exc.message} — stopped before going over")
-            return
-        except AnimetuiError as exc:
-            item.status, item.detail = "failed", exc.message
-            return
+        title = TITLES.get(provider, provider)
+        while True:
+            try:
+                if item.kind == "scene":
+                    outcome = await self.lookups.scene(source)
+                else:
+                    outcome = await self.lookups.characters(source)
+            except (QuotaError, RateLimited) as exc:
+                wait = getattr(exc, "retry_after", None)
+                if isinstance(exc, RateLimited) and wait is not None and wait <= MAX_AUTO_WAIT:
+                    self.notes.append(f"{title}: {exc.message} — waiting {wait:.0f} s, then going on")
+                    await self.sleep(wait)
+                    continue
+                stop.set()  # this item and the rest stay pending
+                back = ""
+                if wait is not None:
+                    back = time.strftime("; it comes back at about %H:%M", time.localtime(time.time() + wait))
+                self.notes.append(f"{title}: {exc.message}{back} — stopped before going over")
+                return
+            except AnimetuiError as exc:
+                item.status, item.detail = "failed", exc.message
+                return
+            break
         item.status = "cached" if outcome.cached else "done"
         item.headline = headline(outcome.result, detail=True)
         if not outcome.cached and allowance.get(provider) is not None:

@@ -34,7 +34,7 @@ EXIT_INTERRUPTED = 130
 
 COMMANDS = (
     "characters", "scene", "models", "generate", "cartoonize", "jobs", "rankings", "recent",
-    "credits", "keys", "login", "logout", "config", "history", "batch",
+    "credits", "keys", "login", "logout", "config", "history", "batch", "doctor",
 )
 
 
@@ -83,6 +83,11 @@ def print_table(headers: Sequence[str], rows: Sequence[Sequence[Any]], *, max_wi
     print("  ".join("─" * w for w in widths), file=out)
     for row in cells:
         print(line(row), file=out)
+
+
+def _flag(given: bool | None, configured: Any) -> bool:
+    """A --x/--no-x switch: what the command line said, else the setting."""
+    return bool(configured) if given is None else given
 
 
 def _plain(value: Any) -> str:
@@ -167,8 +172,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("characters", "recognise the characters in an image (AnimeTrace)")
     p.add_argument("image", metavar="IMAGE|URL")
     p.add_argument("--model", metavar="ID", help="model id (see `animetui models`; default: the service's default)")
-    p.add_argument("--single", action="store_true", help="one candidate per character")
-    p.add_argument("--no-ai-detect", action="store_true", help="skip the AI-generated check")
+    p.add_argument("--single", dest="multi", action="store_const", const=False, default=None,
+                   help="ask for one candidate per character (is_multi=0; default: providers.animetrace.is_multi)")
+    p.add_argument("--multi", dest="multi", action="store_const", const=True, help="ask for several candidates per character")
+    p.add_argument("--ai-detect", action=argparse.BooleanOptionalAction, default=None,
+                   help="ask whether the image is AI-generated (default: providers.animetrace.ai_detect)")
     p.add_argument("--refresh", action="store_true", help="ask the service again even if this image was looked up before")
 
     p = add("scene", "find the anime, episode and time of a screenshot (whatanimeisthis)")
@@ -186,8 +194,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("generate", "generate an anime image from a prompt (AnimeAPI, paid)")
     p.add_argument("prompt")
     p.add_argument("--orientation", choices=("portrait", "square", "landscape"))
-    p.add_argument("--nsfw", action="store_true", help="allow NSFW output")
-    p.add_argument("--raw", action="store_true", help="send the prompt as is (no AI enhancement)")
+    p.add_argument("--nsfw", action=argparse.BooleanOptionalAction, default=None,
+                   help="allow NSFW output (default: providers.animeapi.allow_nsfw)")
+    p.add_argument("--enhance", action=argparse.BooleanOptionalAction, default=None,
+                   help="let the service enhance the prompt (default: providers.animeapi.enhance)")
+    p.add_argument("--raw", dest="enhance", action="store_const", const=False, help="the same as --no-enhance")
     p.add_argument("--wait", action="store_true", help="show progress on stderr until the image is saved")
 
     p = add("cartoonize", "turn a photo into anime art (AILabTools async task)")
@@ -200,8 +211,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = add("rankings", "most searched anime")
     p.add_argument("--period", choices=("daily", "weekly", "monthly", "yearly", "all"), default="all")
-    p.add_argument("--limit", type=int, default=20)
-    p.add_argument("--adult", action="store_true", help="include NSFW entries")
+    p.add_argument("--limit", type=int, default=50, help="how many (default 50, as the service)")
+    p.add_argument("--adult", action=argparse.BooleanOptionalAction, default=None,
+                   help="include NSFW entries (default: providers.whatanime.include_adult)")
 
     p = add("recent", "recent public searches")
     p.add_argument("--limit", type=int, default=20)
@@ -221,6 +233,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("title", nargs="?", help="title of the new key (create)")
     p.add_argument("--page", type=int, default=1)
     p.add_argument("--page-size", type=int, default=20)
+
+    add("doctor", "versions, terminal image support, each service's reachability and settings source, kept unexpected answers")
 
     p = add("login", "sign in to whatanimeisthis (password prompted, or $ANIMETUI_PASSWORD)")
     p.add_argument("--email", help="account email (default: providers.whatanime.email)")
@@ -393,14 +407,47 @@ async def _with_providers(handler: Callable[..., Any], args: argparse.Namespace,
 
         hub = load_demo_hub(settings.data_dir)
     providers = Providers(settings, demo=settings.demo, hub=hub)
+    uninstall, stopped_by = _stop_on_signals()
     try:
         return await handler(args, settings, providers)
+    except asyncio.CancelledError:
+        if not stopped_by:
+            raise
+        task = asyncio.current_task()
+        if task is not None:
+            task.uncancel()
+        from animetui import stopping
+
+        stopping.say(f"animetui: stopped ({stopping.name(stopped_by[0])}); unfinished jobs resume at the next start (`animetui jobs watch`)")
+        return stopping.exit_code(stopped_by[0])
     finally:
+        uninstall()
         await providers.aclose()
         if hub is not None:
             from animetui.simulator.persist import save_demo_hub
 
             save_demo_hub(hub, settings.data_dir)
+
+
+def _stop_on_signals() -> tuple[Callable[[], None], list[int]]:
+    """SIGTERM/SIGHUP cancel the running command like Ctrl-C does (see animetui.stopping): its
+    ``finally`` blocks run, so a job runner stops with its grace for paid requests on the wire."""
+    from animetui import stopping
+    from animetui.jobs import STOP_GRACE
+
+    task = asyncio.current_task()
+    received: list[int] = []
+
+    def on_signal(signum: int) -> None:
+        received.append(signum)
+        stopping.say(
+            f"animetui: {stopping.name(signum)} received, stopping; a paid request already sent gets up to "
+            f"{STOP_GRACE:.0f} s to come back and be recorded"
+        )
+        if task is not None:
+            task.cancel()
+
+    return stopping.install(asyncio.get_running_loop(), on_signal), received
 
 
 def _json(args: argparse.Namespace) -> bool:
@@ -436,13 +483,15 @@ async def _cmd_characters(args: argparse.Namespace, settings: Any, providers: An
         outcome = await service.characters(
             source,
             model=model,
-            multi=not args.single and settings["providers.animetrace.is_multi"],
-            ai_detect=not args.no_ai_detect and settings["providers.animetrace.ai_detect"],
+            multi=_flag(args.multi, settings["providers.animetrace.is_multi"]),
+            ai_detect=_flag(args.ai_detect, settings["providers.animetrace.ai_detect"]),
             refresh=args.refresh,
         )
     finally:
         service.history.close()
     result = outcome.result
+    if result.warning:  # e.g. a model id the service does not list (it was sent anyway)
+        print(f"animetui: warning: {_plain(result.warning)}", file=sys.stderr)
     if _json(args):
         emit_json({**result.to_json(), "cached": outcome.cached})
         return EXIT_OK
@@ -513,7 +562,7 @@ async def _cmd_models(args: argparse.Namespace, settings: Any, providers: Any) -
 async def _cmd_rankings(args: argparse.Namespace, settings: Any, providers: Any) -> int:
     if args.limit < 1 or args.limit > 500:
         raise UsageError("animetui rankings: --limit must be between 1 and 500")
-    items = await providers.whatanime.rankings(period=args.period, limit=args.limit, include_adult=args.adult)
+    items = await providers.whatanime.rankings(period=args.period, limit=args.limit, include_adult=_flag(args.adult, settings["providers.whatanime.include_adult"]))
     if _json(args):
         emit_json({"period": args.period, "rankings": [r.to_json() for r in items]})
         return EXIT_OK
@@ -535,6 +584,19 @@ async def _cmd_recent(args: argparse.Namespace, settings: Any, providers: Any) -
         print("No more recent searches." if args.offset else "No recent searches.")
         return EXIT_OK
     print_table(["when", "title", "episode", "similarity"], [[r.searched_at, r.title, r.episode, percent(r.similarity)] for r in items], max_width=60)
+    return EXIT_OK
+
+
+async def _cmd_doctor(args: argparse.Namespace, settings: Any, providers: Any) -> int:
+    from animetui import doctor
+
+    document = await doctor.report(settings, providers, demo=bool(getattr(args, "demo", False)))
+    if _json(args):
+        emit_json(document)
+        return EXIT_OK
+    for line in doctor.lines(document):
+        indent = line[: len(line) - len(line.lstrip(" "))]
+        print(indent + _plain(line) if line.strip() else "")
     return EXIT_OK
 
 
@@ -743,7 +805,14 @@ def _runner(settings: Any, providers: Any):  # noqa: ANN202
 
 
 def _job_row(job: Any) -> list[Any]:
-    result = job.result_path or job.error or ""
+    from animetui.models import JobState
+
+    # A path only for a file that is there: a result still downloading (or waiting for disk
+    # space) already has its future name in result_path, which must not read as "saved here".
+    if job.state is JobState.SUCCEEDED and job.result_path:
+        result = job.result_path if Path(job.result_path).exists() else "the saved file is no longer there"
+    else:
+        result = job.error or ""
     return [job.id[:8], job.kind.value, _clip(_plain(job.summary), 40), job.state.value, result]
 
 
@@ -751,7 +820,10 @@ def _progress(job: Any) -> None:
     from animetui.models import JobState
 
     detail = f" — {job.error}" if job.error else (f" → {job.result_path}" if job.result_path and job.state is JobState.SUCCEEDED else "")
-    print(f"[{job.id[:8]}] {job.kind.value}: {job.state.value}{detail}", file=sys.stderr)
+    try:
+        print(f"[{job.id[:8]}] {job.kind.value}: {job.state.value}{detail}", file=sys.stderr)
+    except OSError:  # the terminal went away (an SSH drop): the journal has it all anyway
+        pass
 
 
 async def _finish_job(args: argparse.Namespace, runner: Any, job: Any, *, until_done: bool, progress: bool) -> int:
@@ -799,8 +871,8 @@ async def _cmd_generate(args: argparse.Namespace, settings: Any, providers: Any)
     request = GenerateRequest(
         prompt=args.prompt,
         orientation=Orientation(args.orientation or settings["providers.animeapi.orientation"]),
-        allow_nsfw=bool(args.nsfw or settings["providers.animeapi.allow_nsfw"]),
-        enhance=not args.raw and settings["providers.animeapi.enhance"],
+        allow_nsfw=_flag(args.nsfw, settings["providers.animeapi.allow_nsfw"]),
+        enhance=_flag(args.enhance, settings["providers.animeapi.enhance"]),
     )
     runner = _runner(settings, providers)
     await runner.start()
@@ -940,6 +1012,7 @@ _HANDLERS: dict[str, Callable[..., Any]] = {
     "login": _cmd_login,
     "logout": _cmd_logout,
     "config": _cmd_config,
+    "doctor": _cmd_doctor,
     "history": _cmd_history,
     "batch": _cmd_batch,
 }

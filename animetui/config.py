@@ -89,13 +89,13 @@ SCHEMA: tuple[Key, ...] = (
     Key("providers.animeapi.orientation", "portrait", "Default orientation", choices=ORIENTATIONS),
     Key("providers.animeapi.allow_nsfw", False, "Allow NSFW output (sent explicitly; the service's default is true)"),
     Key("providers.animeapi.enhance", True, "Let the service enhance the prompt"),
-    Key("providers.animeapi.requests_per_minute", 10, "Client-side limit per key", minimum=1, maximum=600),
+    Key("providers.animeapi.requests_per_minute", 10, "Client-side limit per key (the docs: 10/min)", minimum=1, maximum=10),
     Key("providers.animeapi.timeout", 120.0, "Request timeout in seconds", minimum=5, maximum=600),
     # AILabTools
     Key("providers.ailab.base_url", "https://www.ailabapi.com", "AILabTools API base URL"),
     Key("providers.ailab.api_key", "", "AILabTools API key", secret=True, env="ANIMETUI_AILAB_KEY"),
     Key("providers.ailab.style", 2, "Default cartoon style (0-8)", minimum=0, maximum=8),
-    Key("providers.ailab.poll_interval", 5.0, "Seconds between task queries", minimum=0.05, maximum=600),
+    Key("providers.ailab.poll_interval", 5.0, "Seconds between task queries (the docs: 5 s or more)", minimum=5, maximum=600),
     Key("providers.ailab.timeout", 60.0, "Request timeout in seconds", minimum=1, maximum=600),
 )
 

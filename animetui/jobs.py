@@ -72,6 +72,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import errno
 import logging
 import os
 import random
@@ -159,6 +160,11 @@ OUTCOME_UNKNOWN_CARTOONIZE = (
     "outcome unknown — animetui stopped while the photo was being sent; "
     "AILabTools may have started the task and used a credit, but its id never reached the journal"
 )
+NOT_AN_IMAGE_TEXT = (
+    "the result link gave a file that is not an image Pillow can read; nothing was saved — "
+    "the result link is kept with the job"
+)
+JOURNAL_WAIT_MAX = 5.0  # longest pause between tries to write a paid result to a busy journal
 EXPIRED_TEXT = "the result was not fetched within 24 h of the submission; AILabTools no longer keeps it"
 
 _IMAGE_SUFFIXES = (".webp", ".jpg", ".jpeg", ".png", ".gif", ".bmp")
@@ -534,12 +540,15 @@ class JobRunner:
         return cancelled
 
     async def retry(self, job_id: str) -> Job:
-        """A NEW job with the same parameters (costs again). Only for jobs that have ended."""
+        """A NEW job with the same parameters (costs again). Only for jobs that ended without a
+        result (failed, expired, cancelled); the caller asks the user about the cost first."""
         job = self.get(job_id) or self.journal.get(job_id)
         if job is None:
             raise BadInput(f"no job with id {job_id}")
         if not job.state.terminal:
             raise BadInput(f"job {job_id} is still {job.state.value}; wait for it or cancel it first")
+        if job.state is JobState.SUCCEEDED:
+            raise BadInput(f"job {job_id} succeeded and its result is saved; start a new job to make another")
         params = job.params
         if job.kind is JobKind.GENERATE:
             request = GenerateRequest(
@@ -687,6 +696,40 @@ class JobRunner:
         self._revs[job.id] = self._revs.get(job.id, 0) + 1
         self._set(new, previous=job)
         return new
+
+    async def _save(self, job: Job, **changes: Any) -> Job:
+        """:meth:`_commit`, waiting out a journal that cannot be written for now (another
+        process holding its lock past the busy timeout, a full disk) instead of failing.
+
+        Used wherever the change carries something paid for (an image URL, a task id, a saved
+        result): dropping it would lose the result, and reading the error as "stopped while
+        sending" would throw the URL away. Meanwhile the job shows "waiting: …" (in memory only)
+        and :meth:`stop` waits for it like any paid request still on the wire. If the runner is
+        cancelled before the journal comes back, the change is logged (URL and all) so it can be
+        recovered by hand.
+        """
+        delay = 0.25
+        while True:
+            try:
+                return self._commit(job, **changes)
+            except JournalError as exc:
+                note = f"waiting: the job journal cannot be written ({exc.message}); the result is kept in memory meanwhile"
+                current = self._jobs.get(job.id)
+                if current is None or current.error != note:
+                    shown = dataclasses.replace(job, error=note)
+                    self._jobs[job.id] = shown
+                    self._notify(shown)
+                log.warning("job %s: cannot write the journal (%s); trying again in %.1f s", job.id, exc.message, delay)
+                try:
+                    await self._sleep(delay)
+                except asyncio.CancelledError:
+                    log.error(
+                        "job %s: stopped before the journal could be written; unsaved change: %s",
+                        job.id,
+                        {k: v for k, v in changes.items() if k != "params"},
+                    )
+                    raise
+                delay = min(JOURNAL_WAIT_MAX, delay * 2)
 
     def _set(self, job: Job, *, previous: Job | None) -> None:
         self._jobs[job.id] = job
@@ -955,7 +998,7 @@ class JobRunner:
         if image.enhanced_prompt:
             params["enhanced_prompt"] = image.enhanced_prompt
         cost = _provider_constant(provider, "COST_USD")
-        job = self._commit(
+        job = await self._save(
             job,
             state=JobState.DOWNLOADING,
             params=params,
@@ -1019,7 +1062,7 @@ class JobRunner:
                     delay = self._requeue_delay(exc, None, requeues)
                     job = self._commit(job, state=JobState.QUEUED, error=f"{exc.message}; trying again in {delay:.0f} s")
                 else:
-                    return self._commit(job, state=JobState.RUNNING, remote_id=task_id)
+                    return await self._save(job, state=JobState.RUNNING, remote_id=task_id)
             await self._sleep(delay)
 
     async def _poll(self, job: Job, provider: Any, first_delay: float | None) -> Job:
@@ -1066,7 +1109,7 @@ class JobRunner:
             if job.error:
                 job = self._commit(job, error="")
             if info.status is TaskStatus.SUCCEEDED and info.result_url:
-                return self._commit(
+                return await self._save(
                     job,
                     state=JobState.DOWNLOADING,
                     result_url=info.result_url,
@@ -1083,23 +1126,29 @@ class JobRunner:
 
     @staticmethod
     def _existing_result(path: Path) -> Path | None:
-        """The saved file for ``path`` (perhaps renamed to the format its bytes are)."""
-        if path.is_file():
-            return path
-        for suffix in _IMAGE_SUFFIXES:
-            other = path.with_suffix(suffix)
-            if other.is_file():
-                return other
+        """The saved file for ``path`` (perhaps renamed to the format its bytes are), if its bytes
+        are an image (an older animetui may have saved an HTML page under an image name)."""
+        for candidate in (path, *(path.with_suffix(suffix) for suffix in _IMAGE_SUFFIXES)):
+            if candidate.is_file() and _sniff_suffix(candidate) is not None:
+                return candidate
         return None
 
     async def _download(self, job: Job) -> None:
+        """Fetch a paid result until it is saved, the link dies, or 24 h have passed.
+
+        A result that cannot be written (disk full, folder not writable) stays ``DOWNLOADING``
+        with a "waiting: …" note and is tried again with back-off until its link expires: it was
+        paid for, so it is never given up while it may still be fetched. A link that can never
+        give the file (a redirect to ``file://`` or in a loop, a 4xx, a body that is not an
+        image) ends the job at once with the reason.
+        """
         assert job.result_url
         dest = Path(job.result_path) if job.result_path else self._destination(job, job.result_url)
         if job.result_path != str(dest):
-            job = self._commit(job, result_path=str(dest))
+            job = await self._save(job, result_path=str(dest))
         existing = self._existing_result(dest)
         if existing is not None:
-            self._commit(job, state=JobState.SUCCEEDED, result_path=str(existing), error="")
+            await self._save(job, state=JobState.SUCCEEDED, result_path=str(existing), error="")
             return
         self._remove_parts(dest)
         client = self.providers.downloads
@@ -1109,41 +1158,40 @@ class JobRunner:
                 async with self._download_slots:
                     await net.download(client, job.result_url, dest, provider=job.provider)
             except NotFound as exc:
-                self._commit(job, state=JobState.EXPIRED, error=f"{exc.message}; the result can no longer be fetched")
+                await self._save(job, state=JobState.EXPIRED, error=f"{exc.message}; the result can no longer be fetched")
                 return
-            except Unsupported as exc:
-                self._commit(job, state=JobState.FAILED, error=exc.message)
-                return
-            except (NetworkError, ServerError) as exc:
-                if isinstance(exc, ServerError) and not exc.retryable:  # a 4xx: asking again will not help
-                    self._commit(
+            except AnimetuiError as exc:
+                permanent = _permanent_download_failure(exc)
+                if permanent is not None:
+                    await self._save(
                         job,
                         state=JobState.FAILED,
-                        error=f"{exc.message}; the result link is kept with the job",
+                        error=f"{permanent}; the result cannot be fetched from it — the link is kept with the job",
                     )
                     return
-                troubles += 1
-                if self._past_lifetime(job):
-                    self._commit(
-                        job,
-                        state=JobState.EXPIRED,
-                        error=f"{exc.message}; gave up 24 h after the submission, the link is no longer valid",
-                    )
-                    return
-                text = f"{exc.message}; trying the download again"
-                if job.error != text:
-                    job = self._commit(job, error=text)
-                await self._sleep(self._jittered(min(MAX_BACKOFF, 2.0 ** min(troubles, 6))))
-                continue
+                reason, text = exc.message, f"{exc.message}; trying the download again"
             except OSError as exc:
-                self._commit(
+                reason = text = _waiting_for_disk(dest.parent, exc)
+            else:
+                # net.download refuses bodies that do not start like an image; Pillow checks the
+                # rest (a truncated or forged header) before the job is called done
+                if await asyncio.to_thread(_is_image, dest):
+                    break
+                with contextlib.suppress(OSError):
+                    dest.unlink()
+                await self._save(job, state=JobState.FAILED, error=NOT_AN_IMAGE_TEXT)
+                return
+            troubles += 1
+            if self._past_lifetime(job):
+                await self._save(
                     job,
-                    state=JobState.FAILED,
-                    error=f"could not save the result in {dest.parent}: {exc.strerror or exc}; "
-                    "free some space or change general.downloads_dir (the result link is kept with the job)",
+                    state=JobState.EXPIRED,
+                    error=f"{reason}; gave up 24 h after the submission, the link is no longer valid",
                 )
                 return
-            break
+            if job.error != text:
+                job = await self._save(job, error=text)
+            await self._sleep(self._jittered(min(MAX_BACKOFF, 2.0 ** min(troubles, 6))))
         final = dest
         actual = _sniff_suffix(dest)
         if actual is not None and actual != dest.suffix.lower() and not (actual == ".jpg" and dest.suffix.lower() == ".jpeg"):
@@ -1152,7 +1200,7 @@ class JobRunner:
                 os.replace(dest, final)
             except OSError:
                 final = dest
-        self._commit(job, state=JobState.SUCCEEDED, result_path=str(final), error="")
+        await self._save(job, state=JobState.SUCCEEDED, result_path=str(final), error="")
 
     def _remove_parts(self, dest: Path) -> None:
         with contextlib.suppress(OSError):
@@ -1162,7 +1210,8 @@ class JobRunner:
 
     # ------------------------------------------------------------------ small helpers
     def _jittered(self, seconds: float) -> float:
-        return max(0.0, seconds * self._rng.uniform(1 - JITTER, 1 + JITTER))
+        # upward only: a wait is never shorter than asked (AILabTools' docs: poll every 5 s or slower)
+        return max(0.0, seconds * self._rng.uniform(1.0, 1 + JITTER))
 
     def _past_lifetime(self, job: Job) -> bool:
         started = job.submitted_at if job.submitted_at is not None else job.created_at
@@ -1171,6 +1220,42 @@ class JobRunner:
 
 def _glob_escape(text: str) -> str:
     return re.sub(r"([*?\[])", r"[\1]", text)
+
+
+def _permanent_download_failure(exc: AnimetuiError) -> str | None:
+    """Why asking the result link again can never give the file — a 4xx, over the size cap, or
+    :class:`animetui.errors.ResultUnavailable` (``permanent``: a redirect to ``file://`` or in a
+    loop, a body that is not an image) — or None for trouble that may pass (network, 5xx)."""
+    if getattr(exc, "permanent", False) or not exc.retryable:
+        return exc.message
+    return None
+
+
+def _waiting_for_disk(folder: Path, exc: OSError) -> str:
+    """The "waiting: …" note of a paid result that could not be written."""
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return (
+            f"waiting: disk full — could not save the result in {folder}; free some space "
+            "(animetui keeps trying until the link expires)"
+        )
+    return (
+        f"waiting: could not save the result in {folder} ({exc.strerror or exc}); fix the folder or "
+        "change general.downloads_dir (animetui keeps trying until the link expires)"
+    )
+
+
+def _is_image(path: Path) -> bool:
+    """Are ``path``'s bytes an image Pillow can read (magic bytes first, then ``verify``)?"""
+    if _sniff_suffix(path) is None:
+        return False
+    try:
+        from PIL import Image
+
+        with Image.open(path) as image:
+            image.verify()
+    except Exception:  # noqa: BLE001 - any complaint from Pillow: not an image we can show
+        return False
+    return True
 
 
 def _provider_constant(provider: Any, name: str) -> Any:

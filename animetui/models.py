@@ -82,14 +82,19 @@ class CharacterResult:
     ai: bool | None = None
     trace_id: str = ""
     model: str | None = None
+    #: one line for the user about the request (e.g. a model id the service does not list), or ""
+    warning: str = ""
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        data = {
             "ai": self.ai,
             "trace_id": self.trace_id,
             "model": self.model,
             "detections": [d.to_json() for d in self.detections],
         }
+        if self.warning:
+            data["warning"] = self.warning
+        return data
 
 
 @dataclass(frozen=True, slots=True)

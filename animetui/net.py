@@ -33,7 +33,7 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 import httpx
 
@@ -48,6 +48,9 @@ from animetui.errors import (
     ResultUnavailable,
     ServerError,
 )
+
+if TYPE_CHECKING:
+    from animetui.limits import SharedBucket
 
 USER_AGENT = f"animetui/{__version__}"
 log = logging.getLogger("animetui.net")
@@ -106,6 +109,10 @@ class RateLimiter:
     ``window`` (seconds, optional) adds a sliding window on top: never more than ``capacity``
     grants in any ``window`` seconds. A bare bucket lets ``2 × capacity`` through in its first
     minute (a full bucket plus the refill), which a server counting "N per minute" refuses.
+
+    ``shared`` (optional, an :class:`animetui.limits.SharedBucket`) is asked after the local token:
+    the documented limits counted once for every animetui process on the machine. ``block_for``
+    passes the server's "slow down" on to it too.
     """
 
     def __init__(
@@ -116,7 +123,9 @@ class RateLimiter:
         clock: Callable[[], float] = time.monotonic,
         sleep: Sleep = asyncio.sleep,
         window: float | None = None,
+        shared: "SharedBucket | None" = None,
     ) -> None:
+        self.shared = shared
         self.capacity = float(capacity)
         self.per_second = float(per_second)
         self.window = window
@@ -160,13 +169,22 @@ class RateLimiter:
                     self._tokens -= 1
                     if self.window:
                         self._grants.append(self._clock())
-                    return
+                    break
                 await self._sleep(wait)
+        if self.shared is not None:
+            await self.shared.acquire()
+
+    async def sent(self) -> None:
+        """The request the last ``acquire`` (in this task) allowed has its answer (or failed)."""
+        if self.shared is not None:
+            await self.shared.sent()
 
     def block_for(self, seconds: float) -> None:
         self._refill()
         self._blocked_until = max(self._blocked_until, self._clock() + max(0.0, seconds))
         self._tokens = min(self._tokens, 0.0)
+        if self.shared is not None:
+            self.shared.block(seconds)
 
 
 # --------------------------------------------------------------------------- retries

@@ -15,13 +15,16 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import sys
+import time
 from pathlib import Path
 
 import httpx
 
 from animetui.config import Settings
 from animetui.jobs import JobRunner
+from animetui.limits import TEST_CLOCK_ENV
 from animetui.models import GenerateRequest, Job, Orientation
 from animetui.net import RetryPolicy, make_client
 from animetui.providers import Providers
@@ -72,7 +75,7 @@ async def run(args: argparse.Namespace) -> int:
     for name in ("animeapi", "ailab"):
         settings.set(f"providers.{name}.base_url", args.base_url)
         settings.set(f"providers.{name}.api_key", DEMO_KEYS[name])
-    settings.set("providers.animeapi.requests_per_minute", 600)
+    os.environ.setdefault(TEST_CLOCK_ENV, f"{time.time()}:1000")  # the shared limits' minute is 60 ms
     providers = Providers(settings, retry=RetryPolicy(attempts=3, base_delay=0.01, max_delay=0.05, max_retry_after=2.0))
     if args.slow:
         providers._download_client = make_client("", timeout=120.0, transport=_SlowTransport(), headers={"Accept": "*/*"})

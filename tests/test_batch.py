@@ -68,13 +68,24 @@ async def test_scene_quota_stops_before_going_over(folder, service, hub, tmp_pat
     sim = hub.services["whatanime"]
     await service.providers.whatanime.sign_in(DEMO_EMAIL, DEMO_PASSWORD)
     sim.set_credits(DEMO_EMAIL, paid=0, free_used=8)  # 2 searches left
-    runner = BatchRunner(service, BatchJournal(tmp_path / "h.sqlite3"))
-    items = await runner.run(await runner.plan(find_images(folder), ["scene"]))
+    journal = BatchJournal(tmp_path / "h.sqlite3")
+    runner = BatchRunner(service, journal)
+    batch_id = await runner.plan(find_images(folder), ["scene"])
+    items = await runner.run(batch_id)
     done = [i for i in items if i.status == "done"]
-    skipped = [i for i in items if i.status == "skipped"]
-    assert len(done) == 2 and len(skipped) == 4
+    pending = [i for i in items if i.status == "pending"]
+    assert len(done) == 2 and len(pending) == 4, "the rest wait for the quota, not skipped"
     assert any("left" in note for note in runner.notes)
+    assert runner.quota_paused and batch_id in journal.unfinished()
+    assert any("--resume" in note for note in runner.notes)
     assert not any(r.status == 402 for r in hub.requests_to("whatanime")), "never sent past the quota"
+    # the credits come back: --resume goes on from there, and only the four left are sent
+    sent = len([r for r in hub.requests_to("whatanime") if r.path == "/api/anime/search"])
+    sim.set_credits(DEMO_EMAIL, paid=10, free_used=10)
+    items = await BatchRunner(service, journal).run(batch_id)
+    assert [i.status for i in items].count("done") == 6
+    assert len([r for r in hub.requests_to("whatanime") if r.path == "/api/anime/search"]) - sent == 4
+    assert batch_id not in journal.unfinished()
 
 
 async def test_quota_error_mid_batch_stops_queue(folder, service, hub, tmp_path):
@@ -85,7 +96,23 @@ async def test_quota_error_mid_batch_stops_queue(folder, service, hub, tmp_path)
     items = await runner.run(await runner.plan(find_images(folder), ["scene"]))
     assert [i.status for i in items].count("done") == 1
     assert sum(1 for r in hub.requests_to("whatanime") if r.status == 402) == 1
-    assert all(i.status in ("done", "skipped", "duplicate") for i in items)
+    assert all(i.status in ("done", "pending", "duplicate") for i in items)
+    assert [i.status for i in items].count("pending") == 5, "paused at the quota answer, nothing marked failed"
+    assert any("come back at midnight" in note for note in runner.notes)
+
+
+async def test_a_short_rate_limit_is_waited_out_and_the_batch_goes_on(folder, service, hub, tmp_path):
+    waits = []
+
+    async def sleep(seconds):
+        waits.append(seconds)
+
+    hub.inject("whatanime", "status", status=429, body={"message": "Too many requests"},
+               headers={"Retry-After": "30"}, times=1, path="/api/anime/search")
+    runner = BatchRunner(service, BatchJournal(tmp_path / "h.sqlite3"), sleep=sleep)
+    items = await runner.run(await runner.plan(find_images(folder), ["scene"]))
+    assert 30 in waits
+    assert [i.status for i in items].count("done") == 6 and not runner.quota_paused
 
 
 async def test_pause_resume_and_restart(folder, service, hub, tmp_path):

@@ -43,6 +43,9 @@ _LIMITS = {
 }
 
 
+DOCUMENTED_RPM = 10  # AnimeAPI: 10 requests per minute per key
+
+
 class Providers:
     def __init__(
         self,
@@ -67,6 +70,7 @@ class Providers:
         self._built: dict[str, Any] = {}
         self._clients: list[httpx.AsyncClient] = []
         self._download_client: httpx.AsyncClient | None = None
+        self._shared: Any = None
 
     def section(self, name: str) -> dict[str, Any]:
         section = dict(self.settings.provider(name))
@@ -76,9 +80,21 @@ class Providers:
             if name in DEMO_KEYS and not section.get("api_key"):
                 section["api_key"] = DEMO_KEYS[name]
         if name == "animeapi":
-            rpm = int(section.get("requests_per_minute", 10))
+            # never above the documented 10 per minute, whatever the config file says
+            rpm = min(DOCUMENTED_RPM, max(1, int(section.get("requests_per_minute", DOCUMENTED_RPM))))
             section["requests_per_minute"] = rpm
         return section
+
+    def shared_limits(self) -> Any:
+        """The machine-wide limit counts in the data dir (None when there is no data dir)."""
+        if self._shared is None:
+            data_dir = getattr(self.settings, "data_dir", None)
+            if data_dir is None:
+                return None
+            from animetui.limits import SharedLimits
+
+            self._shared = SharedLimits(data_dir)
+        return self._shared
 
     def get(self, name: str) -> Any:
         if name not in NAMES:
@@ -91,13 +107,34 @@ class Providers:
             self._clients.append(client)
             capacity, rate = _LIMITS[name]
             window = None
+            limiter_kwargs: dict[str, Any] = {}
+            shared = self.shared_limits()
             if name == "animeapi":  # documented per minute per key: never more than that in any 60 s
                 capacity, rate, window = section["requests_per_minute"], section["requests_per_minute"] / 60, 60.0
+                if shared is not None:
+                    # the machine-wide bucket keeps the documented window for every process, this
+                    # one included; the local limiter is left with the server's "wait" (block_for)
+                    from animetui import limits
+
+                    rules = limits.DOCUMENTED["animeapi"]
+                    if capacity < rules[0].count:  # a stricter per-minute limit set by the user
+                        rules = (limits.Rule(int(capacity), 60.0, "requests a minute"), *rules[1:])
+                    rate, window = 1000.0, None
+                    limiter_kwargs = {
+                        "shared": limits.SharedBucket(
+                            shared,
+                            limits.bucket_name("animeapi", section.get("api_key")),
+                            rules,
+                            provider=name,
+                            title="AnimeAPI",
+                        ),
+                    }
             ctx = ProviderContext(
                 name=name,
                 settings=section,
                 client=client,
-                limiter=RateLimiter(capacity, rate, window=window),
+                limiter=RateLimiter(capacity, rate, window=window, **limiter_kwargs),
+                shared_limits=shared,
                 retry=self.retry,
                 cache_dir=self.settings.cache_dir,
                 data_dir=self.settings.data_dir,

@@ -11,7 +11,26 @@ The calls (contract: ``shared/seeds/ailabtools-cartoon-api.txt``, research secti
   ``image``; header ``ailabapi-api-key``. Answers ``task_id``. Costs 1 credit.
 * ``GET /api/common/query-async-task-result?task_id=…`` — ``task_status`` 0 queued, 1 processing,
   2 done with ``data.result_url`` (valid 24 h: the job runner downloads it at once).
-* ``GET /api/common/query-credits`` — ``data[]`` of credit packages; we add up ``balance``.
+* ``GET /api/common/query-credits`` — ``data[]``, one entry per *product* the account holds
+  (``unique_sign`` ``common`` for the general credits any API spends, ``image_ai_cartoon_generator``
+  for this API's own package, ~80 others for unrelated APIs). We add up ``balance`` of only the
+  entries that pay for this API (:data:`PAYING_PRODUCTS`).
+
+Changed after the fidelity audit (issue 12), with the evidence:
+
+* ``task_status: 3`` is a failed task. Evidence: the official ``ailabtools-sdk`` (PyPI,
+  ``client.py``: ``if status == 3: … task failed``, the same in its other languages). It used to
+  raise "unexpected task status 3" and the job failed only after 10 such answers (~7 min).
+* An ``error_code`` on an HTTP 200 that is not an HTTP status (e.g. a service-specific "task not
+  found") is a *final* error, not a retryable 500: the job used to poll it for 24 h. The message
+  carries ``error_msg``, ``request_id`` and ``log_id`` (what AILabTools support asks for); every
+  other error message now carries the two ids too.
+* Credits count only :data:`PAYING_PRODUCTS`. Evidence: ``ailabtools-docs``,
+  ``docs/ai-common/querying-credits`` (one entry per product); unrelated products' credits used to
+  be shown as cartoon credits. An answer with signs but none of ours shows "unknown" and names the
+  products found, rather than a guess.
+* Polling is never faster than the documented 5 s (``MIN_POLL_INTERVAL``): the job runner's jitter
+  only lengthens a wait, and ``providers.ailab.poll_interval`` refuses less than 5 s.
 
 Assumptions where the docs are silent or unclear:
 
@@ -95,6 +114,12 @@ MIN_SIZE = (256, 256)
 MAX_SIZE = (5760, 3240)  # long side × short side
 #: seconds to wait when the service is busy and says nothing (the docs' polling interval)
 DEFAULT_BACKOFF = 5.0
+#: the docs' recommended polling interval is also the shortest we poll at
+MIN_POLL_INTERVAL = 5.0
+#: ``unique_sign`` of the credit packages this API spends: the general credits and its own product
+PAYING_PRODUCTS = ("common", "image_ai_cartoon_generator", "ai_anime_generator")
+#: the official SDK's failed task status
+FAILED_TASK_STATUS = 3
 
 _FAILED_STATUSES = {"PROCESS_FAILED", "TIMEOUT_FAILED", "LIMIT_RETRY_FAILED"}
 _AUTH_CODES = {
@@ -222,7 +247,7 @@ class AILabProvider:
         return await retrying(attempt, policy=self.ctx.retry, sleep=self.ctx.sleep)
 
     async def credits(self) -> Credits:
-        """Credits left: the sum of every package's ``balance``."""
+        """Credits left for this API: the ``balance`` of the packages in :data:`PAYING_PRODUCTS`."""
         key = self._key()
 
         async def attempt() -> Credits:
@@ -232,23 +257,7 @@ class AILabProvider:
             packages = body.get("data")
             if not isinstance(packages, list):
                 raise ServerError("the credits answer has no package list", provider=self.name, retryable=True)
-            remaining = total = 0.0
-            names: list[str] = []
-            for package in packages:
-                if not isinstance(package, dict):
-                    continue
-                remaining += as_float(package.get("balance")) or 0.0
-                total += as_float(package.get("total")) or 0.0
-                name = server_text(package.get("name"), limit=60)
-                if name:
-                    names.append(name)
-            return Credits(
-                provider=self.name,
-                remaining=remaining,
-                unit="credits",
-                total=total or None,
-                detail=server_text(", ".join(names), limit=200),
-            )
+            return _paying_credits(self.name, packages)
 
         return await retrying(attempt, policy=self.ctx.retry, sleep=self.ctx.sleep)
 
@@ -315,6 +324,8 @@ class AILabProvider:
         if status != 200 and (status == 422 or code == "PROCESSING_FAILURE"):
             detail = message or server_text(code) or f"the task failed (HTTP {status})"
             return TaskInfo(task_id, TaskStatus.FAILED, detail=detail)
+        if status == SERVICE_CODE:  # a code of the service's own: final for this task
+            return TaskInfo(task_id, TaskStatus.FAILED, detail=_service_code_text(envelope, code, message))
         if status != 200 or body is None or not isinstance(body, dict):
             self._raise(response, status, code, message, action="query")
 
@@ -331,6 +342,8 @@ class AILabProvider:
             return TaskInfo(task_id, TaskStatus.QUEUED)
         if task_status == 1:
             return TaskInfo(task_id, TaskStatus.PROCESSING)
+        if task_status == FAILED_TASK_STATUS:
+            return TaskInfo(task_id, TaskStatus.FAILED, detail=message or "the task failed on the service")
         if task_status == 2:
             url = self._result_url(data.get("result_url"))
             if url is None:
@@ -368,7 +381,19 @@ class AILabProvider:
     ) -> NoReturn:
         name = self.name
         submitting = action == "submit"
+        envelope = json_body(response)
+        envelope = envelope if isinstance(envelope, dict) else {}
+        if status == SERVICE_CODE:
+            raise ServerError(
+                _service_code_text(envelope, code, message)
+                + ("; the task may have been created — check the task list before retrying" if submitting else ""),
+                provider=name,
+                code=as_int(envelope.get("error_code")),
+                retryable=False,
+                maybe_charged=submitting,
+            )
         said = f": {message}" if message else ""
+        said += _ids_text(envelope)
         tag = f" ({code})" if code else ""
         if status == 200:  # HTTP and envelope say fine, but the body is not JSON
             raise ServerError(
@@ -418,8 +443,65 @@ class AILabProvider:
         )
 
 
+#: the "effective status" of an HTTP 200 whose ``error_code`` is not an HTTP status
+SERVICE_CODE = -1
+
+
+def _ids_text(envelope: dict[str, Any]) -> str:
+    """`` (request_id …, log_id …)`` from the envelope, or "" — what AILabTools support asks for."""
+    parts = []
+    for field_name in ("request_id", "log_id"):
+        value = server_text(envelope.get(field_name), limit=64)
+        if value:
+            parts.append(f"{field_name} {value}")
+    return f" ({', '.join(parts)})" if parts else ""
+
+
+def _service_code_text(envelope: dict[str, Any], code: str, message: str) -> str:
+    number = server_text(envelope.get("error_code"), limit=20)
+    tag = f" {code}" if code else ""
+    said = f": {message}" if message else ""
+    return f"AILabTools error {number}{tag}{said}{_ids_text(envelope)}"
+
+
+def _paying_credits(provider: str, packages: list[object]) -> Credits:
+    """The credits that pay for this API, from the per-product list."""
+    remaining = total = 0.0
+    matched: list[str] = []
+    others: list[str] = []
+    entries = [package for package in packages if isinstance(package, dict)]
+    # no entry says which product it is (an older shape): every entry counts, as before
+    signed = any(server_text(package.get("unique_sign")) for package in entries)
+    for package in entries:
+        sign = server_text(package.get("unique_sign"), limit=80)
+        name = server_text(package.get("name"), limit=60) or sign
+        if not signed or sign.lower() in PAYING_PRODUCTS:
+            remaining += as_float(package.get("balance")) or 0.0
+            total += as_float(package.get("total")) or 0.0
+            if name:
+                matched.append(name)
+        elif name:
+            others.append(name)
+    if not matched and signed:
+        return Credits(
+            provider=provider,
+            remaining=None,
+            unit="credits",
+            detail=server_text("none of the packages pays for this API: " + ", ".join(others), limit=200),
+        )
+    return Credits(
+        provider=provider,
+        remaining=remaining,
+        unit="credits",
+        total=total or None,
+        detail=server_text(", ".join(matched), limit=200),
+    )
+
+
 def _problem(http_status: int, envelope: dict[str, Any]) -> tuple[int, str, str]:
-    """(effective status, error_detail.code, message) — HTTP status, then error_code, then the code."""
+    """(effective status, error_detail.code, message) — HTTP status, then error_code, then the code.
+
+    An ``error_code`` on an HTTP 200 that is not an HTTP status gives :data:`SERVICE_CODE`."""
     detail = envelope.get("error_detail") if isinstance(envelope.get("error_detail"), dict) else {}
     code = server_text(detail.get("code") or envelope.get("error_code_str"), limit=80)
     message = (
@@ -431,7 +513,7 @@ def _problem(http_status: int, envelope: dict[str, Any]) -> tuple[int, str, str]
     if status == 200:
         error_code = as_int(envelope.get("error_code"))
         if error_code:
-            status = error_code if 400 <= error_code < 600 else 500
+            status = error_code if 400 <= error_code < 600 else SERVICE_CODE
         elif code:
             detail_status = as_int(detail.get("status_code"))
             if detail_status is None or detail_status >= 400:

@@ -33,6 +33,17 @@ Assumptions where the docs (seeds/animeapi-api.txt, research §C) are silent:
   ``maybe_charged`` (nothing is sent to the ``Location``, same host or not). An answer over
   ``net.MAX_JSON_BYTES``, an unreadable one (a broken ``Content-Encoding``) or no complete answer
   within the timeout (a whole-request deadline) also says "may have been charged".
+
+Changed after the fidelity audit (issue 12), with the evidence:
+
+* **The limits are counted once per machine.** Twelve ``animetui generate`` runs in 62 s got a 429
+  on the 11th: each process counted its own requests. Now the registry gives the limiter an
+  :class:`animetui.limits.SharedBucket` (SQLite in the data dir, ``BEGIN IMMEDIATE``): 10 in any
+  60 s (+1 s for the time a request takes to arrive) and 5,000 a UTC day per key, for the TUI and
+  every CLI run together; a 429's ``Retry-After`` blocks every process. Tested with twelve CLI
+  processes at once against the loopback simulator (``tests/limits``).
+* ``requests_per_minute`` cannot be set above the documented 10 (a config file saying more is
+  refused at load, and the registry clamps it too); a lower value is kept as a stricter limit.
 """
 
 from __future__ import annotations
@@ -136,15 +147,18 @@ class AnimeAPIProvider:
             "enhance": bool(request.enhance),
         }
         await self.ctx.limiter.acquire()
-        response = await send(
-            self.ctx.client,
-            "POST",
-            GENERATE_PATH,
-            provider=NAME,
-            charged=True,
-            json=payload,
-            headers={"Authorization": f"Bearer {key}", "Content-Type": "application/json"},
-        )
+        try:
+            response = await send(
+                self.ctx.client,
+                "POST",
+                GENERATE_PATH,
+                provider=NAME,
+                charged=True,
+                json=payload,
+                headers={"Authorization": f"Bearer {key}", "Content-Type": "application/json"},
+            )
+        finally:  # the service saw it by now: the machine-wide window counts it from here
+            await self.ctx.limiter.sent()
         body = json_body(response)
         if response.status_code == 200:
             return self._success(body)

@@ -10,8 +10,9 @@ Assumptions, where the docs are silent or the service is known to differ from th
   service is briefly unreachable: a failed refresh falls back to the last list we saw, however old.
   With no model asked for (argument or ``providers.animetrace.model``) we send the list's
   ``default`` model if it is enabled, else the first enabled one, else no ``model`` field at all
-  (the service then uses its own default). A paused (``enabled: false``) or unknown model id is
-  refused here, naming the enabled ones, before anything is sent.
+  (the service then uses its own default). A model id that is not listed, or listed as paused, is
+  still sent — the service maps old ids to new models — with a warning on the result
+  (``CharacterResult.warning``) naming the listed ones.
 * **Uploads.** Local files and in-memory bytes go as the multipart ``file`` part; URLs as the
   ``url`` field (the service downloads them itself). ``base64`` is never needed. The size limit is
   unpublished, so images are sent as JPEG, PNG or WEBP (BMP/GIF/others are converted), with the
@@ -37,14 +38,28 @@ Assumptions, where the docs are silent or the service is known to differ from th
 * **Result parsing is defensive.** ``box`` must hold 4 numbers (the older API's 5th, a confidence,
   is dropped), each clamped to 0–1 and ordered; a detection with an unusable box keeps its
   candidates with the whole image as its box. A candidate without a character name is skipped; a
-  missing work becomes "". The older ``char[{name, cartoonname}]`` shape is read too. With
-  ``multi=False`` at most one candidate per box is kept even if more arrive. ``ai`` is ``None``
-  when AI detection was not asked for.
+  missing work becomes "". The older ``char[{name, cartoonname}]`` shape is read too. ``ai`` is
+  ``None`` when AI detection was not asked for.
+
+Changed after the fidelity audit (issue 12), with the evidence:
+
+* **Model ids are the service's business.** Any id not in ``/v1/model/list`` used to be refused
+  here — the docs' own example ``animetrace_high_beta`` and old ids like ``pre_stable`` included —
+  but the service maps old ids to new models (an SDK maintainer, July 2026). Now the id asked for
+  is sent as it is, with a warning when it is not listed (or listed as paused); a 17729 (unknown
+  model) or 17703 (wrong parameters) refreshes the cached model list at once and names the listed
+  models in the message. The simulator maps old ids as the service does.
+* **``is_multi=0`` is not trimmed here.** ``--single`` sends ``is_multi=0``; how many candidates
+  come back is the service's answer, shown as it is (we used to keep one per box).
+* **Codes the docs list with no HTTP status** ("-": 17703, 17705, 17708, 17722, 17728) are
+  handled both as HTTP 200 + ``code`` and with an HTTP error status (tested against the simulator
+  both ways).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import math
 import time
@@ -239,7 +254,7 @@ class AnimeTraceProvider:
         ai_detect: bool = True,
     ) -> CharacterResult:
         """Detected characters, best candidate first. No characters → empty ``detections``."""
-        chosen = await self._resolve_model(model)
+        chosen, warning = await self._resolve_model(model)
         fields = {"is_multi": "1" if multi else "0", "ai_detect": "1" if ai_detect else "0"}
         if chosen:
             fields["model"] = chosen
@@ -259,7 +274,7 @@ class AnimeTraceProvider:
                         code=exc.code,
                     ) from None
                 raise
-            return _parse_result(body, model=chosen or None, multi=multi, ai_detect=ai_detect)
+            return _parse_result(body, model=chosen or None, ai_detect=ai_detect, warning=warning)
 
         prepared = await offload.run(_prepare, source)
         try:
@@ -279,33 +294,21 @@ class AnimeTraceProvider:
                     provider=NAME,
                     code=again.code,
                 ) from None
-        return _parse_result(body, model=chosen or None, multi=multi, ai_detect=ai_detect)
+        return _parse_result(body, model=chosen or None, ai_detect=ai_detect, warning=warning)
 
-    async def _resolve_model(self, requested: str | None) -> str:
+    async def _resolve_model(self, requested: str | None) -> tuple[str, str]:
+        """(the model id to send, "" or a warning about it)."""
         wanted = (requested if requested is not None else str(self.ctx.settings.get("model") or "")).strip()
         try:
             models = await self.list_models()
         except AnimetuiError:
             # No list, not even a cached one: send what was asked (the service checks it) or
             # nothing (the service uses its default).
-            return wanted
+            return wanted, ""
         if not wanted:
             picked = default_model(models)
-            return picked.id if picked else ""
-        match = next((m for m in models if m.id == wanted), None)
-        if match is not None and match.enabled:
-            return match.id
-        enabled = ", ".join(m.id for m in models if m.enabled) or "none right now"
-        if match is not None:
-            raise BadInput(f"model {wanted} is temporarily paused on AnimeTrace; enabled models: {enabled}", provider=NAME)
-        hint = ""
-        by_name = next((m for m in models if m.name == wanted), None)
-        if by_name is not None:
-            hint = f" (that is the display name of {by_name.id}; use the id)"
-        raise BadInput(
-            f"unknown AnimeTrace model {server_text(wanted, limit=80)}{hint}; enabled models: {enabled}",
-            provider=NAME,
-        )
+            return (picked.id if picked else ""), ""
+        return wanted, _model_warning(wanted, models)
 
     async def _search(
         self,
@@ -329,11 +332,14 @@ class AnimeTraceProvider:
         try:
             return await retrying(attempt, policy=self.ctx.retry, sleep=self.ctx.sleep, should_retry=_should_retry)
         except BadInput as exc:
-            if exc.code == 17729:
-                self._models_at = -math.inf  # our list is stale: refresh it next time
+            if exc.code in (17729, 17703) and "model" in fields:
+                # the model is unknown or its parameters wrong: our list may be stale, fetch it now
+                self._models_at = -math.inf
+                with contextlib.suppress(AnimetuiError):
+                    await self.list_models(refresh=True)
                 enabled = ", ".join(m.id for m in self._models or () if m.enabled)
                 if enabled:
-                    raise BadInput(f"{exc.message}; enabled models: {enabled}", provider=NAME, code=exc.code) from None
+                    raise BadInput(f"{exc.message}; listed models: {enabled}", provider=NAME, code=exc.code) from None
             raise
 
     # ------------------------------------------------------------------ answers
@@ -460,7 +466,21 @@ def _parse_candidate(item: object) -> Candidate | None:
     return Candidate(character=character, work=work)
 
 
-def _parse_result(body: dict[str, Any], *, model: str | None, multi: bool, ai_detect: bool) -> CharacterResult:
+def _model_warning(wanted: str, models: Sequence[ModelInfo]) -> str:
+    """"" when ``wanted`` is listed and enabled, else a one-line warning (it is sent anyway)."""
+    match = next((m for m in models if m.id == wanted), None)
+    if match is not None and match.enabled:
+        return ""
+    listed = ", ".join(m.id for m in models if m.enabled) or "none right now"
+    name = server_text(wanted, limit=80)
+    if match is not None:
+        return f"model {name} is listed as paused on AnimeTrace; sent anyway (enabled models: {listed})"
+    by_name = next((m for m in models if m.name == wanted), None)
+    hint = f" (it is the display name of {by_name.id})" if by_name is not None else ""
+    return f"model {name} is not in AnimeTrace's model list{hint}; sent anyway, the service may map it (listed: {listed})"
+
+
+def _parse_result(body: dict[str, Any], *, model: str | None, ai_detect: bool, warning: str = "") -> CharacterResult:
     data = body.get("data")
     if data is None:
         data = []
@@ -474,8 +494,6 @@ def _parse_result(body: dict[str, Any], *, model: str | None, multi: bool, ai_de
         if not isinstance(raw, list):
             raw = item.get("char") if isinstance(item.get("char"), list) else []
         candidates = tuple(c for c in (_parse_candidate(x) for x in raw) if c is not None)
-        if not multi:
-            candidates = candidates[:1]
         detections.append(
             Detection(
                 box=_parse_box(item.get("box")) or (0.0, 0.0, 1.0, 1.0),
@@ -490,6 +508,7 @@ def _parse_result(body: dict[str, Any], *, model: str | None, multi: bool, ai_de
         ai=(as_bool(ai) if isinstance(ai, (bool, int)) else None) if ai_detect else None,
         trace_id=server_text(body.get("trace_id"), limit=80),
         model=model,
+        warning=warning,
     )
 
 

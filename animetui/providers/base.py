@@ -61,6 +61,8 @@ class ProviderContext:
     cache_dir: Path | None = None
     data_dir: Path | None = None
     sleep: Sleep = asyncio.sleep
+    #: the machine-wide count of the documented limits (``animetui.limits``); None: in memory only
+    shared_limits: Any = None
 
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")

@@ -41,7 +41,7 @@ search is sent once more with the API key, or as a guest. On the session-only en
 keys) a 401 ends the session and raises :class:`AuthError`.
 
 The session is kept in ``<data dir>/whatanime-session.json`` (mode 0600, written atomically): the
-whole cookie jar (better-auth sets ``session_token`` and ``session_data``, and the names change
+whole cookie jar (better-auth sets ``session_token``, plus ``session_data`` with its cookie cache on; the names change
 with the deployment — ``__Secure-`` behind HTTPS — so no name is hard-coded), the email and the
 base URL it belongs to; it is never sent to another base URL. Cookies the server sets again
 (better-auth slides a session daily) are merged and saved. Every cookie value, the API key and the
@@ -62,7 +62,27 @@ no ``Authorization``, ``Cookie``, ``Origin`` or password body leaves for another
 is read within one whole-request deadline (the timeout) and capped at ``net.MAX_JSON_BYTES``.
 
 Where the guest allowance comes from: the site has no endpoint for it, so :meth:`credits` for a
-guest reports what the last search's body said today, else "guest: 5 searches/day".
+guest reports what the last search's body said today, else this machine's count (below), else
+"guest: 5 searches/day".
+
+Changed after the fidelity audit (issue 12), with the evidence:
+
+* **Search limits counted once per machine** (:mod:`animetui.limits`): guests 5 a UTC day (the
+  site counts by IP, so one count per machine) and signed-in users or keys 100 an hour (per
+  account), shared by the TUI and every CLI run; a used-up allowance is refused before sending
+  (nothing charged), with when it comes back, and a 429's wait blocks every process. Evidence:
+  the same limits were tracked in one process's memory, so a batch started "unknown".
+* **Cookies as a browser sends them.** Only unexpired cookies whose path matches the request are
+  sent (RFC 6265), longest path first; each cookie's expiry is kept in the session file. Evidence:
+  sign-in against a real better-auth 1.7 server on loopback (login, credits, logout, wrong
+  password, 429 with ``x-retry-after``, untrusted Origin) — which also showed that better-auth
+  sets only ``session_token`` at sign-in (``session_data`` needs its cookie cache), signs it with
+  standard base64 and URL-encodes the value; the simulator now does the same.
+* **Tolerant parsing, and a copy of what did not fit.** The bodies are undocumented (modelled on
+  trace.moe): the result list is also read under ``candidates``/``hits``/``items``, the rankings
+  and recent lists under more names. An answer that still does not fit is kept, redacted, in
+  ``<data dir>/unexpected/`` (:mod:`animetui.unexpected`), and the message says where and that
+  attaching it to a bug report lets the parser be fixed; ``animetui doctor`` lists the copies.
 """
 
 from __future__ import annotations
@@ -71,13 +91,15 @@ import asyncio
 import datetime as dt
 import json
 import math
+import time
+import urllib.parse
 from http.cookiejar import CookieJar, DefaultCookiePolicy
 from pathlib import Path
 from typing import Any
 
 import httpx
 
-from animetui import images, offload
+from animetui import images, offload, unexpected
 from animetui.config import atomic_write_bytes
 from animetui.errors import (
     AnimetuiError,
@@ -306,7 +328,7 @@ def credits_left_of(body: object) -> int | None:
 
 def parse_search(body: object, base: str = "") -> SceneResult:
     """The search body → up to 5 matches, best first. A body without a result list → ServerError."""
-    items = _list_in(body, ("results", "result", "matches", "data"))
+    items = _list_in(body, ("results", "result", "matches", "candidates", "hits", "items", "data"))
     if items is None:
         message, _ = _message(body)
         detail = f": {message}" if message else " (no result list)"
@@ -317,7 +339,7 @@ def parse_search(body: object, base: str = "") -> SceneResult:
 
 
 def parse_rankings(body: object, *, include_adult: bool, base: str = "") -> list[Ranking]:
-    items = _list_in(body, ("rankings", "ranking", "results", "items", "data"))
+    items = _list_in(body, ("rankings", "ranking", "results", "items", "list", "anime", "data"))
     if items is None:
         raise ServerError("unexpected answer from whatanimeisthis: the rankings have no list", provider=NAME)
     out: list[Ranking] = []
@@ -356,7 +378,7 @@ def _when(value: object) -> str | None:
 
 
 def parse_recent(body: object, base: str = "") -> list[RecentSearch]:
-    items = _list_in(body, ("items", "searches", "recent", "results", "data"))
+    items = _list_in(body, ("items", "searches", "recent", "recentSearches", "results", "list", "data"))
     if items is None:
         raise ServerError("unexpected answer from whatanimeisthis: the recent searches have no list", provider=NAME)
     out: list[RecentSearch] = []
@@ -454,6 +476,15 @@ def _prepare(source: ImageSource) -> images.PreparedImage:
     )
 
 
+def _path_matches(request_path: str, cookie_path: str) -> bool:
+    """RFC 6265 5.1.4 path-match."""
+    if request_path == cookie_path:
+        return True
+    if request_path.startswith(cookie_path):
+        return cookie_path.endswith("/") or request_path[len(cookie_path)] == "/"
+    return False
+
+
 def _closed_jar() -> CookieJar:
     """A cookie jar that accepts nothing (for the shared client: auth is explicit per request)."""
     return CookieJar(policy=DefaultCookiePolicy(allowed_domains=[]))
@@ -524,6 +555,11 @@ class WhatAnimeProvider:
             if not isinstance(name, str) or not isinstance(value, str) or not name:
                 continue
             jar.set(name, value, domain=str(domain), path=str(cookie_path))
+            expires = entry.get("expires")
+            if isinstance(expires, (int, float)) and not isinstance(expires, bool):
+                for cookie in jar.jar:
+                    if cookie.name == name and cookie.domain == str(domain) and cookie.path == str(cookie_path):
+                        cookie.expires = int(expires)
             rows.append((name, value, str(domain), str(cookie_path)))
             self._register_cookie(value)
         if not rows:
@@ -538,9 +574,10 @@ class WhatAnimeProvider:
 
     @staticmethod
     def _register_cookie(value: str) -> None:
-        register_secret(value)
-        token, _, _signature = value.rpartition(".")
-        register_secret(token)
+        for form in {value, urllib.parse.unquote(value)}:  # better-auth URL-encodes the signed value
+            register_secret(form)
+            token, _, _signature = form.rpartition(".")
+            register_secret(token)
 
     def _rows(self) -> tuple[tuple[str, str, str, str], ...]:
         if self._jar is None:
@@ -557,13 +594,21 @@ class WhatAnimeProvider:
             "email": self._session.email,
             "user_id": self._session.user_id,
             "name": self._session.name,
-            "cookies": [{"name": n, "value": v, "domain": d, "path": p} for n, v, d, p in self._session.cookies],
+            "cookies": [{"name": n, "value": v, "domain": d, "path": p, **self._expiry(n, d, p)}
+                        for n, v, d, p in self._session.cookies],
         }
         try:
             atomic_write_bytes(path, json.dumps(document, ensure_ascii=False, indent=1).encode("utf-8"), mode=0o600)
         except OSError as exc:
             raise AuthError(f"signed in, but the session could not be saved to {path} ({exc.strerror})",
                             provider=NAME) from None
+
+    def _expiry(self, name: str, domain: str, path: str) -> dict[str, int]:
+        """``{"expires": epoch seconds}`` when the server gave the cookie a lifetime, else {}."""
+        for cookie in self._jar.jar if self._jar is not None else ():
+            if cookie.name == name and cookie.domain == domain and cookie.path == path and cookie.expires is not None:
+                return {"expires": int(cookie.expires)}
+        return {}
 
     def _forget_session(self) -> None:
         self._session = None
@@ -597,14 +642,27 @@ class WhatAnimeProvider:
             pass  # the session still works in memory; the next refresh tries again
 
     # ------------------------------------------------------------------ requests
-    def _headers(self, auth: str) -> dict[str, str]:
+    def _cookie_header(self, path: str) -> str:
+        """The session cookies for a request to ``path``: only unexpired ones whose path matches
+        (RFC 6265 5.1.4), as a browser sends them — a stale or foreign cookie is never sent."""
+        if self._jar is None:
+            return ""
+        now = time.time()
+        request_path = urllib.parse.urlsplit(path).path or "/"
+        chosen = [c for c in self._jar.jar if not c.is_expired(now) and _path_matches(request_path, c.path or "/")]
+        chosen.sort(key=lambda c: -len(c.path or "/"))  # longer paths first, as RFC 6265 5.4 asks
+        return "; ".join(f"{c.name}={c.value}" for c in chosen)
+
+    def _headers(self, auth: str, path: str = "/") -> dict[str, str]:
         headers: dict[str, str] = {}
         if auth in ("session", "origin"):
             origin = self._origin()
             if origin:
                 headers["Origin"] = origin
         if auth == "session" and self._jar is not None:
-            headers["Cookie"] = "; ".join(f"{c.name}={c.value}" for c in self._jar.jar)
+            cookie = self._cookie_header(path)
+            if cookie:
+                headers["Cookie"] = cookie
         elif auth == "key":
             headers["Authorization"] = f"Bearer {self._api_key()}"
         return headers
@@ -612,7 +670,7 @@ class WhatAnimeProvider:
     async def _call(self, method: str, path: str, *, auth: str, charged: bool = False, **kwargs: Any) -> httpx.Response:
         await self.ctx.limiter.acquire()
         response = await send(self.ctx.client, method, path, provider=NAME, charged=charged,
-                              headers=self._headers(auth), **kwargs)
+                              headers=self._headers(auth, path), **kwargs)
         if auth == "session":
             await self._absorb(response)
         return response
@@ -622,9 +680,25 @@ class WhatAnimeProvider:
         if body is None:
             content_type = response.headers.get("content-type", "") or "no content type"
             kind = "malformed JSON" if "json" in content_type.lower() else f"not JSON ({server_text(content_type, limit=60)})"
-            raise ServerError(f"unexpected answer from whatanimeisthis to {what}: {kind} (HTTP {response.status_code})",
-                              provider=NAME, code=response.status_code)
+            saved = self._keep_unexpected(what, response.content, status=response.status_code,
+                                          content_type=content_type, problem=kind)
+            raise ServerError(f"unexpected answer from whatanimeisthis to {what}: {kind} (HTTP {response.status_code})"
+                              + unexpected.notice(saved), provider=NAME, code=response.status_code)
         return body
+
+    def _keep_unexpected(self, what: str, body: object, **details: Any) -> Path | None:
+        return unexpected.save(self.ctx.data_dir, provider=NAME, what=what, body=body, **details)
+
+    def _parsed(self, parse: Any, body: object, what: str, *args: Any, **kwargs: Any) -> Any:
+        """``parse(body, …)``; an answer it cannot read is kept (redacted) and the user told where."""
+        try:
+            return parse(body, *args, **kwargs)
+        except ServerError as exc:
+            saved = self._keep_unexpected(what, body, problem=exc.message)
+            charged = what == "search"
+            raise ServerError(exc.message + (" (the search may have been charged)" if charged else "")
+                              + unexpected.notice(saved), provider=NAME, code=exc.code,
+                              retryable=False, maybe_charged=charged or exc.maybe_charged) from None
 
     def _error(self, response: httpx.Response, *, auth: str, search: bool = False) -> AnimetuiError:
         """The error for a non-2xx answer (a session 401 is handled by the callers first)."""
@@ -739,14 +813,60 @@ class WhatAnimeProvider:
             auth = fallback
             response = await self._search_once(parts, auth)
         body = self._json(response, what="the search (it may have been charged)")
-        result = parse_search(body, self._base_url())
+        result = self._parsed(parse_search, body, "search", self._base_url())
         if result.credits_left is not None:
             self._last_allowance[auth] = (dt.datetime.now(dt.UTC).date().isoformat(), result.credits_left)
         return result
 
+    def _search_bucket(self, auth: str) -> Any:
+        """The machine-wide count of this kind of search (``animetui.limits``), or None.
+
+        Guests: 5 a day (by IP: one count per machine). Signed in or with a key: 100 an hour, per
+        account (the session's email, else a hash of the key)."""
+        shared = self.ctx.shared_limits
+        if shared is None:
+            return None
+        from animetui import limits
+
+        if auth == "guest":
+            return limits.SharedBucket(shared, "whatanime.guest", limits.DOCUMENTED["whatanime.guest"], provider=NAME,
+                                       title="whatanimeisthis", sleep=self.ctx.sleep)
+        who = (self.session.email if auth == "session" and self.session is not None else None) or self._api_key()
+        return limits.SharedBucket(shared, limits.bucket_name("whatanime.user", who), limits.DOCUMENTED["whatanime.user"],
+                                   provider=NAME, title="whatanimeisthis", sleep=self.ctx.sleep, max_wait=0.0)
+
+    def _guest_searches_left(self) -> float | None:
+        """Guest searches left today by this machine's count, when the data dir has one."""
+        shared = self.ctx.shared_limits
+        if shared is None:
+            return None
+        from animetui import limits
+
+        rule = limits.DOCUMENTED["whatanime.guest"][0]
+        return float(max(0, rule.count - shared.used("whatanime.guest", rule)))
+
     async def _search_once(self, parts: dict[str, Any], auth: str) -> httpx.Response:
+        bucket = self._search_bucket(auth)
+
         async def attempt() -> httpx.Response:
-            response = await self._call("POST", "/api/anime/search", auth=auth, charged=True, files=parts)
+            if bucket is not None:
+                try:
+                    await bucket.acquire()
+                except QuotaError as exc:  # used up on this machine: nothing was sent
+                    wait = getattr(exc, "retry_after", None)
+                    if auth == "guest":
+                        raise QuotaError(GUEST_LIMIT + _wait_text(wait), provider=NAME, code=exc.code) from None
+                    raise RateLimited(f"100 searches an hour used on this machine{_wait_text(wait)}",
+                                      retry_after=wait, provider=NAME, code=exc.code) from None
+            try:
+                response = await self._call("POST", "/api/anime/search", auth=auth, charged=True, files=parts)
+            finally:
+                if bucket is not None:
+                    await bucket.sent()  # counted from the answer: the site saw it by now
+            if response.status_code == 429 and bucket is not None:
+                wait = parse_retry_after(response.headers)
+                if wait is not None:  # the service's count wins: every process on the machine waits
+                    bucket.block(wait)
             if response.status_code == 401 and auth == "session":
                 raise _SessionRejected()
             if response.status_code >= 400:
@@ -764,7 +884,7 @@ class WhatAnimeProvider:
             raise BadInput(f"limit must be at least 1, got {limit}", provider=NAME)
         params = {"period": period, "limit": limit, "includeAdult": "true" if include_adult else "false"}
         body = await self._read("/api/anime/rankings", params=params, auth="none", what="the rankings")
-        return parse_rankings(body, include_adult=include_adult, base=self._base_url())[:limit]
+        return self._parsed(parse_rankings, body, "rankings", include_adult=include_adult, base=self._base_url())[:limit]
 
     async def recent_searches(self, *, limit: int = 20, offset: int = 0) -> list[RecentSearch]:
         """Recently confirmed public searches, newest first; an empty list past the end."""
@@ -774,7 +894,7 @@ class WhatAnimeProvider:
             raise BadInput(f"offset cannot be negative, got {offset}", provider=NAME)
         params = {"limit": limit, "offset": offset}
         body = await self._read("/api/anime/recent-searches", params=params, auth="none", what="the recent searches")
-        return parse_recent(body, self._base_url())[:limit]
+        return self._parsed(parse_recent, body, "recent", self._base_url())[:limit]
 
     # ------------------------------------------------------------------ account
     async def sign_in(self, email: str, password: str) -> Session:
@@ -834,7 +954,7 @@ class WhatAnimeProvider:
         """Search credits left (signed in), or the guest allowance as last seen."""
         if self.session is not None:
             body = await self._read("/api/user/anime-credits", params={}, auth="session", what="the credits")
-            return parse_credits(body)
+            return self._parsed(parse_credits, body, "credits")
         today = dt.datetime.now(dt.UTC).date().isoformat()
         if self._api_key():
             seen = self._last_allowance.get("key")
@@ -845,6 +965,10 @@ class WhatAnimeProvider:
         if seen and seen[0] == today:
             return Credits(NAME, float(seen[1]), "searches", total=float(GUEST_DAILY),
                            detail=f"guest: {GUEST_DAILY} searches/day (as of the last search)")
+        left = self._guest_searches_left()
+        if left is not None:
+            return Credits(NAME, left, "searches", total=float(GUEST_DAILY),
+                           detail=f"guest: {GUEST_DAILY} searches/day (counted on this machine)")
         return Credits(NAME, None, "searches", total=float(GUEST_DAILY), detail=f"guest: {GUEST_DAILY} searches/day")
 
     async def list_keys(self, *, page: int = 1, page_size: int = 20) -> ApiKeyPage:
@@ -854,7 +978,7 @@ class WhatAnimeProvider:
         self._require_session()
         body = await self._read("/api/apikeys", params={"page": page, "pageSize": page_size}, auth="session",
                                 what="the key list")
-        return parse_key_page(body, page=page, page_size=page_size)
+        return self._parsed(parse_key_page, body, "keys", page=page, page_size=page_size)
 
     async def create_key(self, title: str) -> ApiKey:
         """A new key; ``plaintext`` is set this once (the server never shows it again)."""

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
+import os
 import sys
+
+from animetui.limits import TEST_CLOCK_ENV
 
 from animetui.simulator.hub import DEMO_KEYS, SimulatorHub
 from animetui.simulator.server import serve
@@ -15,10 +19,24 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     parser.add_argument("--port", type=int, default=8765, help="port (0 picks a free one; default 8765)")
     parser.add_argument("--seed", type=int, default=7, help="seed for the simulated data")
+    parser.add_argument("--log", help="append one JSON line per answered request (service, method, path, status, at)")
     args = parser.parse_args(argv)
 
     async def run() -> None:
-        hub = SimulatorHub(seed=args.seed)
+        clock = None
+        if os.environ.get(TEST_CLOCK_ENV):  # tests only: the clock the clients' limits read
+            from animetui.simulator.base import ScaledClock
+
+            clock = ScaledClock()
+        hub = SimulatorHub(seed=args.seed, clock=clock)
+        if args.log:
+            log_file = open(args.log, "a", buffering=1, encoding="utf-8")  # noqa: SIM115 - open while serving
+
+            def write(entry) -> None:  # noqa: ANN001
+                log_file.write(json.dumps({"service": entry.service, "method": entry.method, "path": entry.path,
+                                           "status": entry.status, "at": entry.at}) + "\n")
+
+            hub.on_logged = write
         async with serve(hub, args.host, args.port) as base_url:
             print(f"animetui simulators on {base_url}", flush=True)
             print("config for animetui (save as a file and pass --config FILE):", flush=True)

@@ -103,6 +103,10 @@ class Account:
     created: float
     locked: bool = False
     sign: str = ""
+    #: credit packages of unrelated APIs the account also holds: unique_sign -> (name, balance)
+    other_products: dict[str, tuple[str, int]] = field(
+        default_factory=lambda: {"image_face_analyzer": ("Face Analyzer", 500), "image_hd_upscaler": ("HD Upscaler", 40)}
+    )
 
 
 @dataclass(slots=True)
@@ -114,6 +118,7 @@ class Task:
     created: float
     flat: bool = False
     failure: tuple[int, str, str, str] | None = None  # (http status, code, message, data.status)
+    failed_status: int | None = None  # a task_status to answer with the failure (the SDK's 3)
     result_path: str | None = None
 
 
@@ -165,9 +170,12 @@ class Simulator(SimService):
         *,
         status: int = 422,
         data_status: str = "PROCESS_FAILED",
+        task_status: int | None = None,
     ) -> None:
-        """Make ``task_id`` fail (when it would have finished) with this code."""
+        """Make ``task_id`` fail (when it would have finished) with this code; ``task_status=3``
+        answers as the official SDK expects a failed task (HTTP 200, ``task_status`` 3)."""
         self.tasks[task_id].failure = (status, code, message, data_status)
+        self.tasks[task_id].failed_status = task_status
 
     # ------------------------------------------------------------------ envelope
     def _ids(self) -> dict[str, str]:
@@ -280,7 +288,10 @@ class Simulator(SimService):
             failure = (422, "ERROR_NO_RECOGNITION_TARGET_DETECTED", "nothing to cartoonize was found in the image", "PROCESS_FAILED")
         if failure is not None:
             status, code, message, data_status = failure
-            return self.envelope(status, code, message, data={"status": data_status})
+            extra: dict[str, object] = {"data": {"status": data_status}}
+            if task.failed_status is not None:
+                extra["task_status"] = task.failed_status
+            return self.envelope(status, code, message, **extra)
         if task.result_path is None:
             rendered = await asyncio.to_thread(stylise, task.image, task.index)
             if task.result_path is None:  # a concurrent query may have stored it meanwhile
@@ -294,17 +305,23 @@ class Simulator(SimService):
         account = self._account(request)
         if isinstance(account, httpx.Response):
             return account
-        package = {
-            "unique_sign": account.sign,
-            "name": self.text("API general credits", 3),
-            "balance": account.balance,
-            "total": account.total,
-            "last_recharge_balance": account.total,
-            "balance_warning": 10,
-            "first_buy_time": int(account.created),
-            "last_update_time": int(self.clock.now()),
-        }
-        return self.envelope(200, data=[package])
+        # one entry per product (ailabtools-docs, docs/ai-common/querying-credits): the general
+        # credits ("common", which this simulator spends) and products of unrelated APIs
+        def package(sign: str, name: str, balance: int, total: int) -> dict[str, object]:
+            return {
+                "unique_sign": sign,
+                "name": name,
+                "balance": balance,
+                "total": total,
+                "last_recharge_balance": total,
+                "balance_warning": 10,
+                "first_buy_time": int(account.created),
+                "last_update_time": int(self.clock.now()),
+            }
+
+        packages = [package("common", self.text("API general credits", 3), account.balance, account.total)]
+        packages += [package(sign, name, balance, balance) for sign, (name, balance) in account.other_products.items()]
+        return self.envelope(200, data=packages)
 
 
 # --------------------------------------------------------------------------- image work

@@ -22,7 +22,11 @@ situation                              HTTP     code    note
 none, or more than one, of             400      17703   also: unparsable body, invalid base64 text,
 file|url|base64                                         bad is_multi/ai_detect value
 unknown model id                       500      17729   as reported by a client test (zh_message
-                                                        "未找到选择的模型")
+                                                        "未找到选择的模型"); an *old* id in
+                                                        :data:`LEGACY_MODELS` (the docs' own
+                                                        ``animetrace_high_beta``, ``pre_stable`` …)
+                                                        is mapped to a current model, as the
+                                                        service does (an SDK maintainer, July 2026)
 paused model (``enabled: false``)      400      17703   "temporarily paused" — the docs say paused
                                                         models "cannot be selected"
 image over :attr:`max_upload_bytes`    413      17701   5 MB (the real limit is unpublished)
@@ -31,7 +35,9 @@ not an image / unsupported format      422      17705   JPEG, PNG, WEBP, BMP and
 url cannot be fetched                  400      17722   ``/sim-files/`` urls are served from the hub's
                                                         files (missing/expired → 17722); any other
                                                         url yields an image made from the url itself,
-                                                        except urls containing "notfound"/"private"
+                                                        except unreachable ones: a ``.invalid`` host,
+                                                        a loopback host outside ``/sim-files/``, or
+                                                        "notfound"/"private"/"unreachable" in the url
 more characters than :attr:`max_people` 422     17708   default 5, above what the simulator draws, so
                                                         only tests that lower it see 17708
 usage per client per simulated day     429      17728   :attr:`daily_limit` = 1000 searches; the body
@@ -42,6 +48,10 @@ minute                                                  ``Retry-After``
 busy fault (``hub.inject(..,"busy")``) 503      17702   no ``Retry-After`` (none is documented)
 unknown path under /v1/                404      404     "Page not found"
 =====================================  =======  ======  ==============================================
+
+The codes the docs list with no HTTP status ("-": 17703, 17705, 17708, 17722, 17728) get the
+status in the table above by default; with :attr:`Simulator.dash_codes_as_200` on they come as
+HTTP 200 with the code in the body — the service may do either, the provider handles both.
 
 A "client" is the first ``X-Forwarded-For`` address, else one shared anonymous client (neither the
 in-process transport nor the loopback server passes a peer address). The public API has no key.
@@ -159,6 +169,20 @@ def default_models() -> list[dict[str, Any]]:
     ]
 
 
+#: old model ids the service still takes, and the current model each is answered by
+LEGACY_MODELS = {
+    "animetrace_high_beta": "animetrace-high-beta",
+    "pre_stable": "animetrace-yuri-4.2",
+    "anime": "animetrace-yuri-4.2",
+    "anime_model_lovelive": "animetrace-yuri-4.2",
+    "full_game_model_kira": "animetrace-kira-2.1",
+    "game_model_kirakira": "animetrace-kira-2.1",
+}
+
+#: the docs list these with no HTTP status ("-")
+DASH_CODES = (17703, 17705, 17708, 17722, 17728)
+
+
 class SearchError(Exception):
     """A documented error answer (code → status and messages from :data:`ERRORS`)."""
 
@@ -240,8 +264,12 @@ class Simulator(SimService):
         super().__init__(hub)
         self.models: list[dict[str, Any]] = default_models()
         self.maintenance = False
+        #: answer the "-" codes (:data:`DASH_CODES`) as HTTP 200 + code instead of an error status
+        self.dash_codes_as_200 = False
         #: the image bytes of the last search that got that far (tests check what was sent)
         self.last_image: bytes | None = None
+        #: the form fields of the last search (``model``, ``is_multi`` … as sent)
+        self.last_fields: dict[str, str] = {}
         self._daily: dict[tuple[str, int], int] = {}
         self._minute: dict[tuple[str, int], int] = {}
         self.routes = [
@@ -252,6 +280,8 @@ class Simulator(SimService):
     # ------------------------------------------------------------------ answers
     def error(self, code: int, detail: str = "", headers: dict[str, str] | None = None) -> httpx.Response:
         status, message, zh = ERRORS[code]
+        if self.dash_codes_as_200 and code in DASH_CODES:
+            status = 200
         body = {"code": code, "message": f"{message}: {detail}" if detail else message, "zh_message": zh, "data": None}
         return json_response(status, body, headers)
 
@@ -276,6 +306,7 @@ class Simulator(SimService):
         if self.maintenance:
             raise SearchError(17704)
         fields, upload = self._fields(request)
+        self.last_fields = dict(fields)
         model = self._model(fields.get("model", ""))
         is_multi = self._flag(fields, "is_multi", default=True)
         ai_detect = self._flag(fields, "ai_detect", default=True, off=("0", "2"))
@@ -360,6 +391,9 @@ class Simulator(SimService):
                 if not model.get("enabled", True):
                     raise SearchError(17703, f"model {requested} is temporarily paused")
                 return requested
+        mapped = LEGACY_MODELS.get(requested)
+        if mapped is not None and any(m.get("id") == mapped and m.get("enabled", True) for m in self.models):
+            return mapped
         raise SearchError(17729, requested[:100])
 
     @staticmethod
@@ -405,6 +439,9 @@ class Simulator(SimService):
         lowered = url.lower()
         if "notfound" in lowered or "private" in lowered:
             raise SearchError(17722, "the image host refused the download")
+        host = (parsed.hostname or "").lower()
+        if host.endswith(".invalid") or host == "invalid" or "unreachable" in lowered or host in ("localhost", "127.0.0.1", "::1"):
+            raise SearchError(17722, f"could not reach {host}")
         from animetui.simulator.imagery import scene
 
         seed = int.from_bytes(hashlib.sha256(url.encode()).digest()[:4], "big")

@@ -53,6 +53,20 @@ class SimClock:
         return int(self.now() // 60)
 
 
+class ScaledClock(SimClock):
+    """The test clock of ``animetui.limits`` (``ANIMETUI_TEST_CLOCK``), so that the loopback
+    simulator and every client process agree on a time that runs faster than real time."""
+
+    def __init__(self) -> None:
+        from animetui.limits import clock_and_sleep
+
+        super().__init__()
+        self._scaled, _ = clock_and_sleep()
+
+    def now(self) -> float:
+        return self._scaled() + self._offset
+
+
 class DropConnection(Exception):
     """Raised by a handler to make the server close the socket without answering."""
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import importlib
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import httpx
@@ -59,6 +60,7 @@ class LoggedRequest:
     method: str
     path: str
     status: int | None
+    at: float = 0.0  # when it arrived, on the hub's clock
 
 
 class SimulatorHub:
@@ -77,6 +79,8 @@ class SimulatorHub:
         self.faults = Faults()
         self.files: dict[str, StoredFile] = {}
         self.log: list[LoggedRequest] = []
+        #: called with each answered request (``python -m animetui.simulator --log FILE`` writes them)
+        self.on_logged: "Callable[[LoggedRequest], None] | None" = None
         self.services: dict[str, SimService] = {}
         for name in services or tuple(SERVICE_MODULES):
             module = importlib.import_module(SERVICE_MODULES[name])
@@ -127,10 +131,12 @@ class SimulatorHub:
         if service is None:
             self.log.append(LoggedRequest("?", request.method, path, 404))
             return json_response(404, {"error": "Not Found"})
-        entry = LoggedRequest(service.name, request.method, path, None)
+        entry = LoggedRequest(service.name, request.method, path, None, self.clock.now())
         self.log.append(entry)
         response = await self._with_faults(service, request)
         entry.status = response.status_code
+        if self.on_logged is not None:
+            self.on_logged(entry)
         return response
 
     async def _with_faults(self, service: SimService, request: httpx.Request) -> httpx.Response:

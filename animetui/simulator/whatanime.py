@@ -15,8 +15,15 @@ simulator does:
 * ``GET /api/user/anime-credits`` and ``GET/POST /api/apikeys`` need a session; the plaintext of
   a new key is returned once.
 * ``POST /api/auth/sign-in/email`` (better-auth): Origin checks, ``INVALID_EMAIL_OR_PASSWORD``,
-  3 attempts per 10 s per IP with ``X-Retry-After``, session cookies ``<prefix>.session_token``
-  (``<token>.<signature>``) and ``<prefix>.session_data``; ``POST /api/auth/sign-out``.
+  3 attempts per 10 s per IP with ``X-Retry-After``, session cookie ``<prefix>.session_token``
+  (``<token>.<signature>``, URL-encoded) — and ``<prefix>.session_data`` only with
+  :attr:`Simulator.cookie_cache` on; ``POST /api/auth/sign-out``.
+
+Aligned with a real better-auth 1.7 server on loopback (issue 12): a request with neither Origin
+nor cookie is not refused (the Origin check applies to cookie-bearing requests; an untrusted
+Origin is refused whenever one is sent); the cookie's signature is standard base64 (HMAC-SHA256,
+``=`` padded) and the whole ``<token>.<signature>`` value URL-encoded, as better-call signs
+cookies; no ``session_data`` cookie at sign-in (better-auth sets it only with its cookie cache on).
 
 Where the docs are silent, these are the choices (the provider must cope with all of them):
 
@@ -47,8 +54,8 @@ Where the docs are silent, these are the choices (the provider must cope with al
   ``404`` answers 400 "Failed to fetch image (HTTP 404)"; one containing ``blank`` finds nothing.
 * **Session rules**: a cookie-bearing POST without ``Origin`` → 403 ``MISSING_OR_NULL_ORIGIN``;
   an ``Origin`` other than https://whatanimeisthis.com or the request's own base → 403
-  ``INVALID_ORIGIN`` (better-auth's envelope ``{"code", "message"}``). Sign-in always wants an
-  Origin. Sessions live 7 simulated days and slide like better-auth's defaults: a session used
+  ``INVALID_ORIGIN`` (better-auth's envelope ``{"code", "message"}``). Sign-in wants an Origin
+  only when the request carries a cookie (as better-auth 1.7 does). Sessions live 7 simulated days and slide like better-auth's defaults: a session used
   more than a day after its last refresh is extended and its cookies are set again. A dead
   session on an endpoint → 401.
 * **Client IP**: the first ``X-Forwarded-For`` entry, else 127.0.0.1.
@@ -83,6 +90,7 @@ import math
 import random
 import re
 import secrets
+import urllib.parse
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -303,6 +311,8 @@ class Simulator(SimService):
         ]
         #: cookie name prefix (better-auth's default; "__Secure-better-auth" behind HTTPS in production)
         self.cookie_prefix = "better-auth"
+        #: better-auth's session cookie cache (off by default there): also set ``session_data``
+        self.cookie_cache = False
         self.site_origin = SITE_ORIGIN
         self._secret = hashlib.sha256(f"whatanime-sim-{hub.seed}".encode()).digest()
         self.users: dict[str, User] = {}
@@ -404,7 +414,12 @@ class Simulator(SimService):
         return jar
 
     def _sign(self, token: str) -> str:
-        return _b64(hmac.new(self._secret, token.encode(), hashlib.sha256).digest())
+        """better-call's cookie signature: HMAC-SHA256, standard base64 with padding."""
+        return base64.b64encode(hmac.new(self._secret, token.encode(), hashlib.sha256).digest()).decode("ascii")
+
+    def _signed(self, value: str) -> str:
+        """``<value>.<signature>``, URL-encoded as better-call writes a signed cookie."""
+        return urllib.parse.quote(f"{value}.{self._sign(value)}", safe="")
 
     @property
     def _token_cookie(self) -> str:
@@ -422,7 +437,7 @@ class Simulator(SimService):
         raw = self._cookies(request).get(self._token_cookie)
         if not raw:
             return None, []
-        token, _, signature = raw.rpartition(".")
+        token, _, signature = urllib.parse.unquote(raw).rpartition(".")
         if not token or not hmac.compare_digest(signature, self._sign(token)):
             return None, []
         record = self.sessions.get(token)
@@ -444,10 +459,10 @@ class Simulator(SimService):
             separators=(",", ":"),
         ).encode()
         payload = _b64(data)
-        return [
-            f"{self._token_cookie}={record.token}.{self._sign(record.token)}{max_age}; Path=/; HttpOnly; SameSite=Lax",
-            f"{self._data_cookie}={payload}.{self._sign(payload)}{max_age}; Path=/; HttpOnly; SameSite=Lax",
-        ]
+        cookies = [f"{self._token_cookie}={self._signed(record.token)}{max_age}; Path=/; HttpOnly; SameSite=Lax"]
+        if self.cookie_cache:
+            cookies.append(f"{self._data_cookie}={self._signed(payload)}{max_age}; Path=/; HttpOnly; SameSite=Lax")
+        return cookies
 
     def _expired_cookies(self) -> list[str]:
         return [f"{name}=; Max-Age=0; Path=/; HttpOnly; SameSite=Lax"
@@ -458,7 +473,9 @@ class Simulator(SimService):
         if origin is None or origin.strip() in ("", "null"):
             if required:
                 return _auth_error(403, "MISSING_OR_NULL_ORIGIN", "Missing or null Origin")
-            return None
+            if origin is None or not origin.strip():
+                return None  # no Origin and no cookie: nothing to check (better-auth 1.7)
+            return _auth_error(403, "INVALID_ORIGIN", "Invalid origin")  # "null" is no trusted origin
         trusted = {self.site_origin, self.hub.base_of(request)}
         if origin.strip().rstrip("/") not in trusted:
             return _auth_error(403, "INVALID_ORIGIN", "Invalid origin")
@@ -872,7 +889,7 @@ class Simulator(SimService):
                                  {"X-Retry-After": str(wait)})
         hits.append(now)
         self._sign_in_hits[ip] = hits
-        problem = self._origin_problem(request, required=True)
+        problem = self._origin_problem(request, required=bool(request.headers.get("cookie")))
         if problem is not None:
             return problem
         form = parse_body(request)
@@ -896,7 +913,7 @@ class Simulator(SimService):
         self.sessions[token] = record
         cookies = self._session_cookies(record)
         if not remember:
-            cookies.append(f"{self.cookie_prefix}.dont_remember=true.{self._sign('true')}; Path=/; HttpOnly; SameSite=Lax")
+            cookies.append(f"{self.cookie_prefix}.dont_remember={self._signed('true')}; Path=/; HttpOnly; SameSite=Lax")
         body = {
             "redirect": False,
             "token": token,

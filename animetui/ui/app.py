@@ -25,6 +25,7 @@ see the same jobs. In demo mode the simulators' state is kept between runs
 from __future__ import annotations
 
 import asyncio
+import signal
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -235,7 +236,10 @@ class AnimeTUI(AccountsMixin, App[int]):
         self._services_error: str | None = None
         self._services_ready = asyncio.Event()
         self._unsubscribe: Callable[[], None] | None = None
-        self._closed = False
+        self._services_closed = False  # (not `_closed`: Textual's MessagePump owns that name)
+        #: the SIGTERM/SIGHUP that is stopping the app (None: not stopped by a signal)
+        self.stop_signal: int | None = None
+        self._uninstall_signals: Callable[[], None] | None = None
         self.panes_ready = False
         self.samples_dir: Path | None = None
         self.current_source: ImageSource | None = None
@@ -282,6 +286,10 @@ class AnimeTUI(AccountsMixin, App[int]):
         from animetui.ui.remember import follow_theme
 
         follow_theme(self)  # a theme picked in the palette is saved (general.theme)
+        if not self.is_headless:  # a real terminal: SIGTERM/SIGHUP quit like Ctrl-C, never kill
+            from animetui import stopping
+
+            self._uninstall_signals = stopping.install(asyncio.get_running_loop(), self._stop_signalled)
         if self.probe_note:
             self.notify(self.probe_note, title="Pictures", severity="warning", timeout=8, markup=False)
         self.call_after_refresh(self._start_up)
@@ -856,9 +864,9 @@ class AnimeTUI(AccountsMixin, App[int]):
 
     async def close_services(self) -> None:
         """Stop the runner (jobs resume next start), close clients, save the demo simulators."""
-        if self._closed:
+        if self._services_closed:
             return
-        self._closed = True
+        self._services_closed = True
         services = self._services
         if services is None:
             return
@@ -880,9 +888,22 @@ class AnimeTUI(AccountsMixin, App[int]):
 
             await asyncio.to_thread(save_demo_hub, services.hub, self.settings.data_dir)
 
+    def _stop_signalled(self, signum: int) -> None:
+        """SIGTERM/SIGHUP: give the terminal back at once (the app exits now); the job runner is
+        stopped after that, outside Textual (:func:`run_tui`), with its grace for a paid request
+        still on the wire, so its answer reaches the journal and the download resumes next start."""
+        from animetui import stopping
+
+        self.stop_signal = signum
+        stopping.detach_if_hung_up()
+        self.exit(return_code=stopping.exit_code(signum))
+
     async def on_unmount(self) -> None:
         self._collector.stop()
-        await self.close_services()
+        if self._uninstall_signals is not None:
+            self._uninstall_signals()
+        if self.stop_signal is None:  # after a signal run_tui closes them, the terminal restored first
+            await self.close_services()
 
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, events.InputEvent):
@@ -924,5 +945,27 @@ def run_tui(settings: "Settings", demo: bool, start_path: Path | None, renderer:
     chosen = renderer or str(settings.get("general.renderer", "auto") or "auto")
     note = terminal_images.probe_before_start(chosen)
     app = make_app(settings, demo=demo, start_path=start_path, renderer=chosen, probe_note=note)
-    result = app.run()
+
+    async def run() -> Any:
+        try:
+            return await app.run_async()
+        finally:
+            if app.stop_signal is not None:  # the terminal is ours again: now stop the jobs
+                from animetui import stopping
+                from animetui.jobs import STOP_GRACE
+
+                stopping.say(
+                    f"animetui: {stopping.name(app.stop_signal)} received, stopping; a paid request already sent "
+                    f"gets up to {STOP_GRACE:.0f} s to come back and be recorded"
+                )
+                if app.stop_signal == getattr(signal, "SIGHUP", None):  # the terminal is going away
+                    stopping.detach_if_hung_up(force=True)
+                await app.close_services()
+                stopping.say("animetui: stopped; unfinished jobs resume at the next start")
+
+    result = asyncio.run(run())
+    if app.stop_signal is not None:
+        from animetui import stopping
+
+        return stopping.exit_code(app.stop_signal)
     return int(result or 0)

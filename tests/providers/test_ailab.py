@@ -507,3 +507,67 @@ async def test_hostile_strings_are_cleaned(ailab, hub):
     assert credits.detail.startswith("AAAA") and credits.detail.endswith("…")  # 5,000 chars capped
     assert "]52;" in str(caught.value) or "PWNED" in str(caught.value) or "gnp.exe" in str(caught.value)
 
+
+
+# --------------------------------------------------------------------------- fidelity (issue 12)
+async def test_task_status_3_is_a_failed_task_like_the_official_sdk(ailab, hub, sim):
+    task_id = await ailab.submit(source(400, 300), style=2)
+    sim.fail_task(task_id, "", "the model could not draw this", status=200, data_status="", task_status=3)
+    info = await finished(hub, ailab, task_id)
+    assert info.status is TaskStatus.FAILED and info.detail == "the model could not draw this"
+    assert len(queries(hub)) == 1  # an answer, not an unreadable body retried
+
+
+async def test_an_unknown_service_code_on_a_200_is_final_and_names_the_ids(ailab, hub):
+    body = {"request_id": "REQ123", "log_id": "log456", "error_code": 10001, "error_msg": "task does not exist",
+            "error_detail": {"status_code": 200, "code": "", "message": ""}}
+    hub.inject("ailab", "status", status=200, body=body, times=None)
+    info = await ailab.query("x")
+    assert info.status is TaskStatus.FAILED
+    for part in ("10001", "task does not exist", "request_id REQ123", "log_id log456"):
+        assert part in info.detail
+    assert len(queries(hub)) == 1, "final: not retried"
+    with pytest.raises(ServerError) as caught:
+        await ailab.credits()
+    assert not caught.value.retryable and "request_id REQ123" in str(caught.value)
+
+
+async def test_error_messages_carry_request_and_log_ids(ailab, hub):
+    with pytest.raises(NotFound) as caught:
+        await ailab.query("no-such-task")
+    assert "request_id " in str(caught.value) and "log_id " in str(caught.value)
+
+
+async def test_credits_count_only_the_products_that_pay_for_this_api(ailab, sim):
+    credits = await ailab.credits()
+    assert credits.remaining == 100  # not + the 500 face-analyzer and 40 upscaler credits the account holds
+    sim.accounts[KEY].other_products["image_ai_cartoon_generator"] = ("AI Cartoon Generator", 7)
+    credits = await ailab.credits()
+    assert credits.remaining == 107 and "AI Cartoon Generator" in credits.detail
+
+
+async def test_credits_with_no_paying_product_are_unknown_not_guessed(ailab, hub):
+    body = {"error_code": 0, "data": [{"unique_sign": "image_face_analyzer", "name": "Face Analyzer", "balance": 9}]}
+    hub.inject("ailab", "status", status=200, body=body, path=CREDITS_PATH)
+    credits = await ailab.credits()
+    assert credits.remaining is None and "Face Analyzer" in credits.detail
+
+
+def test_poll_interval_setting_refuses_faster_than_the_docs(settings):
+    from animetui.errors import ConfigError
+    from animetui.providers.ailab import MIN_POLL_INTERVAL
+
+    with pytest.raises(ConfigError, match="at least 5"):
+        settings.set("providers.ailab.poll_interval", MIN_POLL_INTERVAL - 0.1)
+    settings.set("providers.ailab.poll_interval", MIN_POLL_INTERVAL)
+
+
+def test_polling_jitter_only_lengthens_the_wait(providers, tmp_path):
+    import random
+
+    from animetui.jobs import JobRunner
+    from animetui.store import JobJournal
+
+    runner = JobRunner(providers, JobJournal(tmp_path / "jobs.sqlite3"), downloads_dir=tmp_path, rng=random.Random(3))
+    waits = [runner._jittered(runner.poll_interval) for _ in range(2000)]
+    assert runner.poll_interval == 5.0 and min(waits) >= 5.0 and max(waits) <= 5.5

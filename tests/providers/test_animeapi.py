@@ -463,4 +463,7 @@ def test_is_safe_to_resubmit_only_for_rate_limited():
 
 
 async def test_registry_gives_the_limiter_a_sixty_second_window(providers):
-    assert providers.animeapi.ctx.limiter.window == 60.0
+    # counted once per machine (animetui.limits), so every process on it keeps to 10 in any 60 s
+    shared = providers.animeapi.ctx.limiter.shared
+    assert shared is not None and shared.limits.path.parent == providers.settings.data_dir
+    assert [(rule.count, rule.window) for rule in shared.rules] == [(10, 60.0), (5000, 86400.0)]

@@ -194,13 +194,58 @@ async def test_recognize_bytes(trace, sim):
     assert [(c.work, c.character) for c in result.detections[0].candidates] == analyse(data).candidates[0]
 
 
-async def test_single_mode_one_candidate_per_box(trace):
+async def test_single_mode_one_candidate_per_box(trace, sim):
     data = image_with(3)
     multi = await trace.recognize(ImageSource(data=data))
     single = await trace.recognize(ImageSource(data=data), multi=False)
+    assert sim.last_fields["is_multi"] == "0"
     assert any(len(d.candidates) > 1 for d in multi.detections)
-    assert [len(d.candidates) for d in single.detections] == [1, 1, 1]
+    assert [len(d.candidates) for d in single.detections] == [1, 1, 1]  # the service's answer
     assert [d.candidates[0] for d in single.detections] == [d.candidates[0] for d in multi.detections]
+
+
+async def test_single_mode_does_not_trim_what_the_service_answers(trace, hub):
+    # is_multi is the service's business: a single-mode answer with two candidates shows both
+    body = {"code": 0, "ai": False, "trace_id": "t", "data": [
+        {"box": [0.1, 0.1, 0.5, 0.5], "character": [{"work": "W", "character": "A"}, {"work": "W", "character": "B"}]}]}
+    hub.inject("animetrace", "status", status=200, body=body, path="/v1/search")
+    result = await trace.recognize(ImageSource(data=image_with(1)), multi=False)
+    assert [c.character for c in result.detections[0].candidates] == ["A", "B"]
+
+
+DASH_CASES = {  # the docs' "-" codes: error class, and how to provoke each
+    17703: BadInput,
+    17705: Unsupported,
+    17708: Unsupported,
+    17722: BadInput,
+    17728: QuotaError,
+}
+
+
+@pytest.mark.parametrize("as_200", [False, True], ids=["error-status", "http-200"])
+@pytest.mark.parametrize("code", sorted(DASH_CASES))
+async def test_dash_codes_are_errors_with_either_http_status(trace, hub, sim, providers, code, as_200):
+    sim.dash_codes_as_200 = as_200
+    source = ImageSource(data=image_with(1))
+    if code == 17703:
+        source = ImageSource(data=image_with(1))
+        sim.models[1]["enabled"] = False
+        kwargs = {"model": sim.models[1]["id"]}
+    else:
+        kwargs = {}
+    if code == 17705:
+        source = ImageSource(url=url_of(providers, hub.store_file(b"%PDF-1.4 not an image", "application/pdf")))
+    elif code == 17708:
+        sim.max_people = 0
+    elif code == 17722:
+        source = ImageSource(url="https://images.invalid/a.jpg")
+    elif code == 17728:
+        sim.daily_limit = 0
+    with pytest.raises(DASH_CASES[code]) as info:
+        await trace.recognize(source, **kwargs)
+    assert info.value.code == code
+    statuses = searches(hub)
+    assert statuses and set(statuses) == {200} if as_200 else 200 not in statuses
 
 
 async def test_no_characters_is_an_empty_result(trace, hub):
@@ -363,7 +408,8 @@ async def test_17708_too_many_people(trace, sim):
     assert info.value.code == 17708
 
 
-@pytest.mark.parametrize("url", ["https://t.example/private/1.jpg", "https://x.example/notfound.png"])
+@pytest.mark.parametrize("url", ["https://t.example/private/1.jpg", "https://x.example/notfound.png",
+                                 "https://host.invalid/a.jpg", "http://127.0.0.1:9/a.jpg"])
 async def test_17722_download_failed(trace, url):
     with pytest.raises(BadInput, match="could not download the URL") as info:
         await trace.recognize(ImageSource(url=url))
@@ -389,14 +435,28 @@ async def test_17728_usage_limit_until_the_next_day(trace, hub, sim):
     await trace.recognize(ImageSource(data=data))
 
 
-async def test_paused_or_unknown_model_refused_before_sending(trace, hub):
-    with pytest.raises(BadInput, match="temporarily paused") as info:
+async def test_a_paused_or_unlisted_model_is_sent_as_asked_with_a_warning(trace, hub):
+    # the service decides about model ids (it maps old ones); we send what was asked and warn
+    with pytest.raises(BadInput, match="rejected the request parameters") as info:
         await trace.recognize(ImageSource(data=image_with(1)), model="animetrace-aqours-3.5")
     assert "animetrace-yuri-4.2" in str(info.value) and "animetrace-kira-2.1" in str(info.value)
-    with pytest.raises(BadInput, match="unknown AnimeTrace model") as info:
+    with pytest.raises(BadInput, match="does not know the selected model") as info:
         await trace.recognize(ImageSource(data=image_with(1)), model="AnimeTrace Yuri 4.2")
-    assert "use the id" in str(info.value)
-    assert searches(hub) == []
+    assert searches(hub) == [400, 500], "both were sent"
+
+
+@pytest.mark.parametrize("old_id", ["animetrace_high_beta", "pre_stable"])
+async def test_old_model_ids_are_sent_and_answered(trace, hub, sim, old_id):
+    result = await trace.recognize(ImageSource(data=image_with(1)), model=old_id)
+    assert result.model == old_id and result.detections
+    assert "not in AnimeTrace's model list" in result.warning and "sent anyway" in result.warning
+    assert searches(hub) == [200]
+    assert sim.last_fields["model"] == old_id
+
+
+async def test_a_listed_model_has_no_warning(trace):
+    result = await trace.recognize(ImageSource(data=image_with(1)), model="animetrace-kira-2.1")
+    assert result.warning == "" and "warning" not in result.to_json()
 
 
 async def test_17729_model_gone_on_the_server(trace, hub, sim):
@@ -405,9 +465,23 @@ async def test_17729_model_gone_on_the_server(trace, hub, sim):
     with pytest.raises(BadInput, match="does not know the selected model") as info:
         await trace.recognize(ImageSource(data=image_with(1)), model="animetrace-kira-2.1")
     assert info.value.code == 17729
-    assert "enabled models: animetrace-yuri-4.2" in str(info.value)
+    listed = str(info.value).split("listed models: ")[1]
+    assert listed == "animetrace-yuri-4.2, animetrace-high-beta", "the list was fetched again at once"
     assert searches(hub) == [500]
-    assert "animetrace-kira-2.1" not in {m.id for m in await trace.list_models()}  # refetched
+    lists = [r for r in hub.requests_to("animetrace") if r.path == "/v1/model/list"]
+    assert len(lists) == 2
+    assert "animetrace-kira-2.1" not in {m.id for m in await trace.list_models()}
+
+
+async def test_17703_refreshes_the_model_list(trace, hub, sim):
+    await trace.list_models()
+    for model in sim.models:
+        if model["id"] == "animetrace-kira-2.1":
+            model["enabled"] = False  # paused since we fetched the list
+    with pytest.raises(BadInput) as info:
+        await trace.recognize(ImageSource(data=image_with(1)), model="animetrace-kira-2.1")
+    assert info.value.code == 17703
+    assert not next(m for m in await trace.list_models() if m.id == "animetrace-kira-2.1").enabled
 
 
 async def test_17737_burst_limit_with_long_retry_after(trace, hub, sim):

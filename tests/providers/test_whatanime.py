@@ -12,6 +12,8 @@ import io
 import json
 import os
 import stat
+import time
+import urllib.parse
 
 import pytest
 from PIL import Image
@@ -176,24 +178,27 @@ async def test_non_http_url_is_refused(wa, hub):
 # =========================================================================== search: auth + quotas
 async def test_guest_five_a_day_then_quota_error(wa, hub, sim):
     as_guest(wa)
+    wa.ctx.shared_limits.clock = hub.clock.now  # the machine's count and the service share a clock
     before = await wa.credits()
-    assert before.remaining is None and "guest: 5 searches/day" in before.detail
+    assert before.remaining == 5 and "guest: 5 searches/day" in before.detail  # counted on this machine
     for expected_left in (4, 3, 2, 1, 0):
         result = await wa.search_scene(ImageSource.parse(URL))
         assert result.credits_left == expected_left
     assert sim.charges == [("guest", "guest")] * 5
     credits = await wa.credits()
     assert credits.remaining == 0 and credits.unit == "searches" and credits.total == 5
+    sent = len(searches(hub))
     with pytest.raises(QuotaError) as caught:
         await wa.search_scene(ImageSource.parse(URL))
-    assert GUEST_LIMIT in str(caught.value)
-    assert len(sim.charges) == 5
+    assert GUEST_LIMIT in str(caught.value) and "retry in" in str(caught.value)
+    assert len(sim.charges) == 5 and len(searches(hub)) == sent, "known used up: not even sent"
     hub.clock.advance(DAY)  # a new day
     assert (await wa.search_scene(ImageSource.parse(URL))).matches
 
 
 async def test_hourly_limit_is_rate_limited_with_retry_after(wa, hub, sim):
     hub.clock.advance(3600 - hub.clock.now() % 3600 + 1)  # all 101 searches in one clock hour
+    wa.ctx.shared_limits = None  # the service's own answer (the machine-wide count is tested below)
     sim.set_credits(paid=1000)
     for _ in range(100):
         await wa.search_scene(ImageSource.parse(URL))
@@ -387,7 +392,7 @@ async def test_sign_in_keeps_the_whole_jar_in_a_private_file(wa, session_file, s
     session = await wa.sign_in(DEMO_EMAIL, DEMO_PASSWORD)
     assert session.email == DEMO_EMAIL and session.user_id and wa.session == session
     names = {c[0] for c in session.cookies}
-    assert names == {"better-auth.session_token", "better-auth.session_data"}
+    assert names == {"better-auth.session_token"}  # no session_data at sign-in, as better-auth 1.7
     assert stat.S_IMODE(os.stat(session_file).st_mode) == 0o600
     stored = json.loads(session_file.read_text())
     assert stored["email"] == DEMO_EMAIL
@@ -429,10 +434,10 @@ async def test_wrong_password(wa, session_file):
 
 
 async def test_missing_and_untrusted_origin(wa, hub):
-    wa.settings["origin"] = ""
+    wa.settings["origin"] = "null"
     with pytest.raises(AuthError) as caught:
         await wa.sign_in(DEMO_EMAIL, DEMO_PASSWORD)
-    assert "MISSING_OR_NULL_ORIGIN" in str(caught.value) and "providers.whatanime.origin" in str(caught.value)
+    assert "INVALID_ORIGIN" in str(caught.value) and "providers.whatanime.origin" in str(caught.value)
     wa.settings["origin"] = "https://evil.example"
     with pytest.raises(AuthError) as caught:
         await wa.sign_in(DEMO_EMAIL, DEMO_PASSWORD)
@@ -484,10 +489,11 @@ async def test_session_expires_after_seven_days(wa, hub, session_file):
 
 async def test_session_slides_when_used(wa, hub, session_file):
     await wa.sign_in(DEMO_EMAIL, DEMO_PASSWORD)
-    stored = session_file.read_text()
+    record = next(iter(hub.services["whatanime"].sessions.values()))
+    first_expiry = record.expires_at
     hub.clock.advance(2 * DAY)
-    await wa.credits()  # refreshed: the server set the cookies again
-    assert session_file.read_text() != stored
+    await wa.credits()  # refreshed: the server extended the session and set the cookie again
+    assert record.expires_at > first_expiry
     hub.clock.advance(6 * DAY)  # 8 days after sign-in, 6 after the refresh
     assert (await wa.credits()).remaining == 35
 
@@ -597,7 +603,7 @@ async def test_create_key_needs_a_title_and_a_session(wa, hub):
 async def test_no_secret_in_any_message(wa, hub, session_file):
     session = await wa.sign_in(DEMO_EMAIL, DEMO_PASSWORD)
     cookie_values = [value for _name, value, _d, _p in session.cookies]
-    echo = f"bad request from key {KEY} with cookie {cookie_values[0]} and {cookie_values[1]} password={DEMO_PASSWORD}"
+    echo = f"bad request from key {KEY} with cookie {' and '.join(cookie_values)} password={DEMO_PASSWORD}"
     messages: list[str] = []
     hub.inject("whatanime", "status", status=400, path=SEARCH, body={"error": echo})
     with pytest.raises(BadInput) as caught:
@@ -617,6 +623,7 @@ async def test_no_secret_in_any_message(wa, hub, session_file):
     messages.append(str(caught.value))
     secrets = [KEY, DEMO_PASSWORD, "correct horse battery", "wait_invalid_5f5f5f5f5f5f5f5f", *cookie_values]
     secrets += [value.rpartition(".")[0] for value in cookie_values]
+    secrets += [urllib.parse.unquote(value) for value in cookie_values]
     for message in messages:
         for secret in secrets:
             assert secret not in message, (secret, message)
@@ -704,3 +711,101 @@ def test_parse_rankings_recent_credits_keys_shapes():
     page = parse_key_page({"keys": [{"id": "k", "name": "n", "key": "wait_0123456789abcdef0123456789abcdef"}],
                            "total": 1}, page=1, page_size=20)
     assert page.keys[0].title == "n" and "0123456789abcdef0123456789" not in page.keys[0].masked
+
+
+async def test_hourly_limit_is_counted_on_the_machine_before_sending(wa, hub, sim):
+    wa.ctx.shared_limits.clock = hub.clock.now
+    sim.set_credits(paid=1000)
+    for _ in range(100):
+        await wa.search_scene(ImageSource.parse(URL))
+    before = len(searches(hub))
+    with pytest.raises(RateLimited) as caught:
+        await wa.search_scene(ImageSource.parse(URL))
+    assert 3500 < caught.value.retry_after <= 3602 and "retry in" in str(caught.value)
+    assert len(searches(hub)) == before, "refused here: nothing sent, nothing charged"
+    hub.clock.advance(caught.value.retry_after)
+    assert (await wa.search_scene(ImageSource.parse(URL))).matches
+
+
+async def test_sign_in_without_origin_or_cookie_is_not_refused(wa, hub):
+    wa.settings["origin"] = ""  # better-auth 1.7 checks the Origin of cookie-bearing requests only
+    session = await wa.sign_in(DEMO_EMAIL, DEMO_PASSWORD)
+    assert session.email == DEMO_EMAIL
+
+
+async def test_only_unexpired_path_matching_cookies_are_sent(wa, hub, sim):
+    import http.cookiejar
+
+    await wa.sign_in(DEMO_EMAIL, DEMO_PASSWORD)
+    jar = wa._jar.jar
+    domain = next(iter(jar)).domain
+
+    def add(name, path, expires):
+        jar.set_cookie(http.cookiejar.Cookie(0, name, "x", None, False, domain, False, False, path, True, False,
+                                             expires, False, None, None, {}))
+
+    add("stale", "/", int(time.time()) - 10)
+    add("elsewhere", "/api/other", None)
+    add("near-miss", "/api/user/anime", None)  # /api/user/anime-credits does not path-match it
+    add("here", "/api/user", None)
+    header = wa._cookie_header("/api/user/anime-credits")
+    names = [part.split("=")[0] for part in header.split("; ")]
+    assert "better-auth.session_token" in names and "here" in names
+    assert not {"stale", "elsewhere", "near-miss"} & set(names)
+    assert names.index("here") < names.index("better-auth.session_token"), "longer paths first"
+    assert (await wa.credits()).remaining == 35
+
+
+async def test_cookie_expiry_survives_a_restart(wa, session_file):
+    await wa.sign_in(DEMO_EMAIL, DEMO_PASSWORD)
+    stored = json.loads(session_file.read_text())
+    expires = stored["cookies"][0]["expires"]
+    assert expires > time.time() + 6 * 86400  # Max-Age=604800
+    again = WhatAnimeProvider(wa.ctx)
+    assert again.session is not None
+    assert [c.expires for c in again._jar.jar] == [expires]
+
+
+# =========================================================================== unexpected answers
+async def test_a_candidates_key_is_read_as_the_result_list(wa, hub):
+    body = {"candidates": [{"anilist": {"id": 1, "title": {"romaji": "Cowboy Bebop"}}, "episode": 1,
+                            "from": 10, "to": 12, "similarity": 0.97}]}
+    hub.inject("whatanime", "status", status=200, path=SEARCH, body=body)
+    result = await wa.search_scene(ImageSource.parse(URL))
+    assert [m.title for m in result.matches] == ["Cowboy Bebop"]
+
+
+async def test_an_unreadable_search_answer_is_kept_redacted_and_the_user_told(wa, hub, providers):
+    from animetui.unexpected import list_saved
+
+    await wa.sign_in(DEMO_EMAIL, DEMO_PASSWORD)
+    cookie = wa.session.cookies[0][1]
+    body = {"payload": {"weird": True, "owner": "someone@example.com", "apiKey": KEY, "note": f"cookie {cookie}",
+                        "sessionToken": "abc123"}}
+    hub.inject("whatanime", "status", status=200, path=SEARCH, body=body)
+    with pytest.raises(ServerError) as caught:
+        await wa.search_scene(ImageSource.parse(URL))
+    message = str(caught.value)
+    assert "may have been charged" in message and "bug report" in message
+    saved = list_saved(providers.settings.data_dir)
+    assert len(saved) == 1 and str(saved[0].path) in message and saved[0].provider == "whatanime"
+    text = saved[0].path.read_text()
+    assert stat.S_IMODE(os.stat(saved[0].path).st_mode) == 0o600
+    document = json.loads(text)
+    assert document["body"]["payload"]["weird"] is True  # the shape is kept
+    for secret in (KEY, "someone@example.com", cookie, urllib.parse.unquote(cookie), "abc123"):
+        assert secret not in text, secret
+
+
+async def test_unreadable_rankings_and_non_json_are_kept_too(wa, hub, providers):
+    from animetui.unexpected import list_saved
+
+    hub.inject("whatanime", "status", status=200, path="/api/anime/rankings", body={"top": []})
+    with pytest.raises(ServerError, match="bug report"):
+        await wa.rankings()
+    hub.inject("whatanime", "status", status=200, path="/api/anime/recent-searches", body="<html>oops</html>",
+               headers={"content-type": "text/html"}, times=None)
+    with pytest.raises(ServerError, match="bug report"):
+        await wa.recent_searches()
+    kinds = {s.what for s in list_saved(providers.settings.data_dir)}
+    assert "rankings" in kinds and any("recent" in k for k in kinds)

@@ -321,10 +321,13 @@ async def test_query_credits_shape(client):
     assert response.status_code == 200
     body = response.json()
     assert body["error_code"] == 0 and ENVELOPE_KEYS <= body.keys()
-    (package,) = body["data"]
-    assert {"unique_sign", "name", "balance", "total", "last_recharge_balance", "balance_warning",
-            "first_buy_time", "last_update_time"} <= package.keys()
-    assert package["balance"] == 99 and package["total"] == 100
+    # one entry per product (ailabtools-docs, querying-credits): "common" is what this API spends
+    packages = {p["unique_sign"]: p for p in body["data"]}
+    assert "common" in packages and len(packages) > 1
+    for package in packages.values():
+        assert {"unique_sign", "name", "balance", "total", "last_recharge_balance", "balance_warning",
+                "first_buy_time", "last_update_time"} <= package.keys()
+    assert packages["common"]["balance"] == 99 and packages["common"]["total"] == 100
 
 
 # --------------------------------------------------------------------------- faults and odds

@@ -140,6 +140,36 @@ async def test_source_count_must_be_one(client, hub):
     assert_error(await search(client, picture(1), is_multi="yes"), 400, 17703)
 
 
+@pytest.mark.parametrize("old_id", ["animetrace_high_beta", "pre_stable", "full_game_model_kira"])
+async def test_old_model_ids_are_mapped_like_the_service(client, old_id):
+    response = await search(client, picture(1), model=old_id)
+    assert response.status_code == 200 and response.json()["code"] == 0
+
+
+async def test_unreachable_urls_are_17722_not_recognised(client):
+    for url in ("https://images.invalid/a.jpg", "http://127.0.0.1:1/a.jpg", "https://cdn.example/unreachable.jpg"):
+        assert_error(await search(client, url=url), 400, 17722)
+
+
+@pytest.mark.parametrize("as_200", [False, True])
+async def test_dash_codes_both_ways(client, sim, as_200):
+    sim.dash_codes_as_200 = as_200
+    expected = {17703: 400, 17705: 422, 17708: 422, 17722: 400, 17728: 429}
+    cases = {
+        17703: lambda: search(client, picture(1), model="animetrace-aqours-3.5"),
+        17705: lambda: search(client, b"plain text, not an image"),
+        17708: lambda: search(client, picture(2)),
+        17722: lambda: search(client, url="https://cdn.example/notfound.jpg"),
+        17728: lambda: search(client, picture(1)),
+    }
+    for code, call in cases.items():
+        sim.max_people = 1 if code == 17708 else 5
+        sim.daily_limit = 0 if code == 17728 else 1000
+        assert_error(await call(), 200 if as_200 else expected[code], code)
+    sim.daily_limit = 1000
+    assert (await search(client, picture(1))).status_code == 200  # a success stays a success
+
+
 async def test_models_unknown_and_paused(client):
     body = assert_error(await search(client, picture(1), model="AnimeTrace Yuri 4.2"), 500, 17729)
     assert body["zh_message"] == "未找到选择的模型"

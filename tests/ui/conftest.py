@@ -78,7 +78,8 @@ def ui_hub(clock):
 
 @pytest.fixture
 def ui_settings(settings):
-    settings.set("providers.ailab.poll_interval", 0.05)
+    # the job runner the apps get polls fast (build_app passes poll_interval); the setting itself
+    # refuses less than the documented 5 s
     return settings
 
 

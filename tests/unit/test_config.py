@@ -23,10 +23,10 @@ def test_file_values_and_unknown_keys_kept(tmp_path):
     path.write_text('[providers.ailab]\nstyle = 4\n[mine]\nkeep = "me"\n')
     s = Settings.load(path)
     assert s["providers.ailab.style"] == 4 and s.source("providers.ailab.style") == "file"
-    s.set("providers.ailab.poll_interval", "2.5")
+    s.set("providers.ailab.poll_interval", "7.5")
     s.save()
     again = Settings.load(path)
-    assert again["providers.ailab.poll_interval"] == 2.5
+    assert again["providers.ailab.poll_interval"] == 7.5
     assert again.document["mine"] == {"keep": "me"}
     assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
 

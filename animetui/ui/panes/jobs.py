@@ -3,8 +3,9 @@
 The pane keeps no state of its own beyond what :class:`animetui.jobs.JobRunner` tells it through
 ``subscribe``: kind, prompt or source, state, elapsed time (from the app's injected clock, so
 snapshots are stable) and the result (saved file, or the error). The highlighted job's details
-and, when there is room, its result picture sit under the table. ``x`` cancels, ``R`` retries an
-ended job (a new, paid job), ``d`` removes an ended job from the list (its file stays).
+and, when there is room, its result picture sit under the table. ``x`` cancels, ``R`` retries a
+failed, expired or cancelled job (a new, paid job, after the same cost question as a new one),
+``d`` removes an ended job from the list (its file stays).
 """
 
 from __future__ import annotations
@@ -34,6 +35,8 @@ STATE_ICONS = {
     JobState.EXPIRED: "⌛",
     JobState.CANCELLED: "⊘",
 }
+#: what ``R`` may start again (a new, paid job): only jobs that ended without a result
+RETRYABLE = (JobState.FAILED, JobState.EXPIRED, JobState.CANCELLED)
 KIND_LABELS = {JobKind.GENERATE: "text→image", JobKind.CARTOONIZE: "photo→anime"}
 KIND_SHORT = {JobKind.GENERATE: "gen", JobKind.CARTOONIZE: "anime"}
 
@@ -204,9 +207,9 @@ class JobsPane(Pane):
             text.append(f" · {shown(job.params.get('style_name', ''))}", style="dim")
             text.append("\n")
             text.append(display_path(str(job.params.get("source", ""))))
-        if job.result_path:
-            result = Path(job.result_path)
-            text.append("\n→ ", style="bold")
+        if job.result_path and job.state in (JobState.SUCCEEDED, JobState.DOWNLOADING):
+            result = Path(job.result_path)  # while downloading: the name it will be saved under
+            text.append("\n→ " if job.state is JobState.SUCCEEDED else "\n→ (not saved yet) ", style="bold")
             text.append(shown(result.name))
             text.append(f"\n  in {display_path(result.parent)}", style="dim")
         if job.error:
@@ -232,11 +235,37 @@ class JobsPane(Pane):
         self._call("cancel", job.id)
 
     def action_retry_job(self) -> None:
+        """Start the highlighted failed, expired or cancelled job again — a new job that costs
+        again, so it goes through the same key check and cost question as a new one."""
         job = self.selected
         if job is None:
             self.app.notify("No job highlighted.", timeout=2)
             return
-        self._call("retry", job.id)
+        if job.state is JobState.SUCCEEDED:
+            self.app.notify(
+                "This job succeeded and its result is saved; to make another, start a new job (g or a).",
+                title="Nothing to retry",
+                timeout=4,
+            )
+            return
+        if job.state not in RETRYABLE:
+            self.app.notify(
+                f"This job is still {job.state.value}; wait for it, or cancel it (x) first.",
+                title="Nothing to retry",
+                timeout=4,
+            )
+            return
+        app: Any = self.app
+        if job.kind is JobKind.GENERATE:
+            if not app.require_key("animeapi", "Text-to-image"):
+                return
+            title, cost, yes = "Generate this image again?", app.generate_cost(), "Generate"
+        else:
+            if not app.require_key("ailab", "Photo-to-anime"):
+                return
+            title, cost, yes = "Convert this photo again?", app.cartoonize_cost(), "Convert"
+        job_id = job.id
+        app.confirm_cost(title, cost, lambda: self._call("retry", job_id), yes=yes)
 
     def action_delete_job(self) -> None:
         job = self.selected
