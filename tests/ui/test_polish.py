@@ -282,3 +282,44 @@ async def test_whatanimeisthis_credits_show_at_start_after_a_restart(build_app):
         await settle(pilot)
         header = again.query_one(StatusHeader)
         assert header.credits.get("whatanime") == shown, (header.credits, shown)
+
+
+# ---------------------------------------------------------------------- ask or undo
+async def test_history_delete_asks_first_and_no_keeps_everything(build_app, ui_settings):
+    from test_history_ui import open_history, seed_history
+
+    from animetui.ui.screens.confirm import ConfirmScreen
+
+    seed_history(ui_settings.data_dir / "history.sqlite3", 4)
+    app = build_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        screen = await open_history(pilot)
+        await pilot.press("space", "space", "d")
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmScreen)
+        assert "2 lookups" in str(app.screen.title_text)
+        await pilot.press("n")
+        await settle(pilot)
+        assert app.screen is screen and screen.table.row_count == 4
+
+
+async def test_settings_reset_can_be_undone(build_app, ui_settings):
+    import tomllib
+
+    from test_accounts import open_settings_at
+
+    ui_settings.set("providers.animeapi.requests_per_minute", 7)
+    ui_settings.save()
+    app = build_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await open_settings_at(pilot, "providers.animeapi.requests_per_minute")
+        await pilot.press("d")
+        await pilot.pause()
+        assert ui_settings["providers.animeapi.requests_per_minute"] == 10
+        assert "u puts the old value back" in str(app.screen.query_one("#settings-message").render())
+        await pilot.press("u")
+        await pilot.pause()
+        assert ui_settings["providers.animeapi.requests_per_minute"] == 7
+        assert tomllib.loads(ui_settings.path.read_text())["providers"]["animeapi"]["requests_per_minute"] == 7

@@ -363,11 +363,32 @@ class HistoryScreen(ModalScreen[None]):
         self.dismiss(None)
         self.app.run_fresh_lookup(source, (entry.kind,))  # type: ignore[attr-defined]
 
-    @work(group="history-edit", exit_on_error=False)
-    async def action_delete(self) -> None:
+    def action_delete(self) -> None:
+        """Ask, then delete the marked lookups (or the highlighted one): deleting cannot be undone."""
+        from animetui.ui.screens.confirm import ConfirmScreen
+
         ids = sorted(self.marked) if self.marked else ([self.current.id] if self.current else [])
         if not ids:
             return
+        count = len(ids)
+        what = f"the {count} marked lookups" if count != 1 else "this lookup"
+
+        def answered(sure: bool | None) -> None:
+            if sure:
+                self._delete(ids)
+
+        self.app.push_screen(
+            ConfirmScreen(
+                f"Delete {count} lookup{'s' if count != 1 else ''}?",
+                f"Delete {what} from the history? Their stored results and pictures go too; this cannot be undone.",
+                yes="Delete",
+                no="Keep",
+            ),
+            answered,
+        )
+
+    @work(group="history-edit", exit_on_error=False)
+    async def _delete(self, ids: list[int]) -> None:
         history = self._open()
         removed = await asyncio.to_thread(history.delete, ids)
         self.marked.clear()
