@@ -323,3 +323,52 @@ async def test_settings_reset_can_be_undone(build_app, ui_settings):
         await pilot.pause()
         assert ui_settings["providers.animeapi.requests_per_minute"] == 7
         assert tomllib.loads(ui_settings.path.read_text())["providers"]["animeapi"]["requests_per_minute"] == 7
+
+
+# ---------------------------------------------------------------------- numbered boxes
+def test_label_cells_put_each_number_on_its_box_corner():
+    from animetui.ui.imaging import Box
+    from animetui.ui.widgets.box_labels import label_cells
+
+    boxes = [Box((0.5, 0.5, 0.9, 0.9), 2), Box((0.0, 0.0, 0.3, 0.4), 1, weak=True), Box((0.99, 0.99, 1.0, 1.0), 3)]
+    labels = label_cells(boxes, 40, 20, "halfcell")
+    assert [(label.text, label.x, label.y) for label in labels] == [("1?", 0, 0), ("2", 19, 9), ("3", 38, 19)]
+    assert label_cells(boxes, 40, 20, "sixel") == [], "Sixel/Kitty draw the numbers into the pixels"
+
+
+async def test_half_block_picture_numbers_its_boxes(build_app):
+    from animetui.ui.widgets.box_labels import BoxLabel
+
+    app = build_app()
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        await highlight_file(pilot, "beach")
+        await pilot.press("r")
+        await settle(pilot)
+        results = app.query_one(ResultsPane)
+        labels = list(results.image.query(BoxLabel))
+        assert sorted(str(label.render()) for label in labels) == ["1", "2"]
+        picture = results.image._inner.region
+        for label in labels:
+            assert picture.contains_region(label.region), (label.region, picture)
+
+
+async def test_history_detail_of_a_character_lookup_shows_its_boxes(build_app):
+    from animetui.ui.screens.history import HistoryScreen
+    from animetui.ui.widgets.box_labels import BoxLabel
+    from animetui.ui.widgets.image_view import ImageView
+
+    app = build_app()
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        await highlight_file(pilot, "beach")
+        await pilot.press("r")
+        await settle(pilot)
+        await pilot.press("h")
+        await settle(pilot)
+        assert isinstance(app.screen, HistoryScreen)
+        await pilot.press("enter")
+        await settle(pilot)
+        image = app.screen.query_one("#history-image", ImageView)
+        assert len(image._boxes) == 2
+        assert sorted(str(label.render()) for label in image.query(BoxLabel)) == ["1", "2"]

@@ -287,14 +287,25 @@ class HistoryScreen(ModalScreen[None]):
         exists = path is not None and await asyncio.to_thread(path.is_file)
         if exists:
             image.show(path, key=f"h{entry.id}", label=path.name)  # type: ignore[union-attr]
+            self._show_boxes(image, entry)
             return
         thumb = await asyncio.to_thread(self._open().thumbnail, entry.id) if entry.has_thumbnail else None
         if self.shown_id != entry.id:
             return
         if thumb:
             image.show(thumb, key=f"t{entry.id}", label="stored thumbnail (the file is gone)")
+            self._show_boxes(image, entry)
         else:
             image.clear("No picture stored for this lookup")
+
+    @staticmethod
+    def _show_boxes(image: ImageView, entry: "HistoryEntry") -> None:
+        """A character lookup's boxes, numbered as in its stored result (boxes are relative: any size fits)."""
+        from animetui.ui.imaging import Box
+
+        detections = getattr(entry.result, "detections", None) or ()
+        if detections:
+            image.set_boxes([Box(d.box, i, d.not_confident) for i, d in enumerate(detections, start=1)])
 
     @property
     def current(self) -> "HistoryEntry | None":
