@@ -372,3 +372,22 @@ async def test_history_detail_of_a_character_lookup_shows_its_boxes(build_app):
         image = app.screen.query_one("#history-image", ImageView)
         assert len(image._boxes) == 2
         assert sorted(str(label.render()) for label in image.query(BoxLabel)) == ["1", "2"]
+
+
+# ---------------------------------------------------------------------- 80×24
+async def test_at_80x24_the_panes_say_how_to_see_the_pictures(build_app):
+    from animetui.ui.panes.files import FilesPane
+
+    app = build_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await highlight_file(pilot, "beach")
+        assert "z: preview" in str(app.query_one("#files-source").render())
+        await pilot.press("r")
+        await settle(pilot)
+        assert "z: picture" in str(app.query_one("#results-status").render())
+        await pilot.press("2", "z")
+        await settle(pilot)
+        results = app.query_one(ResultsPane)
+        assert results.image.display and "z: picture" not in str(app.query_one("#results-status").render())
+        assert app.query_one(FilesPane)

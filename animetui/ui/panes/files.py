@@ -90,7 +90,12 @@ class FilesPane(Pane):
             line.append(shown(self.source.label))
         if self.marked:
             line.append(f"  ● {len(self.marked)} marked (B: batch)", style="bold")
+        if self.source is not None and not self.preview.display:  # too short for the preview: say where it is
+            line.append("  z: preview", style="italic")
         update_line(self.query_one("#files-source", Static), line)
+
+    def on_resize(self) -> None:
+        self._show_source()
 
     @work(exclusive=True, group="url-preview", exit_on_error=False)
     async def _preview_url(self, url: str) -> None:

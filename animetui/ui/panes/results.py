@@ -318,7 +318,12 @@ class ResultsPane(Pane):
             status.append(one_line(self.source.label, 200), style="bold")
             if self.running:
                 status.append("  ◌ looking up…", style="italic")
+            elif not self.image.display:  # too narrow for the picture: say how to see it
+                status.append("  z: picture & boxes", style="italic")
         update_line(self.query_one("#results-status", Static), status)
+
+    def on_resize(self) -> None:
+        self._update_status()  # the picture's hint comes and goes with the room
 
     # ------------------------------------------------------------------ scene match previews
     @on(DataTable.RowHighlighted, "#scene-table")
