@@ -391,3 +391,35 @@ async def test_at_80x24_the_panes_say_how_to_see_the_pictures(build_app):
         results = app.query_one(ResultsPane)
         assert results.image.display and "z: picture" not in str(app.query_one("#results-status").render())
         assert app.query_one(FilesPane)
+
+
+# ---------------------------------------------------------------------- nothing cut where it matters
+async def test_jobs_columns_fit_the_pane_and_the_result_shows_when_there_is_room(build_app):
+    from animetui.ui.panes.jobs import JobsPane
+
+    for size, with_result in (((120, 40), False), ((160, 48), False), ((220, 50), True)):
+        app = build_app()
+        async with app.run_test(size=size) as pilot:
+            await settle(pilot)
+            jobs = app.query_one(JobsPane)
+            table = jobs.table
+            labels = [str(c.label) for c in table.columns.values()]
+            assert "State" in labels and "Prompt / source" in labels, labels
+            assert ("Result" in labels) is with_result, (size, labels)
+            used = sum(c.get_render_width(table) for c in table.columns.values())
+            assert used <= jobs.content_size.width, (size, used, jobs.content_size.width)
+
+
+async def test_the_ai_verdict_fits_the_characters_line_at_120x40(build_app):
+    app = build_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await highlight_file(pilot, "flat")
+        await pilot.press("b")
+        await settle(pilot)
+        title = app.query_one("#chars-title")
+        text = str(title.render())
+        assert "AI-generated" in text, text
+        room = title.content_size.width
+        end = text.index("AI-generated") + len("AI-generated: no")
+        assert end <= room, (text, room)

@@ -55,6 +55,10 @@ def job_elapsed(job: Job, now: float) -> float:
     return max(0.0, end - start)
 
 
+STATE_WIDTH = max(len(s.value) for s in JobState) + 2
+FIXED_WIDTHS = {"kind": 5, "state": STATE_WIDTH, "time": 6}
+
+
 class JobsPane(Pane):
     TITLE = "Jobs"
     KEY = "4"
@@ -73,16 +77,46 @@ class JobsPane(Pane):
         yield Static("", id="job-error")
         yield ImageView(id="job-preview", renderer=self.renderer, placeholder="A finished job's picture appears here")
 
+    #: the columns shown, by priority (see :meth:`on_resize`), and the widths of the flexible two
+    _keys: tuple[str, ...] = ("kind", "state", "time", "what", "result")
+    _widths: tuple[int, int] = (28, 0)
+
     def on_mount(self) -> None:
-        table = self.table
-        # fixed widths: a column never jumps as a job passes through a longer state name
-        table.add_column("Kind", key="kind", width=5)
-        table.add_column("State", key="state", width=max(len(s.value) for s in JobState) + 2)
-        table.add_column("Time", key="time", width=6)
-        table.add_column("Prompt / source", key="what", width=28)
-        table.add_column("Result", key="result")
+        self._add_columns()
         self._show_detail()
         self.set_interval(1.0, self._tick)
+
+    def _add_columns(self) -> None:
+        table = self.table
+        what, result = self._widths
+        titles = {"kind": "Kind", "state": "State", "time": "Time", "what": "Prompt / source", "result": "Result"}
+        for key in self._keys:
+            # fixed widths: a column never jumps as a job passes through a longer state name
+            width = FIXED_WIDTHS.get(key) or (what if key == "what" else (result or None))
+            table.add_column(titles[key], key=key, width=width)
+
+    def on_resize(self) -> None:
+        """Columns by priority: the state and the prompt stay; the result, then the time, then the
+        kind give way when the pane is narrow (the line under the table shows the whole job)."""
+        width = self.content_size.width - 1  # the vertical scrollbar
+        if width <= 0:
+            return
+        for keys in (("kind", "state", "time", "what", "result"), ("kind", "state", "time", "what"), ("kind", "state", "what"), ("state", "what")):
+            fixed = sum(FIXED_WIDTHS.get(k, 0) for k in keys) + 2 * len(keys)
+            room = width - fixed
+            if room >= (10 + 2 + 14 if "result" in keys else 10) or len(keys) == 2:
+                break
+        if "result" in keys:
+            what = min(36, max(10, room // 2))
+            widths = (what, max(8, room - what - 2))
+        else:
+            widths = (max(4, room), 0)
+        if (keys, widths) == (self._keys, self._widths):
+            return
+        self._keys, self._widths = keys, widths
+        self.table.clear(columns=True)
+        self._add_columns()
+        self._rebuild()
 
     @property
     def table(self) -> DataTable:
@@ -130,7 +164,7 @@ class JobsPane(Pane):
     def _update_row(self, job: Job) -> None:
         table = self.table
         now = self.clock()
-        for column, cell in zip(("kind", "state", "time", "what", "result"), self._cells(job, now)):
+        for column, cell in zip(self._keys, self._cells(job, now)):
             try:
                 table.update_cell(job.id, column, cell)
             except Exception:  # noqa: BLE001 - the row vanished meanwhile: rebuild instead
@@ -146,22 +180,25 @@ class JobsPane(Pane):
             JobState.CANCELLED: "dim",
         }.get(job.state, theme.get("accent", "cyan"))
         if job.state is JobState.SUCCEEDED and job.result_path:
-            result = Text(shown(Path(job.result_path).name))
+            result = Text(shown(Path(job.result_path).name), no_wrap=True, overflow="ellipsis")
         elif job.error:
-            result = Text(one_line(job.error, 200), style=colour)
+            result = Text(one_line(job.error, 200), style=colour, no_wrap=True, overflow="ellipsis")
         else:
             result = Text("—", style="dim")
-        return (
-            Text(KIND_SHORT.get(job.kind, job.kind.value)),
-            Text(f"{STATE_ICONS.get(job.state, '?')} {job.state.value}", style=colour),
-            Text(elapsed(job_elapsed(job, now)), justify="right"),
-            Text(one_line(job_summary(job), 60), no_wrap=True, overflow="ellipsis"),
-            result,
-        )
+        cells = {
+            "kind": Text(KIND_SHORT.get(job.kind, job.kind.value)),
+            "state": Text(f"{STATE_ICONS.get(job.state, '?')} {job.state.value}", style=colour),
+            "time": Text(elapsed(job_elapsed(job, now)), justify="right"),
+            "what": Text(one_line(job_summary(job), 60), no_wrap=True, overflow="ellipsis"),
+            "result": result,
+        }
+        return tuple(cells[key] for key in self._keys)
 
     def _tick(self) -> None:
         """Once a second: move the elapsed time of running jobs."""
         now = self.clock()
+        if "time" not in self._keys:
+            return
         for job in self.jobs.values():
             if not job.state.terminal:
                 try:

@@ -274,13 +274,15 @@ class ResultsPane(Pane):
         scene_title.set_class(scene_error, "-error")
         chars = Text("Characters", style="bold")
         chars.append(" · ")
-        chars.append_text(self._section_state("characters"))
         if self.characters is not None and "characters" not in self.running and "characters" not in self.errors:
+            # the verdict first: the line is cut at the pane's edge, and "(from history)" matters less
             verdict = self.characters.ai
             if verdict is True:
-                chars.append(" · AI-generated: likely", style="bold")
+                chars.append("AI-generated: likely", style="bold")
+                chars.append(" · ")
             elif verdict is False:
-                chars.append(" · AI-generated: no")
+                chars.append("AI-generated: no · ")
+        chars.append_text(self._section_state("characters"))
         chars_title = self.query_one("#chars-title", Static)
         chars_error = "characters" in self.errors and "characters" not in self.running
         update_line(chars_title, chars, layout=chars_error or chars_title.has_class("-error"))
@@ -305,7 +307,7 @@ class ResultsPane(Pane):
         if self.characters is None:
             return Text("—", style="dim")
         count = len(self.characters.detections)
-        text = Text("no characters found" if count == 0 else f"{count} found")
+        text = Text("none found" if count == 0 else f"{count} found")
         if getattr(self, "_chars_cached", False):
             text.append(" (from history)", style="dim")
         return text
