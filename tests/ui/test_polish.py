@@ -423,3 +423,17 @@ async def test_the_ai_verdict_fits_the_characters_line_at_120x40(build_app):
         room = title.content_size.width
         end = text.index("AI-generated") + len("AI-generated: no")
         assert end <= room, (text, room)
+
+
+async def test_long_titles_end_in_an_ellipsis_and_tables_never_scroll_sideways(build_app):
+    app = build_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        rankings = app.query_one(RankingsPane)
+        table = rankings.query_one("#rankings-table")
+        await pilot.press("3", "end")
+        await settle(pilot)
+        assert table.max_scroll_x == 0 and table.scroll_x == 0, (table.virtual_size, table.size)
+        lines = [strip.text for strip in table.render_lines(table.region.reset_offset)]  # what is on screen
+        long = [line for line in lines if "…" in line]
+        assert long, lines

@@ -25,6 +25,7 @@ from animetui.config import PERIODS, RANK_LIMITS
 from animetui.ui.bindings import bindings
 from animetui.ui.format import ago, one_line, percent
 from animetui.ui.panes.base import Pane
+from animetui.ui.widgets.fitted_table import FittedTable, ellipsis_text
 
 if TYPE_CHECKING:
     from animetui.models import Ranking, RecentSearch
@@ -91,10 +92,10 @@ class RankingsPane(Pane):
             with TabPane("Rankings", id="tab-rankings"):
                 yield RankControls("", id="rank-controls", classes="section-title")
                 yield Static("", id="rank-status", classes="status-line")
-                yield DataTable(id="rankings-table", cursor_type="row", zebra_stripes=True)
+                yield FittedTable(id="rankings-table", cursor_type="row", zebra_stripes=True, flex="title")
             with TabPane("Recent", id="tab-recent"):
                 yield Static("", id="recent-status", classes="section-title")
-                yield DataTable(id="recent-table", cursor_type="row", zebra_stripes=True)
+                yield FittedTable(id="recent-table", cursor_type="row", zebra_stripes=True, flex="title")
 
     def on_mount(self) -> None:
         ranks = self.query_one("#rankings-table", DataTable)
@@ -165,7 +166,7 @@ class RankingsPane(Pane):
         self.rankings = rankings
         table.clear()
         for item in rankings:
-            title = Text(one_line(item.title, 160) or "?")
+            title = ellipsis_text(one_line(item.title, 160) or "?")
             if item.adult:
                 title.append(" 18+", style="bold")
             table.add_row(
@@ -222,7 +223,7 @@ class RankingsPane(Pane):
                 Text(ago(item.searched_at, now), style="dim"),
                 Text(percent(item.similarity), style=warning if low else "", justify="right"),
                 Text(one_line(item.episode or "—", 12)),
-                Text(one_line(item.title, 160) or "?"),
+                ellipsis_text(one_line(item.title, 160) or "?"),
                 key=f"s{index}",
             )
         count = len(self.recent)

@@ -35,6 +35,7 @@ from animetui.ui.format import one_line, percent, span
 from animetui.ui.messages import DetectionHighlighted, LookupFinished
 from animetui.ui.panes.base import Pane
 from animetui.ui.widgets.detection_list import DetectionList
+from animetui.ui.widgets.fitted_table import FittedTable
 from animetui.ui.widgets.image_view import ImageView
 from animetui.ui.widgets.line import update_line
 
@@ -65,7 +66,7 @@ class ResultsPane(Pane):
             yield ImageView(id="results-image", renderer=self.renderer, placeholder="The looked-up picture appears here")
             with Vertical(id="results-lists"):
                 yield Static("", id="scene-title", classes="section-title")
-                yield DataTable(id="scene-table", cursor_type="row", zebra_stripes=True)
+                yield FittedTable(id="scene-table", cursor_type="row", zebra_stripes=True, flex="title")
                 yield Static("", id="chars-title", classes="section-title")
                 yield DetectionList(id="detections")
 
@@ -242,7 +243,7 @@ class ResultsPane(Pane):
                     Text(percent(match.similarity), style=f"bold {warning}" if low else "bold", justify="right"),
                     Text(one_line(match.episode or "—", 12), style=style),
                     Text(span(match.start, match.end), style=style),
-                    Text(one_line(match.title, 120) or "?", style=style),
+                    Text(one_line(match.title, 120) or "?", style=style, no_wrap=True, overflow="ellipsis"),
                     key=f"m{index}",
                 )
         self._update_titles()
