@@ -437,3 +437,12 @@ async def test_long_titles_end_in_an_ellipsis_and_tables_never_scroll_sideways(b
         lines = [strip.text for strip in table.render_lines(table.region.reset_offset)]  # what is on screen
         long = [line for line in lines if "…" in line]
         assert long, lines
+
+
+def test_a_long_saved_name_is_cut_in_the_middle():
+    from animetui.ui.panes.jobs import middle_cut
+
+    name = "2026-12-01_2121_a-girl-with-a-red-umbrella-under-the-cherry-tree_ab12cd.png"
+    cut = middle_cut(name, 30)
+    assert len(cut) == 30 and cut.startswith("2026-12-01_2121") and cut.endswith("ab12cd.png") and "…" in cut
+    assert middle_cut("short.png", 30) == "short.png"

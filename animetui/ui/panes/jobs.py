@@ -59,6 +59,17 @@ STATE_WIDTH = max(len(s.value) for s in JobState) + 2
 FIXED_WIDTHS = {"kind": 5, "state": STATE_WIDTH, "time": 6}
 
 
+def middle_cut(text: str, width: int) -> str:
+    """``2026-12-01_2121_a-gi…tree.png``: cut in the middle when longer than ``width`` (0: never)."""
+    if width <= 0 or len(text) <= width:
+        return text
+    if width < 5:
+        return text[: width - 1] + "…"
+    tail = max(2, (width - 1) // 2)
+    head = width - 1 - tail
+    return text[:head] + "…" + text[-tail:]
+
+
 class JobsPane(Pane):
     TITLE = "Jobs"
     KEY = "4"
@@ -112,6 +123,7 @@ class JobsPane(Pane):
         else:
             widths = (max(4, room), 0)
         if (keys, widths) == (self._keys, self._widths):
+            self._show_detail()  # the saved name is cut to the new width
             return
         self._keys, self._widths = keys, widths
         self.table.clear(columns=True)
@@ -247,7 +259,8 @@ class JobsPane(Pane):
         if job.result_path and job.state in (JobState.SUCCEEDED, JobState.DOWNLOADING):
             result = Path(job.result_path)  # while downloading: the name it will be saved under
             text.append("\n→ " if job.state is JobState.SUCCEEDED else "\n→ (not saved yet) ", style="bold")
-            text.append(shown(result.name))
+            room = detail.content_size.width - 2
+            text.append(middle_cut(shown(result.name), room))  # the date and the extension both stay
             text.append(f"\n  in {display_path(result.parent)}", style="dim")
         if job.error:
             colour = "dim" if job.state is JobState.CANCELLED else self.app.theme_variables.get("error", "red")
