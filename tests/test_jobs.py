@@ -295,11 +295,22 @@ async def test_rate_limited_then_success_waits_and_resubmits_once(h):
 
 async def test_submitting_is_journalled_only_once_the_limiter_lets_the_request_go(h):
     runner = h.runner()
-    h.providers.animeapi.ctx.limiter.block_for(0.15)  # e.g. after a 429 elsewhere
+    limiter = h.providers.animeapi.ctx.limiter
+    waiting, gate = asyncio.Event(), asyncio.Event()
+    real_sleep = runner._sleep
+
+    async def held(seconds: float) -> None:  # the runner is now waiting on the limiter: look, then let it go
+        waiting.set()
+        await gate.wait()
+        await real_sleep(seconds)
+
+    runner._sleep = held  # the runner waits for the limiter's token before it journals "submitting"
+    limiter.block_for(0.15)  # e.g. after a 429 elsewhere
     job = await runner.submit_generate(GenerateRequest("a girl"))
-    await asyncio.sleep(0.08)
+    await waiting.wait()
     assert runner.get(job.id).state is Q and h.journal.get(job.id).state is Q  # a crash now costs nothing
     assert h.requests("animeapi", "/api/generate") == 0
+    gate.set()
     (done,) = await h.finish(runner, [job.id])
     assert done.state is OK and done.attempts == 1
 

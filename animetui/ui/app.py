@@ -42,6 +42,7 @@ from textual.widget import Widget
 
 from animetui.ui.accounts import AccountsMixin, ObservedLookups
 from animetui.ui.bindings import LOOKUP_KINDS, bindings
+from animetui.ui import strip_cycles
 from animetui.ui.collector import IdleCollector
 from animetui.ui.messages import (
     CreditsChanged,
@@ -248,6 +249,7 @@ class AnimeTUI(AccountsMixin, App[int]):
         self.batch_session: Any = None  # animetui.ui.screens.batch.BatchSession, the latest batch
         self.batch_clock: Callable[[], float] = time.monotonic  # rate/ETA of batches (tests inject one)
         self._collector = IdleCollector()
+        strip_cycles.install()  # rendered lines freed by their reference count (see the module)
 
     def _start_dir(self, start_path: Path | None) -> Path:
         if start_path is not None:

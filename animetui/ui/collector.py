@@ -1,9 +1,9 @@
 """Full garbage collections while the user is idle, not in the middle of their key presses.
 
 CPython's collector runs a full (generation 2) pass on its own whenever enough objects have
-survived; with a Textual app's heap that pass takes 25-45 ms on a slow core, and it lands in the
-middle of whatever the user is doing: it was the longest event-loop stall left in
-``tests/benchmarks/bench_images.py`` once the picture work had moved to its own process.
+survived; with a Textual app's heap that pass takes 25-45 ms on a slow core (more on a loaded
+one), and it lands in the middle of whatever the user is doing: it was the longest event-loop
+stall left in ``tests/benchmarks/bench_stall.py`` once the picture work had moved to its own process.
 
 :class:`IdleCollector` keeps the young collections (generations 0 and 1: about a millisecond,
 automatic as before) and takes over the full ones:
@@ -11,15 +11,21 @@ automatic as before) and takes over the full ones:
 * at start-up what exists is frozen (``gc.freeze``): it lives as long as the app and full passes
   never need to look at it again;
 * automatic full passes are switched off (a generation-2 threshold no count reaches);
-* a timer checks twice a second: once there has been no key press or mouse event for
-  ``idle_after`` seconds and young collections have moved objects into generation 2 since the last
-  full pass, it runs one (``gc.collect()``): the user is not typing, so nobody waits for it;
-* a busy session that is never idle still gets a full pass after ``force_after`` young
-  collections, so memory held by cyclic garbage stays bounded.
+* a timer checks a few times a second: once there has been no key press or mouse event for
+  ``idle_after`` seconds and young collections have moved objects into generation 2 since the
+  last full pass, it runs one (``gc.collect()``), then freezes what survived it. A full pass
+  therefore only looks at what was made since the previous one (Textual's line caches, result
+  rows…: milliseconds), not at the whole heap again — the heap the app builds while it is used
+  (~50,000 objects after a few minutes with pictures) made each pass 35-150 ms;
+* what was frozen and later became cyclic garbage (a closed screen, removed widgets) is not
+  found by those passes, so after ``deep_every`` of them a deep pass (``gc.unfreeze()``, a full
+  pass over everything, freeze again) runs — only once input has been quiet for ``deep_after``
+  seconds, since it looks at the whole heap;
+* a busy session that is never idle still gets a (short) full pass after ``force_after`` young
+  collections, at the first pause in its input of ``gap`` seconds (not inside a burst of
+  auto-repeat), or after twice that many whatever the input, so memory stays bounded.
 
-``stop()`` puts the thresholds back and unfreezes (tests run many apps in one process). Nothing here is
-frozen again after a full pass: a frozen object is never collected, and widgets that the app
-removes later (old result rows, closed screens) must stay collectable.
+``stop()`` puts the thresholds back and unfreezes (tests run many apps in one process).
 """
 
 from __future__ import annotations
@@ -37,16 +43,24 @@ class IdleCollector:
     def __init__(
         self,
         *,
-        idle_after: float = 1.5,
+        idle_after: float = 3.0,
         min_young: int = 10,
         force_after: int = 400,
+        gap: float = 0.25,
+        deep_every: int = 20,
+        deep_after: float = 30.0,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.idle_after = idle_after
         self.min_young = min_young  # CPython's own default: a full pass after 10 gen-1 passes
         self.force_after = force_after
+        self.gap = gap
+        self.deep_every = deep_every
+        self.deep_after = deep_after
         self.clock = clock
         self.full_passes = 0
+        self.deep_passes = 0
+        self._since_deep = 0
         self._last_input = clock()
         self._saved: tuple[int, int, int] | None = None
 
@@ -73,9 +87,20 @@ class IdleCollector:
         if self._saved is None:
             return False
         pending = gc.get_count()[2]
-        idle = self.clock() - self._last_input >= self.idle_after
-        if (idle and pending >= self.min_young) or pending >= self.force_after:
+        quiet = self.clock() - self._last_input
+        if self._since_deep >= self.deep_every and quiet >= self.deep_after:
+            gc.unfreeze()  # everything, back in generation 2: cyclic garbage among it is found
             gc.collect()
+            gc.freeze()
+            self.deep_passes += 1
+            self._since_deep = 0
+            return True
+        due = (quiet >= self.idle_after and pending >= self.min_young)
+        due = due or (pending >= self.force_after and quiet >= self.gap) or pending >= 2 * self.force_after
+        if due:
+            gc.collect()  # only what is not frozen: what was made since the previous pass
+            gc.freeze()
             self.full_passes += 1
+            self._since_deep += 1
             return True
         return False

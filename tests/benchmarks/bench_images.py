@@ -1,5 +1,10 @@
 """Benchmark: the longest event-loop stall while 4K pictures are scrolled through and annotated.
 
+Superseded by ``bench_stall.py`` (issue 16): this script sends keys with ``Pilot.press`` and waits
+with ``Pilot.pause``, which wait until the *process* is idle — never true while the heartbeat runs
+— so its pace (and what its windows catch) depends on the machine. ``bench_stall.py`` imports the
+heartbeat, the pictures and the simulator process from here and drives the app on a fixed timeline.
+
 The whole app runs headless (``App.run_test``, 160×48) with the simulators in a child process on a
 loopback port (as a remote service: their Pillow work must not count as the app's), and the
 Sixel renderer by default (its output goes to Textual's headless driver, so the quantise/encode
@@ -106,6 +111,7 @@ class Heartbeat:
     def __init__(self, period: float = 0.001, *, sample: bool = False) -> None:
         self.period = period
         self.lates: list[float] = []
+        self.busy: list[float] = []
         self.phase = "idle"
         self.by_phase: dict[str, float] = {}
         self._task: asyncio.Task[None] | None = None
@@ -119,14 +125,16 @@ class Heartbeat:
     async def _run(self) -> None:
         while True:
             before = time.perf_counter()
+            cpu = time.thread_time()
             self._last = before
             await asyncio.sleep(self.period)
             now = time.perf_counter()
+            self.busy.append(time.thread_time() - cpu)  # of that, the loop thread's own CPU time
             late = max(0.0, now - before - self.period)
             self.lates.append(late)
             self.by_phase[self.phase] = max(self.by_phase.get(self.phase, 0.0), late)
             if self._sample and late > 0.016:
-                places = collections.Counter(where for at, where in self._recent if before <= at <= now)
+                places = collections.Counter(where for at, where in tuple(self._recent) if before <= at <= now)
                 self.stalls.append((late, self.phase, places))
 
     def _watch(self, thread_id: int) -> None:

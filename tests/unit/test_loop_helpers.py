@@ -49,11 +49,55 @@ def test_collector_runs_full_passes_only_when_idle(collector):
     assert not collector.tick(), "nothing new since the last full pass"
 
 
-def test_collector_forces_a_pass_when_never_idle(collector):
+def test_collector_forces_a_pass_when_never_idle_but_not_inside_a_burst(collector):
     collector.start()
     _young_collections(collector.force_after)
     collector.note_input()
-    assert collector.tick(), "a busy session still gets its full pass"
+    assert not collector.tick(), "a key just came: no full pass inside a burst"
+    collector.clock_.now += collector.gap
+    assert collector.tick(), "a busy session still gets its full pass, at the first pause"
+
+
+def test_collector_forces_a_pass_after_twice_the_limit_whatever_the_input(collector):
+    collector.start()
+    _young_collections(2 * collector.force_after)
+    collector.note_input()
+    assert collector.tick()
+
+
+def test_collector_freezes_what_a_full_pass_leaves(collector):
+    collector.start()
+    frozen = gc.get_freeze_count()
+    kept = [[object()] for _ in range(1000)]  # lives on: the next passes need not look at it again
+    _young_collections(3)
+    collector.clock_.now += collector.idle_after
+    assert collector.tick()
+    assert gc.get_freeze_count() >= frozen + 1000
+    assert all(not gc.is_finalized(item) for item in kept)
+
+
+def test_collector_deep_pass_finds_cycles_among_frozen_objects(collector):
+    import weakref
+
+    class Node:
+        pass
+
+    collector.start()
+    node = Node()
+    node.me = node  # a cycle
+    gone = weakref.ref(node)
+    _young_collections(3)
+    collector.clock_.now += collector.idle_after
+    assert collector.tick()  # the cycle is frozen now (still referenced)
+    del node
+    for _ in range(collector.deep_every - 1):
+        _young_collections(collector.min_young)
+        collector.clock_.now += collector.idle_after
+        assert collector.tick()
+    assert gone() is not None, "a frozen cycle: the short passes do not see it"
+    collector.clock_.now += collector.deep_after
+    assert collector.tick() and collector.deep_passes == 1
+    assert gone() is None, "the deep pass found it"
 
 
 def test_collector_does_nothing_before_start(collector):

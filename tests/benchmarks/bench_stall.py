@@ -1,0 +1,366 @@
+"""Benchmark: event-loop stalls while a user types through 8 × 4K pictures, at a person's pace.
+
+Same app, pictures and heartbeat as ``bench_images.py`` (headless ``App.run_test``, simulators in a
+child process on a loopback port, a 1 ms heartbeat on the app's loop), but the input does not
+depend on the machine's speed: no ``Pilot.press``/``pause`` (they wait for the *process* to be
+idle, which never happens while the heartbeat runs, so each key waited out a 1 s timeout and a
+run took minutes). Keys are sent to the app's driver as a terminal would send them, on a fixed
+timeline:
+
+* scrolling: auto-repeat, one key every 30 ms;
+* between actions: a person's pause (300 ms by default, ``--gap``);
+* where the next key only makes sense once something happened, the script waits on the app's own
+  state — every picture drawn (``ImageView.settled``), the lookup finished (no lookup running,
+  detections listed) — polled every 5 ms, never on process idleness. Each wait has a slot (how
+  long a person would wait, e.g. 2 s for a lookup); the next action starts when the slot ends,
+  so the total length is fixed as long as the app keeps up. A wait that overruns its slot is
+  counted ("behind") and the timeline moves on from when it came.
+
+The script, per session: scroll down ×8 and up ×8 through the Files tree; then for each of the 8
+pictures: highlight it, recognise the characters (``r``), step through the detections (``2``,
+then down, 300 ms apart: each step redraws the boxes), zoom into the box (``i``) and back out.
+
+Sessions, in one process, the same timeline each: the 8 tiny (160×90) pictures — the baseline,
+the UI work alone — then the 8 × 4K ones, for each renderer (default: Sixel and half-block, what
+tmux and SSH users get). Printed per session: longest stall, p99, p99.9, beats over 16 ms, the
+longest garbage-collector pause on the loop while the script ran, how many full (gen 2) passes
+ran, and with ``--where`` where the loop thread was during the worst stalls. Not a pytest test.
+
+    .venv/bin/python tests/benchmarks/bench_stall.py [--renderer sixel,halfcell] [--where] [--rounds 1]
+
+Goal (issue 16): for 8 × 4K, longest stall < 16 ms and within 2 ms of the tiny baseline, and no
+GC pause on the loop over 10 ms, for each renderer. The load average is printed with the figures:
+the machine is shared, and a stall figure from a loaded box says little on its own.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import gc
+import multiprocessing
+import os
+import shutil
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from bench_images import FOUR_K, COUNTS, Heartbeat, _count_work, _simulators, write_folder  # noqa: E402
+
+REPEAT = 0.030  # keyboard auto-repeat
+TYPING = 0.080  # a name typed into the jump box
+BOX_STEPS = 3  # detections stepped through per picture (the simulator finds 0-3)
+
+
+def loadavg() -> str:
+    try:
+        return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+    except OSError:
+        return "n/a"
+
+
+class GcWatch:
+    """Every collector pass on the loop thread while the script runs: (generation, seconds)."""
+
+    def __init__(self) -> None:
+        self.pauses: list[tuple[int, float]] = []
+        self.cpu = 0.0  # the longest pass in CPU time of the loop thread (wall time includes waiting for a core)
+        self._thread = threading.get_ident()
+        self._started = 0.0
+        self.on = False
+        self.verbose = bool(os.environ.get("BENCH_GC"))
+
+    def __call__(self, phase: str, info: dict) -> None:  # gc.callbacks signature
+        if threading.get_ident() != self._thread:
+            return
+        if phase == "start":
+            if self.on and self.verbose and info.get("generation") == 2:
+                self._tracked = len(gc.get_objects())
+            self._started = time.perf_counter()
+            self._cpu = time.thread_time()
+        elif self.on:
+            took = time.perf_counter() - self._started
+            cpu = time.thread_time() - self._cpu
+            self.pauses.append((info.get("generation", -1), took))
+            self.cpu = max(self.cpu, cpu)
+            if self.verbose and info.get("generation") == 2:
+                print(f"      gen 2 pass {took * 1000:.1f} ms (CPU {cpu * 1000:.1f} ms) over {self._tracked} tracked, "
+                      f"collected {info.get('collected')}")
+
+    def longest(self, generation: int | None = None) -> float:
+        return max((t for g, t in self.pauses if generation is None or g == generation), default=0.0)
+
+
+class Script:
+    """Sends keys on a timeline; waits on the app's state within fixed slots."""
+
+    def __init__(self, app, gap: float) -> None:  # noqa: ANN001
+        self.app = app
+        self.gap = gap
+        self.next_at = time.perf_counter()
+        self.behind: list[str] = []
+
+    def key(self, key: str) -> None:
+        from textual import events
+
+        event = events.Key(key, key if len(key) == 1 else None)
+        event.set_sender(self.app)
+        self.app._driver.send_message(event)  # noqa: SLF001 - as the terminal driver delivers keys
+
+    async def at_slot(self) -> None:
+        delay = self.next_at - time.perf_counter()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        self.next_at = max(self.next_at, time.perf_counter())
+
+    async def keys(self, *keys: str, every: float = REPEAT) -> None:
+        """Keys ``every`` seconds apart from the current slot; then a person's pause."""
+        await self.at_slot()
+        for index, key in enumerate(keys):
+            if index:
+                self.next_at += every
+                await self.at_slot()
+            self.key(key)
+        self.next_at += self.gap
+
+    async def wait(self, what: str, predicate, slot: float, state=None) -> None:  # noqa: ANN001
+        """Wait (polling the app's state every 5 ms) for ``predicate``; the next action comes
+        ``slot`` seconds after the last key at the earliest."""
+        start = self.next_at - self.gap
+        deadline = start + slot
+        hard = time.perf_counter() + 60
+        while not predicate():
+            if time.perf_counter() > hard:
+                raise AssertionError(f"the app never got to: {what}" + (f" ({state()})" if state else ""))
+            await asyncio.sleep(0.005)
+        now = time.perf_counter()
+        if now > deadline:
+            self.behind.append(f"{what} +{(now - deadline) * 1000:.0f} ms")
+            self.next_at = now + self.gap
+        else:
+            self.next_at = max(self.next_at, deadline)
+
+
+def _drawn(app) -> bool:  # noqa: ANN001
+    from animetui.ui.widgets.image_view import ImageView
+
+    return all(view.settled for screen in app.screen_stack for view in screen.query(ImageView))
+
+
+def _highlighted(app) -> str | None:  # noqa: ANN001
+    node = app.query_one("#tree").cursor_node
+    data = getattr(node, "data", None)
+    return getattr(getattr(data, "path", None), "name", None)
+
+
+def _no_work(app) -> bool:  # noqa: ANN001
+    from textual.worker import WorkerState
+
+    return not any(
+        w.group in ("lookup", "image-view") and w.state in (WorkerState.PENDING, WorkerState.RUNNING) for w in app.workers
+    )
+
+
+async def run_session(
+    folder: Path, names: list[str], renderer: str, size: tuple[int, int], base_url: str, *, gap: float, where: bool
+) -> dict:
+    from animetui.config import Settings
+    from animetui.net import RetryPolicy
+    from animetui.providers import Providers
+    from animetui.simulator import DEMO_KEYS
+    from animetui.ui.app import make_app
+    from animetui.ui.widgets.image_view import ImageView
+
+    settings = Settings.load()
+    for name in ("animetrace", "whatanime", "animeapi", "ailab"):
+        settings.set(f"providers.{name}.base_url", base_url)
+        if name in DEMO_KEYS:
+            settings.set(f"providers.{name}.api_key", DEMO_KEYS[name])
+    retry = RetryPolicy(attempts=3, base_delay=0.01, max_delay=0.05, max_retry_after=2.0)
+    app = make_app(settings, demo=True, start_path=folder, providers=Providers(settings, retry=retry), renderer=renderer)
+    beat = Heartbeat(sample=where)
+    watch = GcWatch()
+    async with app.run_test(size=size):
+        loop_start = time.perf_counter()
+        while not (app._services_ready.is_set() and app.panes_ready and _drawn(app)):  # noqa: SLF001
+            if time.perf_counter() - loop_start > 60:
+                raise AssertionError("the app did not start")
+            await asyncio.sleep(0.01)
+        await asyncio.sleep(1.0)  # start-up's last work (the idle collector starts with the services)
+        results = app.query_one("#results")
+        detections = app.query_one("#detections")
+        script = Script(app, gap)
+        gc.callbacks.append(watch)
+        watch.on = True
+        if os.environ.get("BENCH_GARBAGE"):
+            gc.set_debug(gc.DEBUG_SAVEALL)
+        started = time.perf_counter()
+        beat.start()
+        try:
+            beat.phase = "scroll"
+            await script.keys("1")
+            await script.keys(*(["down"] * len(names) + ["up"] * len(names)))
+            await script.wait("scrolled pictures drawn", lambda: _drawn(app) and _no_work(app), slot=1.5)
+            for name in names:
+                beat.phase = "scroll"
+                await script.keys("1", "slash", *name, "enter", every=TYPING)
+                await script.wait("picture drawn", lambda: _drawn(app) and _no_work(app) and _highlighted(app) == name, slot=1.0)
+                beat.phase = "lookup"
+                await script.keys("r")
+                await script.wait(
+                    "lookup finished",
+                    lambda: results.source is not None and results.source.name == name and not results.running
+                    and _no_work(app) and _drawn(app),
+                    slot=2.0,
+                )
+                beat.phase = "annotate"
+                COUNTS["detections"] = COUNTS.get("detections", 0) + detections.option_count
+                await script.keys("2")
+                for _ in range(BOX_STEPS):  # the same keys whatever was found: one timeline for every run
+                    await script.keys("down")
+                    await script.wait("box drawn", lambda: _drawn(app), slot=0.3)
+                image = app.query_one("#results-image", ImageView)
+                boxes = detections.option_count > 0
+                await script.keys("i")
+                await script.wait("zoomed", lambda: (image.zoomed is not None or not boxes) and _drawn(app) and _no_work(app), slot=1.0)
+                COUNTS["zooms"] = COUNTS.get("zooms", 0) + (image.zoomed is not None)
+                await script.keys("i")
+                await script.wait("zoomed out", lambda: image.zoomed is None and _drawn(app) and _no_work(app), slot=1.0)
+            await script.at_slot()
+        finally:
+            elapsed = time.perf_counter() - started
+            watch.on = False
+            if watch in gc.callbacks:
+                gc.callbacks.remove(watch)
+            await beat.stop()
+        error = app.query_one("#results-image", ImageView).error
+        if os.environ.get("BENCH_GARBAGE"):
+            import collections
+
+            gc.collect()
+            gc.set_debug(0)
+            kinds = collections.Counter(type(o).__module__ + "." + type(o).__qualname__ for o in gc.garbage)
+            print(f"    cyclic garbage: {len(gc.garbage)} objects; " + ", ".join(f"{k} {v}" for k, v in kinds.most_common(40)))
+            gc.garbage.clear()
+        if os.environ.get("BENCH_HEAP"):
+            import collections
+
+            objects = gc.get_objects()
+            kinds = collections.Counter(type(o).__qualname__ for o in objects)
+            print(f"    heap: {len(objects)} tracked, {gc.get_freeze_count()} frozen; " + ", ".join(f"{k} {v}" for k, v in kinds.most_common(25)))
+            del objects
+    return {"beat": beat, "gc": watch, "elapsed": elapsed, "behind": script.behind, "error": error, "counts": dict(COUNTS)}
+
+
+def report(label: str, result: dict, load: str) -> None:
+    beat: Heartbeat = result["beat"]
+    watch: GcWatch = result["gc"]
+    lates = sorted(beat.lates) or [0.0]
+
+    def q(p: float) -> float:
+        return lates[min(len(lates) - 1, int(p * len(lates)))] * 1000
+
+    full = sum(1 for g, _ in watch.pauses if g == 2)
+    print(
+        f"  {label:22s} longest {lates[-1] * 1000:6.1f} ms  p99 {q(0.99):5.1f}  p99.9 {q(0.999):5.1f}  "
+        f"over 16 ms {sum(x > 0.016 for x in lates):3d}  GC longest {watch.longest() * 1000:5.1f} ms (CPU {watch.cpu * 1000:.1f}) "
+        f"(gen 2: {full} passes, {watch.longest(2) * 1000:.1f} ms)  "
+        f"[{len(beat.lates)} beats, {result['elapsed']:.1f} s, load {load}]"
+    )
+    busy = sorted(beat.busy) or [0.0]
+    print(
+        f"  {'':22s} loop thread's own CPU time per beat: longest {busy[-1] * 1000:.1f} ms, "
+        f"p99.9 {busy[min(len(busy) - 1, int(0.999 * len(busy)))] * 1000:.1f} ms, over 16 ms {sum(x > 0.016 for x in busy)} "
+        "(a stall longer than this was waiting for a core or the GIL)"
+    )
+    phases = ", ".join(f"{name} {beat.by_phase.get(name, 0) * 1000:.1f}" for name in ("scroll", "lookup", "annotate"))
+    counts = ", ".join(f"{k} {v}" for k, v in sorted(result["counts"].items()))
+    print(f"  {'':22s} by phase (ms): {phases}; {counts}; median {statistics.median(lates) * 1000:.2f} ms")
+    if result["behind"]:
+        print(f"  {'':22s} app behind the timeline {len(result['behind'])}×: " + ", ".join(result["behind"][:4]))
+    if result["error"]:
+        print(f"  {'':22s} (the last picture failed: {result['error']})")
+    for late, phase, places in sorted(beat.stalls, key=lambda s: s[0], reverse=True)[:5]:
+        print(f"    stall {late * 1000:5.1f} ms in {phase}:")
+        for place, hits in places.most_common(3):
+            print(f"        {hits:3d}× {place}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--renderer", default="sixel,halfcell", help="comma-separated: sixel, halfcell, kitty, unicode")
+    parser.add_argument("--size", default="160x48", help="terminal size, COLSxROWS (default 160x48)")
+    parser.add_argument("--gap", type=float, default=0.3, help="seconds between a person's actions (default 0.3)")
+    parser.add_argument("--rounds", type=int, default=1, help="tiny+4K pairs per renderer (default 1)")
+    parser.add_argument("--only", choices=["tiny", "4k"], help="one session per renderer (quicker, for finding causes)")
+    parser.add_argument("--where", action="store_true", help="sample where the loop was during stalls over 16 ms")
+    args = parser.parse_args(argv)
+    cols, rows = (int(v) for v in args.size.lower().split("x"))
+    renderers = [r.strip() for r in args.renderer.split(",") if r.strip()]
+
+    scratch = Path(tempfile.mkdtemp(prefix="animetui-bench-stall-"))
+    os.environ.update(
+        HOME=str(scratch / "home"),
+        ANIMETUI_DATA_DIR=str(scratch / "data"),
+        ANIMETUI_CONFIG=str(scratch / "config.toml"),
+        TEXTUAL_ANIMATIONS="none",
+    )
+    os.environ.pop("TMUX", None)
+    (scratch / "home").mkdir()
+    from animetui.ui import terminal_images
+
+    terminal_images.ensure_probed()  # no terminal questions: 10×20 px cells, as a VT340
+    _count_work()
+    if "kitty" in renderers:  # textual-image writes Kitty graphics to the real stdout
+        sys.__stdout__ = open(os.devnull, "w")  # noqa: SIM115 - the process ends right after
+    verdicts = []
+    try:
+        t0 = time.perf_counter()
+        tiny = write_folder(scratch / "tiny", (160, 90), heavy=False)
+        big = write_folder(scratch / "4k", FOUR_K, heavy=True)
+        print(f"pictures written in {time.perf_counter() - t0:.1f} s; load average {loadavg()}; "
+              f"{os.cpu_count()} CPUs; gap {args.gap * 1000:.0f} ms, auto-repeat {REPEAT * 1000:.0f} ms")
+        ours, theirs = multiprocessing.Pipe()
+        server = multiprocessing.get_context("spawn").Process(target=_simulators, args=(theirs,), daemon=True)
+        server.start()
+        base_url = ours.recv()
+        for renderer in renderers:
+            print(f"renderer {renderer}, {cols}×{rows} cells of 10×20 px:")
+            for round_ in range(args.rounds):
+                pair = {}
+                for kind, folder, names in (("tiny", scratch / "tiny", tiny), ("4k", scratch / "4k", big)):
+                    if args.only and kind != args.only:
+                        continue
+                    COUNTS.clear()
+                    result = asyncio.run(
+                        run_session(folder, names, renderer, (cols, rows), base_url, gap=args.gap, where=args.where)
+                    )
+                    load = loadavg()
+                    report("8 tiny (baseline)" if kind == "tiny" else "8 × 4K", result, load)
+                    pair[kind] = result
+                if len(pair) < 2:
+                    continue
+                worst = pair["4k"]["beat"].longest * 1000
+                base = pair["tiny"]["beat"].longest * 1000
+                gc_worst = pair["4k"]["gc"].longest() * 1000
+                ok = worst < 16 and worst - base <= 2 and gc_worst <= 10
+                verdicts.append(ok)
+                print(f"  goal ({renderer}): 4K longest {worst:.1f} ms < 16 and ≤ baseline {base:.1f} + 2; "
+                      f"GC on the loop {gc_worst:.1f} ms ≤ 10 → {'OK' if ok else 'NOT MET'}")
+        ours.send("stop")
+        server.join(5)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    if verdicts:
+        print(f"verdict: {'OK' if all(verdicts) else 'NOT MET'} ({sum(verdicts)}/{len(verdicts)} pairs); load average {loadavg()}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
