@@ -33,6 +33,15 @@ from animetui.redact import mask, register_secret
 RENDERERS = ("auto", "kitty", "sixel", "halfcell", "unicode", "none")
 ORIENTATIONS = ("portrait", "square", "landscape")
 PERIODS = ("daily", "weekly", "monthly", "yearly", "all")
+RANK_LIMITS = (10, 25, 50, 100)
+#: ``animetui`` and Textual's built-in themes (textual 8.2.8 ``BUILTIN_THEMES``; a test checks the
+#: list still matches, so the config stays importable without Textual)
+THEMES = (
+    "animetui", "textual-dark", "textual-light", "nord", "gruvbox", "catppuccin-mocha", "dracula", "tokyo-night",
+    "monokai", "flexoki", "catppuccin-latte", "catppuccin-frappe", "catppuccin-macchiato", "solarized-light",
+    "solarized-dark", "rose-pine", "rose-pine-moon", "rose-pine-dawn", "atom-one-dark", "atom-one-light",
+    "ansi-dark", "ansi-light",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,7 +51,7 @@ class Key:
     doc: str
     secret: bool = False
     env: str | None = None
-    choices: tuple[str, ...] | None = None
+    choices: tuple[Any, ...] | None = None
     minimum: float | None = None
     maximum: float | None = None
 
@@ -56,8 +65,10 @@ GENERAL: tuple[Key, ...] = (
     Key("general.renderer", "auto", "Image renderer: auto, kitty, sixel, halfcell, unicode or none", choices=RENDERERS),
     Key("general.bell", False, "Ring the terminal bell when a job ends"),
     Key("general.downloads_dir", "", "Where job results are saved (empty: <data dir>/downloads)"),
-    Key("general.theme", "animetui", "Colour theme"),
+    Key("general.theme", "animetui", "Colour theme (the palette's \"Change theme\" saves it)", choices=THEMES),
     Key("general.keymap", "default", "Key preset: default or vim (j/k/h/l, g/G); [keys] rebinds single actions", choices=("default", "vim")),
+    Key("rankings.period", "weekly", "Rankings period the TUI opens on (p in Rankings remembers it)", choices=PERIODS),
+    Key("rankings.limit", 25, "How many rankings the TUI loads (l in Rankings remembers it)", choices=RANK_LIMITS),
     Key("general.confirm_paid", True, "Ask before an action that costs money or credits"),
 )
 
@@ -153,7 +164,7 @@ def coerce(key: Key, value: Any, *, where: str) -> Any:
     if want is float and not math.isfinite(value):
         raise ConfigError(f"{where}: {key.name} must be a number, got {value}")
     if key.choices and value not in key.choices:
-        raise ConfigError(f"{where}: {key.name} must be one of {', '.join(key.choices)}, got {value!r}")
+        raise ConfigError(f"{where}: {key.name} must be one of {', '.join(map(str, key.choices))}, got {value!r}")
     if key.minimum is not None and value < key.minimum:
         raise ConfigError(f"{where}: {key.name} must be at least {key.minimum:g}, got {value}")
     if key.maximum is not None and value > key.maximum:

@@ -58,8 +58,15 @@ class AnimetuiError(Exception):
 
     def __str__(self) -> str:
         if self.provider:
-            return f"{self.provider}: {self.message}"
+            name = SERVICE_NAMES.get(self.provider, self.provider)  # the name users know, not ours
+            if self.message.startswith(name):
+                return self.message  # "whatanimeisthis refused …" names it already
+            return f"{name}: {self.message}"
         return self.message
+
+
+#: internal provider name → the service's own name, as messages show it
+SERVICE_NAMES = {"whatanime": "whatanimeisthis", "animetrace": "AnimeTrace", "animeapi": "AnimeAPI", "ailab": "AILabTools"}
 
 
 class BadInput(AnimetuiError):

@@ -37,8 +37,14 @@ async def fetch_preview(
     provider: str = "preview",
     refresh: bool = False,
     max_bytes: int = MAX_PREVIEW_BYTES,
+    typed: bool = False,
 ) -> Path:
-    """The local file holding ``url``'s bytes (downloaded now unless cached)."""
+    """The local file holding ``url``'s bytes (downloaded now unless cached).
+
+    ``typed``: the user just typed or pasted ``url`` (not a link a service gave us), so "the link
+    may have expired" would be wrong: a missing picture is said as such.
+    """
+    from animetui.errors import NotFound
     from animetui.net import download
 
     if not url.lower().startswith(("http://", "https://")):
@@ -46,4 +52,10 @@ async def fetch_preview(
     dest = cache_path(cache_dir, url)
     if dest.exists() and not refresh:
         return dest
-    return await download(client, url, dest, provider=provider, max_bytes=max_bytes)
+    try:
+        return await download(client, url, dest, provider=provider, max_bytes=max_bytes)
+    except NotFound as exc:
+        if not typed:
+            raise
+        host = urlsplit(url).hostname or "the server"
+        raise NotFound(f"{host} has no picture at this address; check the link", code=exc.code) from exc

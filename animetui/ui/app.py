@@ -299,6 +299,9 @@ class AnimeTUI(AccountsMixin, App[int]):
     def on_mount(self) -> None:
         if self.keymap_problem:
             self.notify(self.keymap_problem, title="Keys", severity="warning", timeout=10, markup=False)
+        from animetui.ui.remember import follow_theme
+
+        follow_theme(self)  # a theme picked in the palette is saved (general.theme)
         if not self.is_headless:  # a real terminal: SIGTERM/SIGHUP quit like Ctrl-C, never kill
             from animetui import stopping
 
@@ -322,6 +325,8 @@ class AnimeTUI(AccountsMixin, App[int]):
                 FilesPane(self.start_dir, renderer=self.renderer),
                 ResultsPane(renderer=self.renderer),
                 RankingsPane(
+                    period=str(self.settings.get("rankings.period", "weekly")),
+                    limit=int(self.settings.get("rankings.limit", 25) or 25),
                     include_adult=bool(self.settings.get("providers.whatanime.include_adult", False)),
                     clock=self.clock,
                 ),
@@ -440,7 +445,9 @@ class AnimeTUI(AccountsMixin, App[int]):
         self.query_one(StatusHeader).set_keys(self.header_keys())
         self.jobs_pane.set_jobs(services.runner.list())
         self.rankings_pane.services_ready()
-        self.refresh_credits()
+        from animetui.ui.last_credits import seed_from_history
+
+        self.run_worker(seed_from_history(self, self.refresh_credits()), group="credits-seed", exit_on_error=False)
         if self.start_file is not None:
             from animetui.models import ImageSource
 
@@ -501,8 +508,9 @@ class AnimeTUI(AccountsMixin, App[int]):
         previous = self.jobs_pane.update_job(job, deleted=deleted)
         if deleted or previous is None or previous.state.terminal or not job.state.terminal:
             return
-        severity = "information" if job.state.value == "succeeded" else "error"
-        self.notify(describe(job), title="Job finished", severity=severity, markup=False)
+        cancelled = job.state.value == "cancelled"
+        severity = "information" if job.state.value == "succeeded" or cancelled else "error"
+        self.notify(describe(job), title="Job cancelled" if cancelled else "Job finished", severity=severity, markup=False)
         if self.settings.get("general.bell", False):
             self.bell()
         from animetui.providers.spec import CARTOONIZE, GENERATE

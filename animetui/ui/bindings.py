@@ -93,6 +93,10 @@ _KEY_NAMES = {
     "backspace": "Backspace",
     "tab": "Tab",
     "comma": ",",
+    "asterisk": "*",
+    "space": "Space",
+    "plus": "+",
+    "minus": "-",
 }
 
 

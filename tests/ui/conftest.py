@@ -36,6 +36,17 @@ def no_cursor_blink(monkeypatch):
         pass
 
 
+@pytest.fixture(autouse=True)
+def not_in_tmux(monkeypatch):
+    """The copy toast depends on tmux's set-clipboard: tests run as if outside tmux unless they say."""
+    from animetui.ui.clipboard import tmux_set_clipboard
+
+    monkeypatch.delenv("TMUX", raising=False)
+    tmux_set_clipboard.cache_clear()
+    yield
+    tmux_set_clipboard.cache_clear()
+
+
 @pytest.fixture(scope="session")
 def _sample_master(tmp_path_factory) -> Path:
     from animetui.ui.samples import write_demo_samples

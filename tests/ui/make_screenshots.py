@@ -150,7 +150,7 @@ async def _shoot(name: str, scenario: Scenario, size: tuple[int, int], out: Path
     if not pictures.exists():
         write_demo_samples(pictures)
     settings = Settings.load(demo=True)
-    settings.set("providers.ailab.poll_interval", 0.05)
+    # providers.ailab.poll_interval is at least 5 s now; the runner below polls fast instead
     clock = FrozenClock()
     hub = SimulatorHub(seed=7, clock=clock)
     providers = Providers(settings, hub=hub, retry=FAST_RETRY)

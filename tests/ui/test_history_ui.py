@@ -165,6 +165,9 @@ async def test_history_delete_marked_and_export(build_app, ui_settings):
 
         await pilot.press("d")
         await settle(pilot)
+        assert screen.table.row_count == 5, "d asks first"
+        await pilot.press("y")
+        await settle(pilot)
         assert screen.table.row_count == 3
         assert not set(first_two) & {e.id for e in screen.entries}
         check = History(path)

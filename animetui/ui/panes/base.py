@@ -48,6 +48,39 @@ class Pane(Vertical):
 
     def on_descendant_blur(self) -> None:
         self._show_focus()
+        self.call_after_refresh(self._keep_focus)
+
+    def on_focus(self) -> None:  # the pane itself holds the focus while its widgets load
+        self._show_focus()
+
+    def on_blur(self) -> None:
+        self._show_focus()
+        self.call_after_refresh(self._keep_focus)
+
+    def _keep_focus(self) -> None:
+        """The focus left this pane for nowhere (its widget was hidden, or began loading): take it back.
+
+        Switching a tab, clearing a table or a loading indicator can drop the focus on the floor;
+        then only the global keys work and the footer shrinks. A dialog or the palette on top is
+        not "nowhere": the screen gives the focus back when it closes.
+        """
+        try:
+            screen = self.screen
+        except Exception:  # noqa: BLE001 - unmounted meanwhile
+            return
+        if not self.is_attached or self.app.screen is not screen or not self.display:
+            return
+        focused = screen.focused
+        if focused is None or (focused.loading and self._owns(focused)):
+            self.focus_default()
+
+    def _owns(self, widget: object) -> bool:
+        node = widget
+        while node is not None:
+            if node is self:
+                return True
+            node = getattr(node, "_parent", None)
+        return False
 
     def _show_focus(self) -> None:
         focused = self.has_focus_within
@@ -74,6 +107,9 @@ class Pane(Vertical):
 
     def on_mount(self) -> None:
         self.watch(self.app, "theme", self._theme_changed, init=False)
+        for widget in self.query("*"):
+            if widget.can_focus:
+                self.watch(widget, "loading", self._loading_changed, init=False)
 
     def _theme_changed(self) -> None:
         if self._focus_shown:
@@ -81,11 +117,36 @@ class Pane(Vertical):
             self._show_focus()
 
     def focus_default(self) -> None:
-        """Put the focus on the pane's main widget."""
+        """Put the focus on the pane's main widget (or on the pane, while nothing in it can take it)."""
         for widget in self.query("*"):
             if widget.focusable:
                 widget.focus()
                 return
+        self._hold_focus()
+
+    #: True while the pane itself holds the focus (its widgets are loading): its keys keep working
+    _holding = False
+
+    def allow_focus(self) -> bool:
+        return self._holding
+
+    def _hold_focus(self) -> None:
+        self._holding = True
+        self.focus()
+
+    def _loading_changed(self) -> None:
+        self.call_after_refresh(self._refocus)
+
+    def _refocus(self) -> None:
+        """A widget here began or ended loading: a loading widget's keys are off, so move the focus."""
+        if not self.is_attached or self.app.screen is not self.screen:
+            return
+        focused = self.screen.focused
+        if focused is self:
+            self._holding = False
+            self.focus_default()  # something can take it again, or the pane holds on
+        elif focused is not None and focused.loading and self._owns(focused):
+            self.focus_default()
 
 
 class PanePlaceholder(Static):

@@ -91,7 +91,12 @@ class FilesPane(Pane):
             line.append(shown(self.source.label))
         if self.marked:
             line.append(f"  ● {len(self.marked)} marked (B: batch)", style="bold")
+        if self.source is not None and not self.preview.display:  # too short for the preview: say where it is
+            line.append("  z: preview", style="italic")
         update_line(self.query_one("#files-source", Static), line)
+
+    def on_resize(self) -> None:
+        self._show_source()
 
     @work(exclusive=True, group="url-preview", exit_on_error=False)
     async def _preview_url(self, url: str) -> None:
@@ -101,13 +106,13 @@ class FilesPane(Pane):
         self.preview.clear("Fetching the picture…")
         try:
             services = await services_of(self)
-            path = await fetch_preview(services.downloads, url, services.cache_dir)
+            path = await fetch_preview(services.downloads, url, services.cache_dir, typed=True)
         except AnimetuiError as exc:
             self.preview.clear(f"No preview: {exc}")
             return
         except Exception as exc:  # noqa: BLE001 - a dead worker would leave "Fetching…" forever
             self.log.error(f"URL preview failed: {exc!r}")
-            self.preview.clear(f"No preview ({type(exc).__name__}); see the log")
+            self.preview.clear(f"No preview: unexpected error ({type(exc).__name__}); see the log")
             return
         if self.source is not None and self.source.url == url:
             self.preview.show(path, key=url, label=url.rsplit("/", 1)[-1] or url)

@@ -56,6 +56,21 @@ def job_elapsed(job: Job, now: float) -> float:
     return max(0.0, end - start)
 
 
+STATE_WIDTH = max(len(s.value) for s in JobState) + 2
+FIXED_WIDTHS = {"kind": 5, "state": STATE_WIDTH, "time": 6}
+
+
+def middle_cut(text: str, width: int) -> str:
+    """``2026-12-01_2121_a-gi…tree.png``: cut in the middle when longer than ``width`` (0: never)."""
+    if width <= 0 or len(text) <= width:
+        return text
+    if width < 5:
+        return text[: width - 1] + "…"
+    tail = max(2, (width - 1) // 2)
+    head = width - 1 - tail
+    return text[:head] + "…" + text[-tail:]
+
+
 class JobsPane(Pane):
     TITLE = "Jobs"
     KEY = "4"
@@ -74,16 +89,47 @@ class JobsPane(Pane):
         yield Static("", id="job-error")
         yield ImageView(id="job-preview", renderer=self.renderer, placeholder="A finished job's picture appears here")
 
+    #: the columns shown, by priority (see :meth:`on_resize`), and the widths of the flexible two
+    _keys: tuple[str, ...] = ("kind", "state", "time", "what", "result")
+    _widths: tuple[int, int] = (28, 0)
+
     def on_mount(self) -> None:
-        table = self.table
-        # fixed widths: a column never jumps as a job passes through a longer state name
-        table.add_column("Kind", key="kind", width=5)
-        table.add_column("State", key="state", width=max(len(s.value) for s in JobState) + 2)
-        table.add_column("Time", key="time", width=6)
-        table.add_column("Prompt / source", key="what", width=28)
-        table.add_column("Result", key="result")
+        self._add_columns()
         self._show_detail()
         self.set_interval(1.0, self._tick)
+
+    def _add_columns(self) -> None:
+        table = self.table
+        what, result = self._widths
+        titles = {"kind": "Kind", "state": "State", "time": "Time", "what": "Prompt / source", "result": "Result"}
+        for key in self._keys:
+            # fixed widths: a column never jumps as a job passes through a longer state name
+            width = FIXED_WIDTHS.get(key) or (what if key == "what" else (result or None))
+            table.add_column(titles[key], key=key, width=width)
+
+    def on_resize(self) -> None:
+        """Columns by priority: the state and the prompt stay; the result, then the time, then the
+        kind give way when the pane is narrow (the line under the table shows the whole job)."""
+        width = self.content_size.width - 1  # the vertical scrollbar
+        if width <= 0:
+            return
+        for keys in (("kind", "state", "time", "what", "result"), ("kind", "state", "time", "what"), ("kind", "state", "what"), ("state", "what")):
+            fixed = sum(FIXED_WIDTHS.get(k, 0) for k in keys) + 2 * len(keys)
+            room = width - fixed
+            if room >= (10 + 2 + 14 if "result" in keys else 10) or len(keys) == 2:
+                break
+        if "result" in keys:
+            what = min(36, max(10, room // 2))
+            widths = (what, max(8, room - what - 2))
+        else:
+            widths = (max(4, room), 0)
+        if (keys, widths) == (self._keys, self._widths):
+            self._show_detail()  # the saved name is cut to the new width
+            return
+        self._keys, self._widths = keys, widths
+        self.table.clear(columns=True)
+        self._add_columns()
+        self._rebuild()
 
     @property
     def table(self) -> DataTable:
@@ -131,7 +177,7 @@ class JobsPane(Pane):
     def _update_row(self, job: Job) -> None:
         table = self.table
         now = self.clock()
-        for column, cell in zip(("kind", "state", "time", "what", "result"), self._cells(job, now)):
+        for column, cell in zip(self._keys, self._cells(job, now)):
             try:
                 table.update_cell(job.id, column, cell)
             except Exception:  # noqa: BLE001 - the row vanished meanwhile: rebuild instead
@@ -147,22 +193,25 @@ class JobsPane(Pane):
             JobState.CANCELLED: "dim",
         }.get(job.state, theme.get("accent", "cyan"))
         if job.state is JobState.SUCCEEDED and job.result_path:
-            result = Text(shown(Path(job.result_path).name))
+            result = Text(shown(Path(job.result_path).name), no_wrap=True, overflow="ellipsis")
         elif job.error:
-            result = Text(one_line(job.error, 200), style=colour)
+            result = Text(one_line(job.error, 200), style=colour, no_wrap=True, overflow="ellipsis")
         else:
             result = Text("—", style="dim")
-        return (
-            Text(KIND_SHORT.get(job.kind, job.kind.value)),
-            Text(f"{STATE_ICONS.get(job.state, '?')} {job.state.value}", style=colour),
-            Text(elapsed(job_elapsed(job, now)), justify="right"),
-            Text(one_line(job_summary(job), 60), no_wrap=True, overflow="ellipsis"),
-            result,
-        )
+        cells = {
+            "kind": Text(KIND_SHORT.get(job.kind, job.kind.value)),
+            "state": Text(f"{STATE_ICONS.get(job.state, '?')} {job.state.value}", style=colour),
+            "time": Text(elapsed(job_elapsed(job, now)), justify="right"),
+            "what": Text(one_line(job_summary(job), 60), no_wrap=True, overflow="ellipsis"),
+            "result": result,
+        }
+        return tuple(cells[key] for key in self._keys)
 
     def _tick(self) -> None:
         """Once a second: move the elapsed time of running jobs."""
         now = self.clock()
+        if "time" not in self._keys:
+            return
         for job in self.jobs.values():
             if not job.state.terminal:
                 try:
@@ -227,7 +276,8 @@ class JobsPane(Pane):
         if job.result_path and job.state in (JobState.SUCCEEDED, JobState.DOWNLOADING):
             result = Path(job.result_path)  # while downloading: the name it will be saved under
             text.append("\n→ " if job.state is JobState.SUCCEEDED else "\n→ (not saved yet) ", style="bold")
-            text.append(shown(result.name))
+            room = detail.content_size.width - 2
+            text.append(middle_cut(shown(result.name), room))  # the date and the extension both stay
             text.append(f"\n  in {display_path(result.parent)}", style="dim")
         if job.error:
             colour = "dim" if job.state is JobState.CANCELLED else self.app.theme_variables.get("error", "red")
@@ -300,7 +350,8 @@ class JobsPane(Pane):
             runner = services.runner
             if what == "cancel":
                 job = await runner.cancel(job_id)
-                self.app.notify(one_line(job.error, 300) or "Cancelled.", title="Job cancelled", markup=False)
+                if not job.state.terminal:  # once it ends, the app says so (one toast, not two)
+                    self.app.notify(one_line(job.error, 300) or "Cancelling…", title="Job cancel asked", markup=False)
             elif what == "retry":
                 await runner.retry(job_id)
                 self.app.notify("A new job was queued with the same settings.", title="Retrying")
@@ -315,5 +366,6 @@ class JobsPane(Pane):
             self.app.notify("No job highlighted.", timeout=2)
             return
         text = job.result_path or (job.summary if job.kind is JobKind.GENERATE else str(job.params.get("source", "")))
-        self.app.copy_to_clipboard(text)
-        self.app.notify(f"Copied “{one_line(text, 80)}”", title="Clipboard", timeout=3, markup=False)
+        from animetui.ui.clipboard import copy
+
+        copy(self.app, text, shown=one_line(text, 80))

@@ -21,16 +21,17 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.widgets import DataTable, Static, TabbedContent, TabPane
 
-from animetui.config import PERIODS
+from animetui.config import PERIODS, RANK_LIMITS
 from animetui.ui.bindings import bindings
 from animetui.ui.format import ago, one_line, percent
 from animetui.ui.panes.base import Pane
 from animetui.ui.services import services_of
+from animetui.ui.widgets.fitted_table import FittedTable, ellipsis_text
 
 if TYPE_CHECKING:
     from animetui.models import Ranking, RecentSearch
 
-LIMITS = (10, 25, 50, 100)
+LIMITS = RANK_LIMITS
 RECENT_PAGE = 20
 
 
@@ -92,10 +93,10 @@ class RankingsPane(Pane):
             with TabPane("Rankings", id="tab-rankings"):
                 yield RankControls("", id="rank-controls", classes="section-title")
                 yield Static("", id="rank-status", classes="status-line")
-                yield DataTable(id="rankings-table", cursor_type="row", zebra_stripes=True)
+                yield FittedTable(id="rankings-table", cursor_type="row", zebra_stripes=True, flex="title")
             with TabPane("Recent", id="tab-recent"):
                 yield Static("", id="recent-status", classes="section-title")
-                yield DataTable(id="recent-table", cursor_type="row", zebra_stripes=True)
+                yield FittedTable(id="recent-table", cursor_type="row", zebra_stripes=True, flex="title")
 
     def on_mount(self) -> None:
         ranks = self.query_one("#rankings-table", DataTable)
@@ -166,7 +167,7 @@ class RankingsPane(Pane):
         self.rankings = rankings
         table.clear()
         for item in rankings:
-            title = Text(one_line(item.title, 160) or "?")
+            title = ellipsis_text(one_line(item.title, 160) or "?")
             if item.adult:
                 title.append(" 18+", style="bold")
             table.add_row(
@@ -223,7 +224,7 @@ class RankingsPane(Pane):
                 Text(ago(item.searched_at, now), style="dim"),
                 Text(percent(item.similarity), style=warning if low else "", justify="right"),
                 Text(one_line(item.episode or "—", 12)),
-                Text(one_line(item.title, 160) or "?"),
+                ellipsis_text(one_line(item.title, 160) or "?"),
                 key=f"s{index}",
             )
         count = len(self.recent)
@@ -253,6 +254,10 @@ class RankingsPane(Pane):
         self.query_one("#rank-controls", RankControls).show(self._period, self._limit, self._adult)
 
     def _changed(self) -> None:
+        from animetui.ui.remember import remember
+
+        # the next start opens on the same view
+        remember(self.app, {"rankings.period": self._period, "rankings.limit": self._limit, "providers.whatanime.include_adult": self._adult})
         self._show_rankings_tab()
         self._show_controls()
         self.load_rankings()
@@ -291,14 +296,18 @@ class RankingsPane(Pane):
             self.app.notify("Nothing selected to copy.", timeout=2)
             return
         title = one_line(items[row].title, 300)
-        self.app.copy_to_clipboard(title)
-        self.app.notify(f"Copied “{title}”", title="Clipboard", timeout=3, markup=False)
+        from animetui.ui.clipboard import copy
+
+        copy(self.app, title)
 
     # ------------------------------------------------------------------ helpers
     def _show_rankings_tab(self) -> None:
         tabs = self.query_one("#rank-tabs", TabbedContent)
         if tabs.active != "tab-rankings":
+            had_focus = self.has_focus_within
             tabs.active = "tab-rankings"
+            if had_focus:  # the Recent table is hidden now: the focus follows to the Rankings table
+                self.focus_default()
 
     def _status(self, selector: str, text: Text | None) -> None:
         """Show a status line; ``None`` hides it (the rankings tab keeps its rows for data)."""

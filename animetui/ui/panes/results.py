@@ -43,6 +43,7 @@ from animetui.ui.messages import DetectionHighlighted, LookupFinished
 from animetui.ui.panes.base import Pane
 from animetui.ui.services import ServicesUnavailable, host_of, services_of
 from animetui.ui.widgets.detection_list import DetectionList
+from animetui.ui.widgets.fitted_table import FittedTable
 from animetui.ui.widgets.image_view import ImageView
 from animetui.ui.widgets.line import update_line
 
@@ -83,7 +84,7 @@ class ResultsPane(Pane):
             yield ImageView(id="results-image", renderer=self.renderer, placeholder="The looked-up picture appears here")
             with Vertical(id="results-lists"):
                 yield Static("", id="scene-title", classes="section-title")
-                yield DataTable(id="scene-table", cursor_type="row", zebra_stripes=True)
+                yield FittedTable(id="scene-table", cursor_type="row", zebra_stripes=True, flex="title")
                 yield Static("", id="chars-title", classes="section-title")
                 yield DetectionList(id="detections")
 
@@ -151,7 +152,11 @@ class ResultsPane(Pane):
 
     def focus_default(self) -> None:
         first, second = (self.detections, self.scene_table) if self.characters is not None and self.characters.detections else (self.scene_table, self.detections)
-        (first if first.focusable or not second.focusable else second).focus()  # a loading section cannot take the focus
+        target = first if first.focusable else second if second.focusable else None  # a loading section cannot take the focus
+        if target is None:
+            self._hold_focus()  # both load: the pane keeps the focus (and its keys: x cancels)
+        else:
+            target.focus()
 
     # ------------------------------------------------------------------ lookups
     def run_lookup(self, source: ImageSource, kinds: tuple[str, ...], *, refresh: bool = False) -> None:
@@ -267,7 +272,7 @@ class ResultsPane(Pane):
 
             self.image.clear("Fetching the picture…")
             try:
-                path = await fetch_preview(services.downloads, source.url, services.cache_dir)
+                path = await fetch_preview(services.downloads, source.url, services.cache_dir, typed=True)
             except AnimetuiError as exc:
                 self.image.clear(f"No picture: {exc}")
                 return
@@ -317,7 +322,7 @@ class ResultsPane(Pane):
                     Text(one_line(match.episode or "—", 12), style=style),
                     Text(span(match.start, match.end), style=style),
                     Text(one_line(tags.get(match.engine, match.engine), 12) if match.engine else "—", style="dim"),
-                    Text(title + ("  18+" if match.adult else ""), style=style),
+                    Text(title + ("  18+" if match.adult else ""), style=style, no_wrap=True, overflow="ellipsis"),
                     key=f"m{index}",
                 )
         self._update_titles()
@@ -350,13 +355,15 @@ class ResultsPane(Pane):
         scene_title.set_class(scene_error, "-error")
         chars = Text("Characters", style="bold")
         chars.append(" · ")
-        chars.append_text(self._section_state("characters"))
         if self.characters is not None and "characters" not in self.running and "characters" not in self.errors:
+            # the verdict first: the line is cut at the pane's edge, and "(from history)" matters less
             verdict = self.characters.ai
             if verdict is True:
-                chars.append(" · AI-generated: likely", style="bold")
+                chars.append("AI-generated: likely", style="bold")
+                chars.append(" · ")
             elif verdict is False:
-                chars.append(" · AI-generated: no")
+                chars.append("AI-generated: no · ")
+        chars.append_text(self._section_state("characters"))
         chars_title = self.query_one("#chars-title", Static)
         chars_error = "characters" in self.errors and "characters" not in self.running
         update_line(chars_title, chars, layout=chars_error or chars_title.has_class("-error"))
@@ -386,7 +393,7 @@ class ResultsPane(Pane):
         if self.characters is None:
             return Text("—", style="dim")
         count = len(self.characters.detections)
-        text = Text("no characters found" if count == 0 else f"{count} found")
+        text = Text("none found" if count == 0 else f"{count} found")
         if getattr(self, "_chars_cached", False):
             text.append(" (from history)", style="dim")
         return text
@@ -399,7 +406,12 @@ class ResultsPane(Pane):
             status.append(one_line(self.source.label, 200), style="bold")
             if self.running:
                 status.append("  ◌ looking up…", style="italic")
+            elif not self.image.display:  # too narrow for the picture: say how to see it
+                status.append("  z: picture & boxes", style="italic")
         update_line(self.query_one("#results-status", Static), status)
+
+    def on_resize(self) -> None:
+        self._update_status()  # the picture's hint comes and goes with the room
 
     # ------------------------------------------------------------------ scene match previews
     @on(DataTable.RowHighlighted, "#scene-table")
@@ -473,8 +485,9 @@ class ResultsPane(Pane):
         if not text:
             self.app.notify("Nothing selected to copy.", timeout=2)
             return
-        self.app.copy_to_clipboard(text)
-        self.app.notify(f"Copied “{text}”", title="Clipboard", timeout=3, markup=False)
+        from animetui.ui.clipboard import copy
+
+        copy(self.app, text)
 
     def selected_text(self) -> str | None:
         focused = self.app.focused

@@ -236,8 +236,11 @@ class NewKeyScreen(ModalScreen[None]):
         if self._plaintext and has_controls(self._plaintext):
             self._say(f"Not copied: {_HOSTILE_KEY}", error=True)  # pasted into a shell, a newline or ESC could run a command
         elif self._plaintext:
+            from animetui.ui.clipboard import clipboard_warning
+
             self.app.copy_to_clipboard(self._plaintext)
-            self._say("Copied to the clipboard (OSC 52).")
+            warning = clipboard_warning()
+            self._say("Copied to the clipboard (OSC 52)." + (f" But {warning}" if warning else ""))
 
     def action_close(self) -> None:
         self._plaintext = None

@@ -278,14 +278,25 @@ class HistoryScreen(ModalScreen[None]):
         exists = path is not None and await asyncio.to_thread(path.is_file)
         if exists:
             image.show(path, key=f"h{entry.id}", label=path.name)  # type: ignore[union-attr]
+            self._show_boxes(image, entry)
             return
         thumb = await asyncio.to_thread(self._open().thumbnail, entry.id) if entry.has_thumbnail else None
         if self.shown_id != entry.id:
             return
         if thumb:
             image.show(thumb, key=f"t{entry.id}", label="stored thumbnail (the file is gone)")
+            self._show_boxes(image, entry)
         else:
             image.clear("No picture stored for this lookup")
+
+    @staticmethod
+    def _show_boxes(image: ImageView, entry: "HistoryEntry") -> None:
+        """A character lookup's boxes, numbered as in its stored result (boxes are relative: any size fits)."""
+        from animetui.ui.imaging import Box
+
+        detections = getattr(entry.result, "detections", None) or ()
+        if detections:
+            image.set_boxes([Box(d.box, i, d.not_confident) for i, d in enumerate(detections, start=1)])
 
     @property
     def current(self) -> "HistoryEntry | None":
@@ -354,11 +365,32 @@ class HistoryScreen(ModalScreen[None]):
         self.dismiss(None)
         self.app.run_fresh_lookup(source, (entry.kind,))  # type: ignore[attr-defined]
 
-    @work(group="history-edit", exit_on_error=False)
-    async def action_delete(self) -> None:
+    def action_delete(self) -> None:
+        """Ask, then delete the marked lookups (or the highlighted one): deleting cannot be undone."""
+        from animetui.ui.screens.confirm import ConfirmScreen
+
         ids = sorted(self.marked) if self.marked else ([self.current.id] if self.current else [])
         if not ids:
             return
+        count = len(ids)
+        what = f"the {count} marked lookups" if count != 1 else "this lookup"
+
+        def answered(sure: bool | None) -> None:
+            if sure:
+                self._delete(ids)
+
+        self.app.push_screen(
+            ConfirmScreen(
+                f"Delete {count} lookup{'s' if count != 1 else ''}?",
+                f"Delete {what} from the history? Their stored results and pictures go too; this cannot be undone.",
+                yes="Delete",
+                no="Keep",
+            ),
+            answered,
+        )
+
+    @work(group="history-edit", exit_on_error=False)
+    async def _delete(self, ids: list[int]) -> None:
         history = self._open()
         removed = await asyncio.to_thread(history.delete, ids)
         self.marked.clear()

@@ -60,6 +60,7 @@ class SettingsScreen(ModalScreen[None]):
         Binding("r", "reveal", "Reveal secrets", id="animetui.settings-reveal"),
         Binding("e", "edit", "Edit", id="animetui.settings-edit"),
         Binding("d,delete", "reset", "Default", id="animetui.settings-reset"),
+        Binding("u", "undo", "Undo", id="animetui.settings-undo"),
     ]
 
     def __init__(self, settings: Settings, *, demo: bool = False, on_saved: Callable[[str], None] | None = None) -> None:
@@ -69,6 +70,7 @@ class SettingsScreen(ModalScreen[None]):
         self.on_saved = on_saved
         self.revealed = False
         self.editing: str | None = None
+        self._undo: tuple[str, object] | None = None  # (name, the value the file had) before the last d
 
     # ------------------------------------------------------------------ layout
     def compose(self) -> ComposeResult:
@@ -238,6 +240,9 @@ class SettingsScreen(ModalScreen[None]):
             self._reset(name)
 
     def _reset(self, name: str) -> bool:
+        from animetui.config import _get_path
+
+        present, before = _get_path(self.settings.document, name)
         try:
             self.settings.unset(name)
             path = self.settings.save()
@@ -245,9 +250,27 @@ class SettingsScreen(ModalScreen[None]):
             self._say(str(exc), error=True)
             return False
         self._refresh_row(name)
-        self._say(f"{name} is back to its default ({self.settings.display_value(name)}); saved to {display_path(path)}.")
+        self._undo = (name, before) if present else None
+        self.refresh_bindings()
+        again = " u puts the old value back." if present else ""
+        self._say(f"{name} is back to its default ({self.settings.display_value(name)}); saved to {display_path(path)}.{again}")
         self._saved(name)
         return True
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "undo":
+            return self._undo is not None and self.editing is None
+        return True
+
+    def action_undo(self) -> None:
+        """Put back the value the last ``d`` removed from the file."""
+        if self._undo is None or self.editing is not None:
+            return
+        name, before = self._undo
+        self._undo = None
+        if self._save(name, before):
+            self._say(f"{name} is {self.settings.display_value(name, reveal=False)} again (saved).")
+        self.refresh_bindings()
 
     def _saved(self, name: str) -> None:
         self.query_one("#settings-path", Static).update(self._path_text())

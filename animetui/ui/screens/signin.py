@@ -58,6 +58,13 @@ class SignInScreen(ModalScreen["Session | None"]):
                 ),
                 id="signin-note",
             )
+            if getattr(self.app, "demo", False):
+                from animetui.simulator.whatanime import DEMO_EMAIL, DEMO_PASSWORD
+
+                yield Static(
+                    Text(f"Demo mode: the simulated service has one account, {DEMO_EMAIL} with the password {DEMO_PASSWORD}."),
+                    id="signin-demo",
+                )
             yield Label("Email", classes="field-label")
             yield SafeInput(self._email, id="email", placeholder="you@example.com", compact=True)
             yield Label("Password", classes="field-label")

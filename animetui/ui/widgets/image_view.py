@@ -334,6 +334,24 @@ class ImageView(Vertical):
             self._inner.styles.height = rows
             self._inner.image = image
         self._applied_gen = gen
+        self._label_boxes(gen, cols, rows, zoom_box)
+
+    def _label_boxes(self, gen: int, cols: int, rows: int, zoom_box: Box | None) -> None:
+        """Half-cell/Unicode pictures: the boxes' numbers as text over the picture (see box_labels)."""
+        from animetui.ui.widgets.box_labels import label_cells, place_labels
+
+        boxes = self._boxes if self._show_boxes and zoom_box is None else ()
+        labels = label_cells(boxes, cols, rows, self.renderer)
+        highlight = self._highlight
+
+        def place() -> None:
+            if gen == self._gen and self.is_attached:
+                place_labels(self.query_one(ImageFrame), self._inner, labels, highlight)
+
+        if labels:
+            self.call_after_refresh(place)  # the picture's place in the frame is known after layout
+        else:
+            place()
 
     def _apply_error(self, gen: int, message: str) -> None:
         if gen != self._gen:
@@ -367,8 +385,11 @@ class ImageView(Vertical):
         update_line(self.query_one(".image-caption", Static), Text(text, no_wrap=True, overflow="ellipsis"))
 
     def _show_placeholder(self, message: str) -> None:
+        from animetui.ui.widgets.box_labels import place_labels
+
         message = safe(message, line=False)  # may quote a file name or an error
         frame = self.query_one(ImageFrame)
+        place_labels(frame, None, (), None)
         if self._inner is not None:
             self._inner.remove()
             self._inner = None

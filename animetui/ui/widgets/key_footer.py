@@ -9,7 +9,11 @@ the right behind a bar) as text, so a focus move costs one line's repaint. A cli
 presses it (``App.simulate_key``), as with Textual's footer; a disabled key rings the bell.
 
 When the line is too narrow, keys are dropped from the end (the palette key stays: every action
-is in the palette). Descriptions come from our binding table, never from a server.
+is in the palette; so does ``? Help`` where it applies). Descriptions come from our binding table,
+never from a server.
+
+Where the focus is decides what is listed: with a dialog open (a modal screen over this one), the
+dialog's keys; in a text box, not the keys that type there (``/`` in the path box types a slash).
 """
 
 from __future__ import annotations
@@ -18,8 +22,25 @@ from typing import NamedTuple
 
 from rich.text import Text
 from textual import events
-from textual.screen import Screen
+from textual.screen import ModalScreen, Screen
 from textual.widget import Widget
+
+from animetui.ui.bindings import display_key
+
+#: kept when the line is too narrow (after the palette key)
+_KEEP = ("help",)
+
+
+def _typed_in_text_box(focused: Widget | None, key: str) -> bool:
+    """True if ``key`` types a character in the focused text box (so its binding never fires there)."""
+    from textual.widgets import Input, TextArea
+
+    if not isinstance(focused, (Input, TextArea)):
+        return False
+    if key == "space":
+        return True
+    shown = display_key(key)
+    return len(shown) == 1 and shown.isprintable()
 
 
 class _Key(NamedTuple):
@@ -27,6 +48,7 @@ class _Key(NamedTuple):
     display: str
     description: str
     enabled: bool
+    action: str = ""
 
 
 from animetui.ui.bindings import ACTIONS as _ACTIONS
@@ -67,15 +89,42 @@ class KeyFooter(Widget, can_focus=False):
         self._spans: list[tuple[int, int, _Key]] = []  # (start, end, key) of the last rendered line
         self._shown: tuple[list[_Key], _Key | None] | None = None
 
+    _source: Screen | None = None  # the screen whose keys are shown: ours, or a dialog over it
+
     def on_mount(self) -> None:
-        self.screen.bindings_updated_signal.subscribe(self, self._bindings_changed)
+        self._follow(self.screen)
+        self.app.screen_change_signal.subscribe(self, self._screen_changed)
 
     def on_unmount(self) -> None:
-        self.screen.bindings_updated_signal.unsubscribe(self)
+        if self._source is not None:
+            self._source.bindings_updated_signal.unsubscribe(self)
+        self.app.screen_change_signal.unsubscribe(self)
+
+    def _follow(self, screen: Screen) -> None:
+        if screen is self._source:
+            return
+        if self._source is not None:
+            self._source.bindings_updated_signal.unsubscribe(self)
+        self._source = screen
+        screen.bindings_updated_signal.subscribe(self, self._bindings_changed)
+
+    def _screen_changed(self, _screen: Screen) -> None:
+        """A dialog opened or closed: list the keys of the screen that has the keyboard."""
+        if not self.is_attached:
+            return
+        mine = self.screen
+        top = self.app.screen
+        stack = self.app.screen_stack
+        shown = mine
+        if isinstance(top, ModalScreen) and mine in stack and stack.index(mine) < stack.index(top):
+            if not any(KeyFooter in type(w).__mro__ for w in top.query(KeyFooter)):  # a dialog with its own footer speaks for itself
+                shown = top
+        self._follow(shown)
+        self._bindings_changed(shown)
 
     def _bindings_changed(self, screen: Screen) -> None:
         # The signal fires after most key presses; repaint only when what is shown changes.
-        if self.is_attached and screen is self.screen:
+        if self.is_attached and screen is self._source:
             keys = self._keys()
             if keys != self._shown:
                 self._shown = keys
@@ -84,24 +133,33 @@ class KeyFooter(Widget, can_focus=False):
     def _keys(self) -> tuple[list[_Key], _Key | None]:
         """The keys to show (one per action, in binding order) and the command palette's."""
         app = self.app
+        source = self._source or self.screen
         keys: list[_Key] = []
         seen: set[str] = set()
         palette: _Key | None = None
         ranked: list[tuple[int, int, int, _Key]] = []
         nodes: dict[int, int] = {}
-        for seq, (node, binding, enabled, _tooltip) in enumerate(self.screen.active_bindings.values()):
+        focused = source.focused
+        for seq, (node, binding, enabled, _tooltip) in enumerate(source.active_bindings.values()):
             if binding.key == app.COMMAND_PALETTE_BINDING and app.ENABLE_COMMAND_PALETTE:
                 palette = _Key(binding.key, app.get_key_display(binding), binding.description, enabled)
                 continue
-            if not binding.show or binding.action in seen:
+            if not binding.show or binding.action in seen or _typed_in_text_box(focused, binding.key):
                 continue
             seen.add(binding.action)
             # a key rebound by the keymap comes last in Textual's map: keep the table's order instead
             rank = _TABLE_ORDER.get((binding.id or "").removeprefix("animetui."), seq)
-            ranked.append((nodes.setdefault(id(node), len(nodes)), rank, seq, _Key(binding.key, app.get_key_display(binding), binding.description, enabled)))
+            ranked.append((nodes.setdefault(id(node), len(nodes)), rank, seq, _Key(binding.key, self._display(binding), binding.description, enabled, binding.action)))
         ranked.sort(key=lambda item: item[:3])
         keys = [key for *_rank, key in ranked]
         return keys, palette
+
+    def _display(self, binding: object) -> str:
+        """``Esc``, ``*``, ``Space`` as in help; control keys in Textual's short ``^r``."""
+        key = getattr(binding, "key", "")
+        if getattr(binding, "key_display", None) or "+" in key:
+            return self.app.get_key_display(binding)  # type: ignore[arg-type]
+        return display_key(key)
 
     def render(self) -> Text:
         if self._shown is None:  # before the first bindings signal
@@ -122,14 +180,25 @@ class KeyFooter(Widget, can_focus=False):
         room = width - right.cell_len
         line = Text(no_wrap=True, overflow="crop")
         spans: list[tuple[int, int, _Key]] = []
+        pieces = []
         for key in keys:
             piece = Text.assemble((f" {key.display} ", key_style), (f"{key.description} " if key.description else "", description_style))
             if not key.enabled:
                 piece.stylize(disabled)
-            if line.cell_len + piece.cell_len > room:
+            pieces.append((key, piece))
+        kept = [(k, p) for k, p in pieces if k.action in _KEEP]
+        reserve = sum(p.cell_len for _k, p in kept)
+        for key, piece in pieces:
+            if key.action in _KEEP:
+                continue
+            if line.cell_len + piece.cell_len > room - reserve:
                 break
             spans.append((line.cell_len, line.cell_len + piece.cell_len, key))
             line.append_text(piece)
+        for key, piece in kept:  # ? Help stays however narrow the line
+            if line.cell_len + piece.cell_len <= room:
+                spans.append((line.cell_len, line.cell_len + piece.cell_len, key))
+                line.append_text(piece)
         if palette_span is not None:
             line.append(" " * max(0, room - line.cell_len))
             line.append_text(right)

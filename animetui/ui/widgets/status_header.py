@@ -56,7 +56,11 @@ class StatusHeader(Static):
         self._redraw()
 
     def set_credits(self, credit: "Credits") -> None:
-        self.credits[credit.provider] = credits_text(credit)
+        text = credits_text(credit)
+        if text == "?" and credit.total is not None and credit.unit != "usd":
+            # nothing counted yet (a guest before the first search since the start): the allowance
+            text = f"{credit.total:,.0f} {credit.unit}/day"
+        self.credits[credit.provider] = text
         self._redraw()
 
     def set_account(self, email: str | None, *, expired: bool = False) -> None:
