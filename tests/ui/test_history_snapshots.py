@@ -12,7 +12,8 @@ import time
 
 import pytest
 from test_history_ui import hook_sessions, seed_history
-from ui_helpers import highlight_file, settle, wait_for
+from animetui.ui.screens.batch import BatchStartScreen
+from ui_helpers import highlight_file, settle, wait_for, open_screen
 
 SIZES = [pytest.param((80, 24), id="80x24"), pytest.param((160, 48), id="160x48")]
 
@@ -73,8 +74,7 @@ async def _start_batch(pilot, names: list[str], choice: int) -> None:
     for name in names:
         await highlight_file(pilot, name)
         await pilot.press("m")
-    await pilot.press("B")
-    await pilot.pause()
+    await open_screen(pilot, "B", BatchStartScreen)
     await pilot.press(*["down"] * choice, "enter")
 
 

@@ -100,9 +100,42 @@ async def wait_for(pilot, predicate: Callable[[], bool], *, timeout: float = PAT
 
 
 async def highlight_file(pilot, name: str, *, wait: bool = True) -> None:
-    """Keyboard only: the jump box (/), the name, Enter."""
+    """Keyboard only: the jump box (/), the name, Enter; returns once the Files pane has that source.
+
+    Waits on the pane's own state (its source is the file, the jump box closed), not on a pause:
+    typing reaches the tree through several messages (Changed, the cursor move, NodeHighlighted),
+    and a key pressed next could overtake them. ``wait`` also settles (the preview drawn).
+    """
     await pilot.press("1", "slash", *name, "enter")
+    app = pilot.app
+    needle = name.casefold()
+
+    def highlighted() -> bool:
+        files = app.query_one("#files")
+        source = files.source
+        return (
+            source is not None
+            and needle in source.label.casefold()
+            and files.query_one("#jump").has_class("-hidden")
+            and app.focused is files.tree
+        )
+
+    await wait_for(pilot, highlighted, what=f"{name!r} highlighted in Files")
     if wait:
         await settle(pilot)
-    else:
-        await pilot.pause()
+
+
+async def open_screen(pilot, key: str, screen_type: type) -> None:
+    """Press ``key`` and wait until ``screen_type`` is the active screen with its focus placed.
+
+    Typing right after a ``pilot.pause()`` can reach the screen below while the dialog is still
+    mounting (a prompt's "a cat" would press the app's ``a``): wait on the dialog instead.
+    """
+    app = pilot.app
+    await pilot.press(key)
+
+    def ready() -> bool:
+        screen = app.screen
+        return isinstance(screen, screen_type) and screen.is_mounted and (screen.focused is not None or not screen.focus_chain)
+
+    await wait_for(pilot, ready, what=f"the {screen_type.__name__}")
