@@ -93,7 +93,9 @@ def test_batch_in_progress_paused(snap_compare, build_app, monkeypatch, size):
         await settle(pilot)
         await _start_batch(pilot, ["beach", "classroom", "festival", "portrait", "rooftop"], choice=1)
         await wait_for(pilot, lambda: pilot.app.batch_session is not None and pilot.app.batch_session.state == "paused", what="the pause")
-        await pilot.pause(0.1)
+        # the screen shows it (its listener redraws the progress line), not 0.1 s later by luck
+        await wait_for(pilot, lambda: "paused" in str(pilot.app.screen.query_one("#batch-progress").render()), what="the paused line")
+        await pilot.pause()
 
     assert snap_compare(build_app(), terminal_size=size, run_before=run_before)
 

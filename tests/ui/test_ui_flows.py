@@ -416,15 +416,18 @@ async def test_files_tree_keeps_its_lines_across_focus_moves_but_not_a_theme_cha
 
         tree.render_label = counted  # type: ignore[method-assign]
         await pilot.press("1")
-        await pilot.pause()
+        await wait_for(pilot, lambda: app.focused is tree, what="the tree focused")
+        await settle(pilot)
         focused = drawn()
         await pilot.press("2")
-        await pilot.pause()
+        await wait_for(pilot, lambda: app.focused is not tree, what="the focus out of the tree")
+        await settle(pilot)
         blurred = drawn()
         assert blurred != focused, "the cursor looks different without the focus"
         labels = 0
         await pilot.press("1")
-        await pilot.pause()
+        await wait_for(pilot, lambda: app.focused is tree, what="the tree focused again")
+        await settle(pilot)
         # the cursor's own line is drawn again (its node is touched when the focus returns); no other
         assert drawn() == focused and labels <= 1, f"focused lines reused ({labels} drawn again), and right"
         app.theme = "textual-light"
