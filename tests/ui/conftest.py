@@ -38,6 +38,23 @@ def no_cursor_blink(monkeypatch):
     monkeypatch.setattr(TextArea, "_toggle_cursor_blink_visible", lambda self: None, raising=True)
 
 
+@pytest.fixture(autouse=True)
+def notifications_stay(monkeypatch):
+    """Notifications (and their toasts) last until cleared, however slow the run.
+
+    Textual expires them on the wall clock (``Notification.time_left``: raised_at + timeout -
+    time()), and iterating ``app._notifications`` drops the expired ones: on a loaded machine a
+    2-5 s toast could vanish from a snapshot, or from a test's ``app._notifications`` before the
+    assertion that looks for it. Frozen here as everything else that tells time is.
+    """
+    from textual.notifications import Notification
+
+    monkeypatch.setattr(Notification, "time_left", property(lambda self: _A_DAY), raising=True)
+
+
+_A_DAY = 24 * 3600.0
+
+
 @pytest.fixture(scope="session")
 def _sample_master(tmp_path_factory) -> Path:
     from animetui.ui.samples import write_demo_samples
