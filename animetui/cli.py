@@ -34,7 +34,7 @@ EXIT_INTERRUPTED = 130
 
 COMMANDS = (
     "characters", "scene", "models", "generate", "cartoonize", "jobs", "rankings", "recent",
-    "credits", "keys", "login", "logout", "config", "history", "batch", "doctor",
+    "credits", "keys", "login", "logout", "config", "history", "batch", "doctor", "library",
 )
 
 
@@ -182,6 +182,13 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("scene", "find the anime, episode and time of a screenshot (whatanimeisthis)")
     p.add_argument("image", metavar="IMAGE|URL")
     p.add_argument("--refresh", action="store_true", help="ask the service again even if this image was looked up before")
+    p.add_argument("--provider", choices=("whatanime", "local"), default="whatanime", help="local: search your own library (animetui library add DIR)")
+    p.add_argument("--flip", action="store_true", help="local: also try the mirror image")
+    p.add_argument("--no-cut", action="store_true", help="local: do not also try with black borders cut")
+
+    from animetui.library.cli import add_parser as _library_parser
+
+    _library_parser(add)
 
     p = add("history", "past lookups, newest first (answered offline)")
     p.add_argument("query", nargs="?", default="", help="filter by title, character, work or file name")
@@ -363,13 +370,17 @@ def _run_tui(args: argparse.Namespace) -> int:
 def _dispatch(args: argparse.Namespace) -> int:
     from animetui.errors import AnimetuiError, ConfigError, NetworkError
 
-    handler = _HANDLERS[args.command]
+    handler = _HANDLERS.get(args.command)
     try:
         settings = _load_settings(args)
         if args.command == "config":
             return _cmd_config(args, settings)
         if args.command == "history":
             return _cmd_history(args, settings)
+        if args.command == "library" or (args.command == "scene" and args.provider == "local"):
+            from animetui.library import cli as library_cli
+
+            return library_cli.main(args, settings) if args.command == "library" else library_cli.scene(args, settings)
         return asyncio.run(_with_providers(handler, args, settings))
     except ConfigError as exc:
         err(str(exc))
