@@ -30,7 +30,7 @@ def generates(hub: SimulatorHub) -> int:
     return sum(1 for r in hub.requests_to("animeapi") if r.path == "/api/generate")
 
 
-async def until(pilot, predicate, what: str, timeout: float = 10.0) -> None:
+async def until(pilot, predicate, what: str, timeout: float = 90.0) -> None:  # an upper bound only
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
     while not predicate():

@@ -26,6 +26,7 @@ _fixtures = importlib.util.module_from_spec(_spec)  # type: ignore[arg-type]
 _spec.loader.exec_module(_fixtures)  # type: ignore[union-attr]
 
 no_cursor_blink = _fixtures.no_cursor_blink
+notifications_stay = _fixtures.notifications_stay
 _sample_master = _fixtures._sample_master
 pictures = _fixtures.pictures
 clock = _fixtures.clock
@@ -36,7 +37,7 @@ build_app = _fixtures.build_app
 from ui_helpers import settle, wait_for  # noqa: E402  (tests/ui is on sys.path now)
 
 __all__ = [
-    "no_cursor_blink", "_sample_master", "pictures", "clock", "ui_hub", "ui_settings", "build_app",
+    "no_cursor_blink", "notifications_stay", "_sample_master", "pictures", "clock", "ui_hub", "ui_settings", "build_app",
     "settle", "wait_for", "terminal_output", "screen_text", "assert_no_injection", "HOSTILE_NAMES",
 ]
 

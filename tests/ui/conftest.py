@@ -25,15 +25,34 @@ from ui_helpers import FAST_RETRY, FrozenClock
 
 @pytest.fixture(autouse=True)
 def no_cursor_blink(monkeypatch):
-    from textual.widgets import Input
+    """The cursor stays drawn: a blink timer would hide it on every other half second.
 
-    monkeypatch.setattr(Input, "_toggle_cursor", lambda self: None)
-    try:
-        from textual.widgets._text_area import TextArea
+    Under load the time between focusing a box and taking the shot is anything, so a live blink
+    makes a snapshot show the cursor or not by chance. The names are Textual's private blink
+    callbacks (``Input._toggle_cursor``, ``TextArea._toggle_cursor_blink_visible`` in Textual 8);
+    ``raising=True`` makes a rename fail here, loudly, instead of silently blinking again.
+    """
+    from textual.widgets import Input, TextArea
 
-        monkeypatch.setattr(TextArea, "_toggle_cursor", lambda self: None)
-    except (ImportError, AttributeError):
-        pass
+    monkeypatch.setattr(Input, "_toggle_cursor", lambda self: None, raising=True)
+    monkeypatch.setattr(TextArea, "_toggle_cursor_blink_visible", lambda self: None, raising=True)
+
+
+@pytest.fixture(autouse=True)
+def notifications_stay(monkeypatch):
+    """Notifications (and their toasts) last until cleared, however slow the run.
+
+    Textual expires them on the wall clock (``Notification.time_left``: raised_at + timeout -
+    time()), and iterating ``app._notifications`` drops the expired ones: on a loaded machine a
+    2-5 s toast could vanish from a snapshot, or from a test's ``app._notifications`` before the
+    assertion that looks for it. Frozen here as everything else that tells time is.
+    """
+    from textual.notifications import Notification
+
+    monkeypatch.setattr(Notification, "time_left", property(lambda self: _A_DAY), raising=True)
+
+
+_A_DAY = 24 * 3600.0
 
 
 @pytest.fixture(autouse=True)

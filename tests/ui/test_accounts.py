@@ -14,7 +14,8 @@ import tomllib
 from pathlib import Path
 
 import pytest
-from ui_helpers import FAST_RETRY, highlight_file, settle, wait_for
+from animetui.ui.screens.generate import GenerateScreen
+from ui_helpers import FAST_RETRY, highlight_file, settle, wait_for, open_screen
 
 from animetui.config import SCHEMA
 from animetui.simulator.whatanime import DEMO_EMAIL, DEMO_PASSWORD
@@ -365,8 +366,7 @@ async def test_generate_asks_what_it_costs_first(build_app):
     app = build_app()
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        await pilot.press("g")
-        await pilot.pause()
+        await open_screen(pilot, "g", GenerateScreen)
         await pilot.press(*"a cat", "ctrl+s")
         await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen), what="the cost question")
         assert "$0.009" in app.screen.message and "AnimeAPI balance" in app.screen.message
@@ -374,8 +374,7 @@ async def test_generate_asks_what_it_costs_first(build_app):
         await settle(pilot)
         assert app.runner.list() == [], "no job without a yes"
         assert any("nothing was charged" in n for n in notes(app))
-        await pilot.press("g")
-        await pilot.pause()
+        await open_screen(pilot, "g", GenerateScreen)
         await pilot.press(*"a cat", "ctrl+s", "y")
         await settle(pilot)
         assert len(app.runner.list()) == 1
@@ -448,8 +447,7 @@ async def test_animeapi_balance_in_the_header_after_a_job(build_app, clock):
         await settle(pilot)
         header = app.query_one(StatusHeader)
         assert "animeapi" not in header.credits or header.credits["animeapi"] == "?"
-        await pilot.press("g")
-        await pilot.pause()
+        await open_screen(pilot, "g", GenerateScreen)
         await pilot.press(*"a cat", "ctrl+s", "y")
         await wait_for(pilot, lambda: app.runner.list() and app.runner.list()[0].state.terminal, what="the job")
         await wait_for(pilot, lambda: header.credits.get("animeapi", "?").startswith("$"), what="the balance")
@@ -492,7 +490,7 @@ async def test_first_run_says_what_works_without_keys_and_nothing_crashes(keyles
         # features that need a key say so; nothing is sent
         before = len(ui_hub.log)
         await pilot.press("g")
-        await pilot.pause()
+        await settle(pilot)
         await highlight_file(pilot, "portrait")
         await pilot.press("a")
         await settle(pilot)

@@ -14,7 +14,8 @@ import time
 from pathlib import Path
 
 import pytest
-from ui_helpers import FAST_RETRY, highlight_file, settle, wait_for
+from animetui.ui.screens.generate import GenerateScreen
+from ui_helpers import FAST_RETRY, highlight_file, settle, wait_for, open_screen
 
 from animetui.config import SCHEMA
 from animetui.simulator.whatanime import DEMO_EMAIL, DEMO_PASSWORD
@@ -181,8 +182,7 @@ def test_api_keys_list(snap_compare, build_app, size):
 def test_generate_cost_question(snap_compare, build_app, size):
     async def run_before(pilot):
         await settle(pilot)
-        await pilot.press("g")
-        await pilot.pause()
+        await open_screen(pilot, "g", GenerateScreen)
         await pilot.press(*"a cat on a fence", "ctrl+s")
         await settle(pilot)
 

@@ -12,7 +12,8 @@ import time
 
 import pytest
 from test_history_ui import hook_sessions, seed_history
-from ui_helpers import highlight_file, settle, wait_for
+from animetui.ui.screens.batch import BatchStartScreen
+from ui_helpers import highlight_file, settle, wait_for, open_screen
 
 SIZES = [pytest.param((80, 24), id="80x24"), pytest.param((160, 48), id="160x48")]
 
@@ -73,8 +74,7 @@ async def _start_batch(pilot, names: list[str], choice: int) -> None:
     for name in names:
         await highlight_file(pilot, name)
         await pilot.press("m")
-    await pilot.press("B")
-    await pilot.pause()
+    await open_screen(pilot, "B", BatchStartScreen)
     await pilot.press(*["down"] * choice, "enter")
 
 
@@ -97,7 +97,9 @@ def test_batch_in_progress_paused(snap_compare, build_app, monkeypatch, size):
         await settle(pilot)
         await _start_batch(pilot, ["beach", "classroom", "festival", "portrait", "rooftop"], choice=1)
         await wait_for(pilot, lambda: pilot.app.batch_session is not None and pilot.app.batch_session.state == "paused", what="the pause")
-        await pilot.pause(0.1)
+        # the screen shows it (its listener redraws the progress line), not 0.1 s later by luck
+        await wait_for(pilot, lambda: "paused" in str(pilot.app.screen.query_one("#batch-progress").render()), what="the paused line")
+        await pilot.pause()
 
     assert snap_compare(build_app(), terminal_size=size, run_before=run_before)
 

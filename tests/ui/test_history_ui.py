@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from ui_helpers import highlight_file, settle, wait_for
+from ui_helpers import highlight_file, settle, wait_for, open_screen
 
 from animetui.history import History
 from animetui.models import SceneMatch, SceneResult
@@ -222,8 +222,7 @@ async def mark_and_start(pilot, names: list[str], *, choice: int = 0) -> BatchSc
     for name in names:
         await highlight_file(pilot, name)
         await pilot.press("m")
-    await pilot.press("B")
-    await pilot.pause()
+    await open_screen(pilot, "B", BatchStartScreen)
     assert isinstance(app.screen, BatchStartScreen)
     await pilot.press(*["down"] * choice, "enter")
     await wait_for(pilot, lambda: isinstance(app.screen, BatchScreen), what="the batch screen")
@@ -307,8 +306,7 @@ async def test_batch_pause_resume_and_cancel(build_app, monkeypatch):
         for name in ("beach", "classroom", "festival", "portrait"):
             await highlight_file(pilot, name)
             await pilot.press("m")
-        await pilot.press("B")
-        await pilot.pause()
+        await open_screen(pilot, "B", BatchStartScreen)
         await pilot.press("down", "enter")  # scene search only: one at a time, so the pause point is exact
         await wait_for(pilot, lambda: app.batch_session is not None, what="the session")
         await wait_for(pilot, lambda: app.batch_session.state == "paused", what="the pause")
@@ -327,8 +325,7 @@ async def test_batch_pause_resume_and_cancel(build_app, monkeypatch):
         for name in ("night", "rooftop", "train"):
             await highlight_file(pilot, name)
             await pilot.press("m")
-        await pilot.press("B")
-        await pilot.pause()
+        await open_screen(pilot, "B", BatchStartScreen)
         await pilot.press("down", "enter")
         await wait_for(pilot, lambda: app.batch_session is not None, what="the session")
         await wait_for(pilot, lambda: app.batch_session.state == "paused", what="the pause")
@@ -377,7 +374,7 @@ async def test_batch_with_nothing_marked_says_how_to_mark(build_app):
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         await pilot.press("B")
-        await pilot.pause()
+        await settle(pilot)
         assert not isinstance(app.screen, (BatchStartScreen, BatchScreen))
         assert any("Mark images in Files" in str(n.message) for n in app._notifications)
 

@@ -54,7 +54,7 @@ async def test_a_finished_jobs_picture_is_shown_in_the_jobs_pane(build_app, pict
         await settle(pilot)
         services = await app.services()
         await services.runner.submit_generate(GenerateRequest(prompt="a cat on a roof"))
-        await wait_for(pilot, lambda: any(j.state.terminal for j in app.jobs_pane.jobs.values()), timeout=15, what="the job")
+        await wait_for(pilot, lambda: any(j.state.terminal for j in app.jobs_pane.jobs.values()), what="the job")
         await settle(pilot)
         preview = app.query_one("#job-preview")
         job = next(iter(app.jobs_pane.jobs.values()))

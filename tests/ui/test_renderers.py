@@ -24,6 +24,7 @@ import sys
 import pytest
 from textual.app import App, ComposeResult
 from textual.geometry import Region
+from ui_helpers import wait_for
 
 from animetui.ui import imaging
 from animetui.ui.widgets.image_view import ImageView
@@ -54,13 +55,12 @@ class ViewApp(App[None]):
         yield ImageView(renderer=self.renderer, id="view")
 
 
-async def _drawn(pilot, view: ImageView, *, timeout: float = 10.0) -> None:
-    loop = __import__("asyncio").get_running_loop()
-    deadline = loop.time() + timeout
-    while not (view.settled and view._inner is not None and view._inner.is_mounted):
-        if loop.time() > deadline:
-            raise AssertionError(f"the picture was not drawn (error: {view.error})")
-        await pilot.pause(0.02)
+async def _drawn(pilot, view: ImageView) -> None:
+    await wait_for(
+        pilot,
+        lambda: view.settled and view._inner is not None and view._inner.is_mounted,
+        what=f"the picture to be drawn (error: {view.error})",
+    )
     await pilot.pause()
 
 
@@ -175,11 +175,7 @@ async def test_sixel_next_picture_reuses_the_inner_widget_and_emits_its_stream()
         first = "".join(s.text for line in impl.render_lines(Region(0, 0, COLS, ROWS)) for s in line)
         before = impl.image
         view.set_boxes([BOX], highlight=None)  # the same picture, box 1 no longer highlighted, box 2 gone
-        loop = __import__("asyncio").get_running_loop()
-        deadline = loop.time() + 10
-        while impl.image is before or not view.settled:
-            assert loop.time() < deadline, "the new picture never reached the inner widget"
-            await pilot.pause(0.02)
+        await wait_for(pilot, lambda: impl.image is not before and view.settled, what="the new picture in the inner widget")
         assert view._inner.query_one(_PreparedSixelImpl) is impl, "the inner widget was kept"
         assert impl.image is view._inner.image
         second = "".join(s.text for line in impl.render_lines(Region(0, 0, COLS, ROWS)) for s in line)
@@ -302,11 +298,7 @@ async def test_latest_request_wins_and_bombs_are_refused(monkeypatch):
         monkeypatch.setattr(ImageView, "use_process", False)
         monkeypatch.setattr(imaging, "MAX_PIXELS", 1000)
         view.show(_png(), key="bomb", label="bomb.png")
-        loop = __import__("asyncio").get_running_loop()
-        deadline = loop.time() + 5
-        while not (view.settled and view.error):
-            assert loop.time() < deadline, "no refusal"
-            await pilot.pause(0.02)
+        await wait_for(pilot, lambda: view.settled and view.error, what="the refusal")
         assert "refused" in view.error and "megapixel" in view.error
         assert view._inner is None  # the message replaces the picture
 

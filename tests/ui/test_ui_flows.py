@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ui_helpers import highlight_file, settle, wait_for
+from animetui.ui.screens.generate import GenerateScreen
+from animetui.ui.screens.cartoonize import CartoonizeScreen
+from ui_helpers import highlight_file, settle, wait_for, open_screen
 
 from animetui.models import JobState
 from animetui.ui.app import PaneGrid
@@ -154,8 +156,7 @@ async def test_generate_and_cartoonize_jobs_run_to_the_end(build_app, ui_hub, cl
     app = build_app()
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
-        await pilot.press("g")
-        await pilot.pause()
+        await open_screen(pilot, "g", GenerateScreen)
         await pilot.press(*"a girl reading under a cherry tree")
         await pilot.press("ctrl+s", "y")  # y: the cost question (general.confirm_paid)
         await settle(pilot)
@@ -163,22 +164,19 @@ async def test_generate_and_cartoonize_jobs_run_to_the_end(build_app, ui_hub, cl
         await wait_for(pilot, lambda: len(jobs.jobs) == 1, what="the generate job")
 
         await highlight_file(pilot, "portrait")
-        await pilot.press("a")
-        await pilot.pause()
+        await open_screen(pilot, "a", CartoonizeScreen)
         await pilot.press("down", "enter", "y")  # style 3 (the default in the settings is 2); y: the cost
         await wait_for(pilot, lambda: len(jobs.jobs) == 2, what="the cartoonize job")
         cartoon = next(j for j in jobs.jobs.values() if j.kind.value == "cartoonize")
         assert cartoon.params["style"] == 3
         assert cartoon.params["source"] == str((pictures / "portrait.jpg").resolve())
 
-        async def advance_until_done() -> bool:
-            clock.advance(2)
-            await pilot.pause(0.1)
-            return all(job.state.terminal for job in jobs.jobs.values())
-
-        for _ in range(60):
-            if await advance_until_done():
-                break
+        # both jobs are due once the simulators' clock has moved on; then wait for the runner to
+        # see it (real time, however slow the machine), not for a fixed number of 0.1 s naps
+        submitted = lambda: all(j.state not in (JobState.QUEUED, JobState.SUBMITTING) for j in jobs.jobs.values())  # noqa: E731
+        await wait_for(pilot, submitted, what="both jobs submitted")
+        clock.advance(120)
+        await wait_for(pilot, lambda: all(job.state.terminal for job in jobs.jobs.values()), what="the jobs to end")
         states = {job.kind.value: job.state for job in jobs.jobs.values()}
         assert states == {"generate": JobState.SUCCEEDED, "cartoonize": JobState.SUCCEEDED}
         for job in jobs.jobs.values():
@@ -195,15 +193,16 @@ async def test_quitting_while_a_job_runs_asks_and_says_it_resumes(build_app, pic
         await pilot.press("a", "enter", "y")  # y: the cost question
         jobs = app.query_one(JobsPane)
         await wait_for(pilot, lambda: any(j.state is JobState.RUNNING for j in jobs.jobs.values()), what="a running job")
+        # the key reaches the binding through several messages: wait for the question itself
         await pilot.press("q")
-        await pilot.pause()
-        assert isinstance(app.screen, ConfirmScreen)
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen), what="the quit question")
         assert "resumes the next time you start animetui" in app.screen.message
         await pilot.press("n")
-        await pilot.pause()
-        assert not isinstance(app.screen, ConfirmScreen) and app.is_running
+        await wait_for(pilot, lambda: not isinstance(app.screen, ConfirmScreen), what="the question to close")
+        await settle(pilot)
+        assert app.is_running
         await pilot.press("q")
-        await pilot.pause()
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen), what="the quit question again")
         await pilot.press("y")
         await wait_for(pilot, lambda: not app.is_running, what="the app to exit")
     assert app.return_value == 0
@@ -278,10 +277,24 @@ async def test_command_palette_runs_pane_actions(build_app):
     app = build_app()
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
+        from textual.command import CommandPalette
+        from textual.widgets import OptionList
+
         await pilot.press("ctrl+p")
-        await pilot.pause()
+        await wait_for(pilot, lambda: isinstance(app.screen, CommandPalette) and app.screen.focused is not None, what="the palette")
         await pilot.press(*"next ranking period")
-        await pilot.pause(0.3)
+
+        def found() -> bool:  # the search runs in the palette's workers: wait for its answer
+            palette = app.screen
+            if not isinstance(palette, CommandPalette) or palette.query_one(OptionList).highlighted is None:
+                return False
+            options = palette.query_one(OptionList)
+            prompt = options.get_option_at_index(options.highlighted).prompt
+            return "next ranking period" in getattr(prompt, "plain", str(prompt)).casefold()
+
+        await wait_for(pilot, found, what="the palette's match")
+        await settle(pilot)  # the search is done: the highlighted match stays
+        assert found()
         await pilot.press("enter")
         await settle(pilot)
         assert app.query_one(RankingsPane).period == "monthly"
@@ -403,15 +416,18 @@ async def test_files_tree_keeps_its_lines_across_focus_moves_but_not_a_theme_cha
 
         tree.render_label = counted  # type: ignore[method-assign]
         await pilot.press("1")
-        await pilot.pause()
+        await wait_for(pilot, lambda: app.focused is tree, what="the tree focused")
+        await settle(pilot)
         focused = drawn()
         await pilot.press("2")
-        await pilot.pause()
+        await wait_for(pilot, lambda: app.focused is not tree, what="the focus out of the tree")
+        await settle(pilot)
         blurred = drawn()
         assert blurred != focused, "the cursor looks different without the focus"
         labels = 0
         await pilot.press("1")
-        await pilot.pause()
+        await wait_for(pilot, lambda: app.focused is tree, what="the tree focused again")
+        await settle(pilot)
         # the cursor's own line is drawn again (its node is touched when the focus returns); no other
         assert drawn() == focused and labels <= 1, f"focused lines reused ({labels} drawn again), and right"
         app.theme = "textual-light"

@@ -11,7 +11,8 @@ from __future__ import annotations
 import time
 
 import pytest
-from ui_helpers import highlight_file, settle, wait_for
+from animetui.ui.screens.generate import GenerateScreen
+from ui_helpers import highlight_file, settle, wait_for, open_screen
 
 SIZES = [pytest.param((80, 24), id="80x24"), pytest.param((160, 48), id="160x48")]
 
@@ -150,8 +151,7 @@ def test_jobs_finished(snap_compare, build_app, clock, size):
         from animetui.ui.panes.jobs import JobsPane
 
         await settle(pilot)
-        await pilot.press("g")
-        await pilot.pause()
+        await open_screen(pilot, "g", GenerateScreen)
         await pilot.press(*"two cats on a rooftop, watercolour")
         await pilot.press("ctrl+s", "y")  # y: the cost question
         await highlight_file(pilot, "portrait")
@@ -175,8 +175,7 @@ def test_jobs_finished(snap_compare, build_app, clock, size):
 def test_generate_dialog(snap_compare, build_app, size):
     async def run_before(pilot):
         await settle(pilot)
-        await pilot.press("g")
-        await pilot.pause()
+        await open_screen(pilot, "g", GenerateScreen)
         await pilot.press(*"a girl reading under a cherry tree, soft light")
         await pilot.press("tab", "tab", "right")
         await settle(pilot)
@@ -188,8 +187,7 @@ def test_generate_dialog(snap_compare, build_app, size):
 def test_generate_dialog_prompt_too_long(snap_compare, build_app, size):
     async def run_before(pilot):
         await settle(pilot)
-        await pilot.press("g")
-        await pilot.pause()
+        await open_screen(pilot, "g", GenerateScreen)
         pilot.app.screen.query_one("#prompt").text = "sakura " * 150
         await pilot.pause()
         await pilot.press("ctrl+s")
