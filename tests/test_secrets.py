@@ -76,5 +76,8 @@ def test_no_secret_in_snapshots_or_screenshots():
     texts = {p: p.read_text("utf-8", "replace") for folder in folders if folder.exists() for p in folder.rglob("*.svg")}
     assert texts, "snapshots exist"
     for path, text in texts.items():
+        # the demo sign-in dialog names the simulated account's password on purpose (issue 13: the
+        # demo account could not be guessed); anywhere else — a password field — it must be masked
+        text = text.replace(f"password&#160;{DEMO_PASSWORD}", "password&#160;(the demo hint)")
         for secret in [DEMO_PASSWORD, *DEMO_KEYS.values()]:
             assert secret not in text, f"secret in {path.name}"

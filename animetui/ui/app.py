@@ -336,11 +336,13 @@ class AnimeTUI(AccountsMixin, App[int]):
         grid.relayout(force=True)
         self.panes_ready = True
         self.files_pane.focus_default()
-        if self.demo:
-            self.query_one("#results-status").update(  # type: ignore[attr-defined]
+        if self.demo:  # the Results pane shows it until the first lookup, whatever repaints its status
+            results = self.results_pane
+            results.idle_hint = (  # type: ignore[attr-defined]
                 "Demo mode: simulated services, no keys, no network. Highlight a picture in Files, "
                 "then press b (or s / r). ? lists every key."
             )
+            results._update_status()
 
     @property
     def files_pane(self) -> "FilesPane":

@@ -38,6 +38,7 @@ PRESETS: dict[str, dict[str, str]] = {
         "history": "H",
         "generate": "N",
         "limit": "ctrl+l",
+        "copy-anilist": "A",
     },
 }
 

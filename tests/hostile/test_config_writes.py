@@ -112,7 +112,7 @@ def test_many_writers_at_once_lose_nothing(tmp_path):
     path.parent.mkdir(parents=True)
     path.write_text("# shared\n")
     changes = {
-        "general.bell": "true", "general.theme": "night", "general.confirm_paid": "false",
+        "general.bell": "true", "general.theme": "nord", "general.confirm_paid": "false",
         "providers.ailab.style": "5", "providers.animetrace.timeout": "33",
         "providers.animeapi.orientation": "square", "providers.whatanime.include_adult": "true",
         "providers.animeapi.requests_per_minute": "7",

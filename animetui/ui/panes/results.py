@@ -401,7 +401,7 @@ class ResultsPane(Pane):
     def _update_status(self) -> None:
         status = Text()
         if self.source is None:
-            status.append("No lookup yet.", style="italic")
+            status.append(getattr(self, "idle_hint", "") or "No lookup yet.", style="" if getattr(self, "idle_hint", "") else "italic")
         else:
             status.append(one_line(self.source.label, 200), style="bold")
             if self.running:
