@@ -24,6 +24,7 @@ Rules every implementation follows:
 from __future__ import annotations
 
 import asyncio
+import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -115,6 +116,32 @@ def as_bool(value: object, default: bool = False) -> bool:
     if isinstance(value, str):
         return value.strip().lower() in ("1", "true", "yes")
     return default
+
+
+def seconds_of(value: object) -> float | None:
+    """A finite, non-negative number of seconds (or similarity), else None."""
+    number = as_float(value)
+    if number is None or not math.isfinite(number) or number < 0:
+        return None
+    return number
+
+
+def episode_of(value: object) -> str | None:
+    """A scene engine's episode (trace.moe follows aniep): number / string / list / null → text or None ("12", "12.5", "3–4", "1, 3, 5")."""
+    if value is None or isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float)):
+        if not math.isfinite(value):
+            return None
+        return str(int(value)) if float(value).is_integer() else f"{value:g}"
+    if isinstance(value, str):
+        return server_text(value, limit=40) or None
+    if isinstance(value, list):
+        parts = [p for p in (episode_of(v) for v in value[:20] if not isinstance(v, (list, dict))) if p]
+        if not parts:
+            return None
+        return "–".join(parts) if len(parts) == 2 else ", ".join(parts)
+    return None
 
 
 @runtime_checkable

@@ -96,7 +96,7 @@ from animetui.errors import (
 )
 from animetui.models import Credits, ImageSource, SceneMatch, SceneResult, confidence_label
 from animetui.net import download, json_body, parse_retry_after, retrying, send
-from animetui.providers.base import ProviderContext, as_bool, as_float, as_int, server_text
+from animetui.providers.base import ProviderContext, as_bool, as_float, as_int, episode_of, seconds_of, server_text
 from animetui.redact import register_secret
 
 NAME = "tracemoe"
@@ -175,31 +175,6 @@ def _error_text(response: httpx.Response) -> str:
     return ""
 
 
-def _number(value: object) -> float | None:
-    number = as_float(value)
-    if number is None or not math.isfinite(number) or number < 0:
-        return None
-    return number
-
-
-def episode_of(value: object) -> str | None:
-    """aniep's episode: number / string / list / null → text or None ("12", "12.5", "3–4", "1, 3, 5")."""
-    if value is None or isinstance(value, bool):
-        return None
-    if isinstance(value, (int, float)):
-        if not math.isfinite(value):
-            return None
-        return str(int(value)) if float(value).is_integer() else f"{value:g}"
-    if isinstance(value, str):
-        return server_text(value, limit=40) or None
-    if isinstance(value, list):
-        parts = [p for p in (episode_of(v) for v in value[:20] if not isinstance(v, (list, dict))) if p]
-        if not parts:
-            return None
-        return "–".join(parts) if len(parts) == 2 else ", ".join(parts)
-    return None
-
-
 def _title_variant(titles: object, key: str) -> str | None:
     if not isinstance(titles, dict):
         return None
@@ -231,10 +206,10 @@ def parse_match(item: object, *, language: str = "romaji") -> SceneMatch | None:
         s for s in (server_text(v, limit=200) for v in (synonyms_raw if isinstance(synonyms_raw, list) else [])[:20]) if s
     )
     filename = server_text(item.get("filename"), limit=300)
-    at = _number(item.get("at"))
-    start = _number(item.get("from"))
-    end = _number(item.get("to"))
-    similarity = _number(item.get("similarity"))
+    at = seconds_of(item.get("at"))
+    start = seconds_of(item.get("from"))
+    end = seconds_of(item.get("to"))
+    similarity = seconds_of(item.get("similarity"))
     if similarity is not None:
         similarity = min(1.0, similarity)
     match = SceneMatch(
@@ -255,7 +230,7 @@ def parse_match(item: object, *, language: str = "romaji") -> SceneMatch | None:
         synonyms=synonyms,
         filename=filename,
         at=at,
-        duration=_number(item.get("duration")),
+        duration=seconds_of(item.get("duration")),
     )
     fallback = filename or (f"AniList {anilist_id}" if anilist_id else "(untitled)")
     title = dataclasses.replace(match, title=fallback).title_in(language)

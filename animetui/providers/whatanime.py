@@ -115,7 +115,7 @@ from animetui.errors import (
 )
 from animetui.models import ApiKey, ApiKeyPage, Credits, ImageSource, Ranking, RecentSearch, SceneMatch, SceneResult, Session
 from animetui.net import json_body, parse_retry_after, retrying, send
-from animetui.providers.base import ProviderContext, as_bool, as_float, as_int, server_text
+from animetui.providers.base import ProviderContext, as_bool, as_float, as_int, episode_of, seconds_of, server_text
 from animetui.redact import mask, register_secret
 
 NAME = "whatanime"
@@ -216,31 +216,6 @@ def similarity_of(value: object) -> float | None:
     if number > 1.0:
         number = number / 100.0
     return max(0.0, min(1.0, number))
-
-
-def seconds_of(value: object) -> float | None:
-    number = as_float(value)
-    if number is None or not math.isfinite(number) or number < 0:
-        return None
-    return number
-
-
-def episode_of(value: object) -> str | None:
-    """int / float / str / list / null → text or None ("12", "12.5", "3–4")."""
-    if value is None or isinstance(value, bool):
-        return None
-    if isinstance(value, (int, float)):
-        if not math.isfinite(value):
-            return None
-        return str(int(value)) if float(value).is_integer() else f"{value:g}"
-    if isinstance(value, str):
-        return server_text(value, limit=40) or None
-    if isinstance(value, list):
-        parts = [p for p in (episode_of(v) for v in value[:10] if not isinstance(v, list)) if p]
-        if not parts:
-            return None
-        return "–".join(parts) if len(parts) == 2 else ", ".join(parts)
-    return None
 
 
 def url_of(value: object, base: str = "") -> str | None:
