@@ -302,7 +302,7 @@ _SELECT = f"SELECT {', '.join(_COLUMNS)} FROM jobs"
 def _row_values(job: Job) -> tuple[Any, ...]:
     return (
         job.id,
-        job.kind.value,
+        str(job.kind),
         job.provider,
         json_text(job.params, sort_keys=True),  # a non-UTF-8 file name survives (as a \udcNN escape)
         job.state.value,
@@ -329,7 +329,7 @@ def _job_from_row(row: Sequence[Any]) -> Job:
         params = {}
     return Job(
         id=row[0],
-        kind=JobKind(row[1]),
+        kind=_kind(row[1]),
         provider=row[2],
         params=params,
         state=JobState(row[4]),
@@ -351,7 +351,7 @@ class JobJournal:
     """The ``jobs`` table: every job ever started, with its last committed state.
 
     Each method is one short transaction, committed (fsynced) before it returns, so the caller can
-    act on a state the moment the call returns. Rows with an unknown ``kind``/``state`` (written by
+    act on a state the moment the call returns. Rows with an unknown ``state`` (written by
     a newer animetui) are skipped by :meth:`list`, never crash it.
     """
 
@@ -537,8 +537,18 @@ class JobJournal:
         return self._read("PRAGMA data_version")[0][0]
 
 
+def _kind(value: object) -> str:
+    """A built-in kind as its :class:`JobKind`; another (a registered or a newer animetui's) as text."""
+    if not isinstance(value, str) or not value:
+        raise ValueError(f"bad job kind {value!r}")
+    try:
+        return JobKind(value)
+    except ValueError:
+        return value
+
+
 def _parse(row: Sequence[Any]) -> Job | None:
     try:
         return _job_from_row(row)
-    except (ValueError, TypeError):  # a kind/state from a newer version: leave it alone
+    except (ValueError, TypeError):  # a state from a newer version: leave it alone
         return None

@@ -47,9 +47,9 @@ Assumptions where the docs are silent or unclear:
   ``error_code`` when present and non-zero, then ``error_detail.code``. Errors are classified by the
   string ``code`` first (the docs move codes between statuses) and by the status second.
 * **Expired tasks.** Results live 24 h; a query after that is assumed to answer 410
-  (``ERROR_RESOURCE_RECLAIMED``/``ERROR_TASK_REVOKED``). That raises :class:`TaskExpired`, a
-  :class:`~animetui.errors.NotFound` with ``code == "expired"`` — the job runner tells "expired"
-  from "unknown task" (404, ``NotFound`` with the server's code) by that code.
+  (``ERROR_RESOURCE_RECLAIMED``/``ERROR_TASK_REVOKED``). That raises :class:`TaskExpired`, an
+  :class:`~animetui.errors.ResultExpired` (a ``NotFound``) — the job runner tells "expired" from
+  "unknown task" (404, a plain ``NotFound`` with the server's code) by that class.
 * **Retry-After.** None is documented. When a 503/429 carries one we honour it; when not,
   ``retry_after`` is :data:`DEFAULT_BACKOFF` (5 s, the docs' recommended polling interval), which the
   retry policy may or may not be willing to wait (``RetryPolicy.max_retry_after``); either way the
@@ -95,6 +95,7 @@ from animetui.errors import (
     NotFound,
     QuotaError,
     RateLimited,
+    ResultExpired,
     ServerError,
     Unsupported,
 )
@@ -142,11 +143,11 @@ Action = Literal["submit", "query", "credits"]
 KEY_HINT = "set providers.ailab.api_key in the config or the ANIMETUI_AILAB_KEY environment variable"
 
 
-class TaskExpired(NotFound):
-    """The task (and its result) is older than the service keeps them (24 h). ``code == "expired"``."""
+class TaskExpired(ResultExpired):
+    """The task (and its result) is older than the service keeps them (24 h)."""
 
     def __init__(self, message: str, *, provider: str = "ailab") -> None:
-        super().__init__(message, provider=provider, code="expired")
+        super().__init__(message, provider=provider, code="expired")  # the code stays for the JSON output
 
 
 def style_list() -> str:
@@ -175,13 +176,25 @@ def _prepare(raw: bytes, label: str) -> images.PreparedImage:
 
 
 class AILabProvider:
-    """The :class:`~animetui.providers.base.Cartoonizer` for AILabTools."""
+    """The :class:`~animetui.providers.base.Cartoonizer` and :class:`~animetui.providers.base.PaidWork` for AILabTools."""
 
     name = "ailab"
+    #: AILabTools charges credits, not dollars
+    cost_usd: float | None = None
 
     def __init__(self, ctx: ProviderContext) -> None:
         self.ctx = ctx
         register_secret(self._key_or_none())  # in demo mode the key never passed through Settings
+
+    # ------------------------------------------------------------------ PaidWork (the job runner)
+    def is_safe_to_resubmit(self, exc: BaseException) -> bool:
+        """Only a refusal before any work (busy, rate limited) that may not have used a credit."""
+        if not isinstance(exc, AnimetuiError) or exc.maybe_charged:
+            return False
+        return isinstance(exc, (RateLimited, Busy))
+
+    def slot_wait(self) -> float:
+        return self.ctx.limiter.wait_time()
 
     # ------------------------------------------------------------------ public API
     async def submit(self, source: ImageSource, *, style: int) -> str:
