@@ -17,10 +17,10 @@ What is documented, and used here:
 * Key: the ``x-trace-key`` header (setting ``api_key``); none → a guest, counted by IP. The key is
   never put in a query string (no longer supported upstream) and is registered with
   :mod:`animetui.redact`.
-* Answer ``{frameCount, error, quota, quotaUsed, result: [{anilist, filename, episode,
-  episode_start, episode_end, from, at, to, duration, similarity, video, image}]}``, ≤ 10, best
-  first. Read defensively: ``episode`` null / number / string / list (→ "3–4"); ``from``/``to``
-  may be missing (``from`` falls back to ``at``); ``anilist`` an id or ``{id, idMal, title{native,
+* Answer (read by :mod:`animetui.providers.tracemoe_answers`) ``{frameCount, error, quota,
+  quotaUsed, result: [{anilist, filename, episode, episode_start, episode_end, from, at, to,
+  duration, similarity, video, image}]}``, ≤ 10, best first. Read defensively: ``episode``
+  null / number / string / list (→ "3–4"); ``from``/``to`` may be missing (``from`` falls back to ``at``); ``anilist`` an id or ``{id, idMal, title{native,
   romaji, english}, synonyms, isAdult}``; numbers may arrive as strings (``quotaUsed`` does);
   unknown fields ignored; a 200 without a result list, or with a non-empty ``error``, is a
   :class:`ServerError`.
@@ -35,9 +35,11 @@ What is documented, and used here:
   ``RateLimit-Reset``); concurrency 1 for guests (:class:`SearchSlots`: searches wait for a free
   slot; the capacity follows ``/me``'s ``concurrency``); quota in a rolling 24 h window.
 * Previews: ``image``/``video`` URLs expire ~300 s after the search, so the preview images of the
-  first ``previews`` matches (default 3; 0 turns it off) are downloaded at once into the cache
-  directory and their path is kept on the match (``preview_path``). ``size=l|m|s``, video
-  ``mute``, ``minDuration`` 0.5–2, ``maxDuration`` 0.5–5 (:func:`preview_url`).
+  first ``previews`` matches (default 3; 0 turns it off) and the muted clips (``video`` + ``mute``,
+  an MP4) of the first ``clips`` matches (default 1) are downloaded at once into the cache
+  directory and their paths kept on the match (``preview_path``, ``clip_path``); :meth:`save_clip`
+  fetches another match's clip while its link lives. ``size=l|m|s``, video ``mute``,
+  ``minDuration`` 0.5–2, ``maxDuration`` 0.5–5 (:func:`preview_url`).
 * ``GET /me`` (free): ``{id, priority, concurrency, quota, quotaUsed}`` → :meth:`account`,
   :meth:`credits`.
 
@@ -92,7 +94,7 @@ from animetui.errors import (
     ServerError,
     Unsupported,
 )
-from animetui.models import Credits, ImageSource, SceneResult, confidence_label
+from animetui.models import Credits, ImageSource, SceneMatch, SceneResult, confidence_label
 from animetui.net import download, json_body, parse_retry_after, retrying, send
 from animetui.providers.base import ProviderContext, as_bool, as_float, as_int, server_text
 from animetui.providers.tracemoe_answers import (
@@ -112,6 +114,7 @@ from animetui.providers.tracemoe_answers import (
     parse_search,
     prepare_upload,
     preview_url,
+    sniff_type,
     vector_payload,
 )
 from animetui.redact import register_secret
@@ -414,24 +417,48 @@ class TraceMoeProvider:
         return Path(self.ctx.cache_dir) / "tracemoe-previews"
 
     async def _with_previews(self, result: SceneResult) -> SceneResult:
-        count = as_int(self.settings.get("previews", 3))
+        """The first ``previews`` preview images and ``clips`` muted clips, downloaded at once (the
+        links die ~300 s after the search); a failed download leaves the match as it was."""
+        count = as_int(self.settings.get("previews", 3)) or 0
+        clips = as_int(self.settings.get("clips", 1)) or 0
         folder = self._preview_dir()
-        if not count or count <= 0 or folder is None:
+        if (count <= 0 and clips <= 0) or folder is None:
             return result
         size = str(self.settings.get("preview_size") or "m")
         size = size if size in PREVIEW_SIZES else "m"
         matches = list(result.matches)
-        for index, match in enumerate(matches[:count]):
-            if not match.image_url:
-                continue
-            name = hashlib.sha256(match.image_url.encode()).hexdigest()[:24] + ".jpg"
-            try:
-                path = await self.download_preview(match.image_url, folder / name, size=size)
-            except AnimetuiError as exc:  # a preview is a nicety: the search result stands without it
-                log.info("tracemoe: preview %d not downloaded: %s", index, exc)
-                continue
-            matches[index] = dataclasses.replace(match, preview_path=str(path))
+        for index, match in enumerate(matches):
+            changes: dict[str, str] = {}
+            if index < count and match.image_url:
+                name = hashlib.sha256(match.image_url.encode()).hexdigest()[:24] + ".jpg"
+                try:
+                    changes["preview_path"] = str(await self.download_preview(match.image_url, folder / name, size=size))
+                except AnimetuiError as exc:  # a preview is a nicety: the search result stands without it
+                    log.info("tracemoe: preview %d not downloaded: %s", index, exc)
+            if index < clips and match.video_url:
+                try:
+                    changes["clip_path"] = str(await self.save_clip(match))
+                except AnimetuiError as exc:
+                    log.info("tracemoe: clip %d not downloaded: %s", index, exc)
+            if changes:
+                matches[index] = dataclasses.replace(match, **changes)  # type: ignore[arg-type]
         return dataclasses.replace(result, matches=tuple(matches))
+
+    def clip_path(self, match: SceneMatch) -> Path | None:
+        """Where :meth:`save_clip` keeps the match's clip (None: no cache directory, or no clip)."""
+        if self.ctx.cache_dir is None or not match.video_url:
+            return None
+        return Path(self.ctx.cache_dir) / "tracemoe-clips" / (hashlib.sha256(match.video_url.encode()).hexdigest()[:24] + ".mp4")
+
+    async def save_clip(self, match: SceneMatch) -> Path:
+        """The match's muted preview clip on disk (downloaded once; the link lives ~300 s)."""
+        dest = self.clip_path(match)
+        if dest is None or match.video_url is None:
+            raise Unsupported("this match has no preview clip", provider=NAME)
+        if dest.is_file():
+            return dest
+        size = str(self.settings.get("preview_size") or "m")
+        return await self.download_clip(match.video_url, dest, size=size if size in PREVIEW_SIZES else "m")
 
     async def download_preview(self, url: str, dest: Path, *, size: str | None = None) -> Path:
         """The preview image (JPEG) into ``dest`` (atomically). Its URL lives ~300 s after the search."""
@@ -457,11 +484,17 @@ class TraceMoeProvider:
         link = preview_url(url, size=size, mute=mute, min_duration=min_duration, max_duration=max_duration)
         await self.ctx.limiter.acquire()
         try:
-            return await download(self.ctx.client, link, dest, provider=NAME, max_bytes=MAX_PREVIEW_BYTES,
+            path = await download(self.ctx.client, link, dest, provider=NAME, max_bytes=MAX_PREVIEW_BYTES,
                                   image=False)  # a video clip: download() checks image magic otherwise
         except NotFound as exc:
             raise NotFound("the trace.moe preview link has expired (they live about 5 minutes) — search again",
                            provider=NAME, code=exc.code) from None
+        with path.open("rb") as handle:
+            kind = sniff_type(handle.read(64))[0]
+        if not kind.startswith("video/") and kind != "image/gif":  # an HTML page from a proxy, say
+            path.unlink(missing_ok=True)
+            raise ServerError("trace.moe's preview clip was not a video", provider=NAME)
+        return path
 
     # ------------------------------------------------------------------ /me
     async def account(self) -> TraceMoeAccount:

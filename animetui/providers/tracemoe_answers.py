@@ -45,6 +45,7 @@ __all__ = [
     "parse_match",
     "parse_search",
     "prepare_upload",
+    "sniff_type",
     "preview_url",
     "vector_payload",
 ]
@@ -264,7 +265,7 @@ _MAGIC = (
 )
 
 
-def _sniff(data: bytes) -> tuple[str, str]:
+def sniff_type(data: bytes) -> tuple[str, str]:
     for magic, ctype, ext in _MAGIC:
         if data.startswith(magic):
             return ctype, ext
@@ -289,7 +290,7 @@ def prepare_upload(source: ImageSource) -> Upload:
     assert data is not None
     if not data:
         raise BadInput(f"{source.label}: the file is empty", provider=NAME)
-    ctype, ext = _sniff(data)
+    ctype, ext = sniff_type(data)
     stem = Path(source.label).stem or "image"
     if ctype.startswith("image/"):  # the same pixel safety limit as every engine (header only: cheap)
         try:
