@@ -124,7 +124,8 @@ async def download(
     redirect to ``file://`` or in a loop, a 4xx, a body that is not an image) ends the job at once
     with the reason.
     """
-    assert job.result_url
+    url = job.result_url
+    assert url
     if job.result_path != str(dest):
         job = await ctx.save(job, result_path=str(dest))
     existing = existing_result(dest)
@@ -136,7 +137,7 @@ async def download(
     while True:
         try:
             async with slots:
-                await net.download(client, job.result_url, dest, provider=job.provider)
+                await net.download(client, url, dest, provider=job.provider)
         except NotFound as exc:
             await ctx.save(job, state=JobState.EXPIRED, error=f"{exc.message}; the result can no longer be fetched")
             return

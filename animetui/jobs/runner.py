@@ -67,6 +67,7 @@ log = logging.getLogger(__name__)
 
 Sleep = Callable[[float], Awaitable[None]]
 Subscriber = Callable[[Job], None]
+Jobs = list[Job]  # (inside JobRunner, ``list`` is its method)
 
 DEFAULT_POLL_INTERVAL = 5.0  # AILabTools: "queried every 5 seconds"
 JITTER = 0.10
@@ -327,7 +328,7 @@ class JobRunner:
 
         return unsubscribe
 
-    async def wait(self, ids: Iterable[str] | None = None) -> list[Job]:
+    async def wait(self, ids: Iterable[str] | None = None) -> Jobs:
         """Until the given jobs (default: all known of a kind this runner drives) have ended;
         returns them in that order."""
         wanted = list(ids) if ids is not None else None
@@ -557,11 +558,11 @@ class JobRunner:
             raise
         except Exception as exc:  # a bug or an error nobody expected: end the job, say why
             log.exception("job %s failed unexpectedly", job_id)
-            job = self._jobs.get(job_id)
-            if job is not None and not job.state.terminal:
-                text = kind_of(job).failed_unexpectedly(job, exc)
+            current = self._jobs.get(job_id)
+            if current is not None and not current.state.terminal:
+                text = kind_of(current).failed_unexpectedly(current, exc)
                 with contextlib.suppress(Exception):
-                    self._commit(job, state=JobState.FAILED, error=text)
+                    self._commit(current, state=JobState.FAILED, error=text)
         finally:
             if self._tasks.get(job_id) is asyncio.current_task():
                 del self._tasks[job_id]
