@@ -249,3 +249,19 @@ async def test_a_kind_nobody_registered_is_left_alone_and_described_neutrally(tm
     assert "teleport" in text and "Photo-to-anime" not in text and "Generation" not in text
     with pytest.raises(BadInput, match="unknown job kind"):
         await runner_for(tmp_path, UpscaleService(), journal).submit("teleport", {})
+
+
+async def test_the_paid_providers_declare_price_resubmit_and_wait_in_the_protocol(providers):
+    from animetui.errors import Busy, ServerError
+    from animetui.providers.base import PaidWork
+
+    animeapi, ailab = providers.animeapi, providers.ailab
+    assert isinstance(animeapi, PaidWork) and isinstance(ailab, PaidWork)
+    assert animeapi.cost_usd == pytest.approx(0.009) and ailab.cost_usd is None
+    assert animeapi.is_safe_to_resubmit(RateLimited("slow", provider="animeapi"))
+    assert not animeapi.is_safe_to_resubmit(Busy("busy", provider="animeapi"))  # a 503 after sending may be charged
+    assert ailab.is_safe_to_resubmit(Busy("busy", provider="ailab"))
+    assert not ailab.is_safe_to_resubmit(ServerError("odd", provider="ailab", maybe_charged=True))
+    assert animeapi.slot_wait() == 0.0
+    animeapi.ctx.limiter.block_for(30)
+    assert 29 < animeapi.slot_wait() <= 30
