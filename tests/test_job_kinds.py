@@ -221,15 +221,21 @@ async def test_cancel_and_restart_rules_are_the_kinds(tmp_path, upscale):
     assert describe(settled).startswith("Upscaling “owl.png” failed: ")
 
 
-def test_the_jobs_pane_and_the_cli_word_it_through_the_kind(upscale):
-    from animetui.cli import _job_row
+def test_the_jobs_pane_and_the_cli_word_it_through_the_kind(upscale, capsys):
+    from animetui import locations
+    from animetui.cli import main
     from animetui.ui.panes.jobs import job_summary
 
     job = Job(id="fedcba987654", kind="upscale", provider="upscaler", params={"source": "/pics/cat.png", "factor": 4},
               state=JobState.FAILED, created_at=1.0, updated_at=2.0, error="boom")
     assert job_summary(job) == "cat.png ×4"
-    assert _job_row(job)[:3] == ["fedcba98", "upscale", "/pics/cat.png"]
     assert kinds.kind_of(job).retry_title == "Upscale this picture again?"
+    journal = JobJournal(locations.jobs_db(locations.data_dir()))
+    journal.insert(job, owner=None)
+    journal.close()
+    assert main(["jobs", "list"]) == 0
+    row = next(line for line in capsys.readouterr().out.splitlines() if line.startswith("fedcba98"))
+    assert row.split()[:3] == ["fedcba98", "upscale", "/pics/cat.png"] and "boom" in row
 
 
 async def test_a_kind_nobody_registered_is_left_alone_and_described_neutrally(tmp_path):

@@ -242,6 +242,8 @@ class JobRunner:
             raise BadInput(f"unknown job kind {kind!r}")
         return await self._new_job(chosen, chosen.validate(params))
 
+    # Conveniences for the two built-in kinds' callers (``animetui generate``/``cartoonize``, the
+    # g/a keys); nothing in the runner depends on them.
     async def submit_generate(self, request: GenerateRequest) -> Job:
         """Queue one text-to-image generation (a paid request). Bad input raises :class:`BadInput`."""
         return await self.submit(JobKind.GENERATE, dataclasses.asdict(request))
