@@ -242,8 +242,7 @@ class JobRunner:
             raise BadInput(f"unknown job kind {kind!r}")
         return await self._new_job(chosen, chosen.validate(params))
 
-    # Conveniences for the two built-in kinds' callers (``animetui generate``/``cartoonize``, the
-    # g/a keys); nothing in the runner depends on them.
+    # conveniences for the built-in kinds' callers (the commands, the g/a keys); the runner needs neither
     async def submit_generate(self, request: GenerateRequest) -> Job:
         """Queue one text-to-image generation (a paid request). Bad input raises :class:`BadInput`."""
         return await self.submit(JobKind.GENERATE, dataclasses.asdict(request))
@@ -592,10 +591,8 @@ class JobRunner:
         return max(0.0, seconds * self._rng.uniform(1.0, 1 + JITTER))
 
     def _slot(self, slots: dict[str, asyncio.Semaphore], provider: str, size: int) -> asyncio.Semaphore:
-        if provider not in slots:
-            slots[provider] = asyncio.Semaphore(size)
-        return slots[provider]
+        return slots[provider] if provider in slots else slots.setdefault(provider, asyncio.Semaphore(size))
 
     @property
-    def _ctx(self) -> RunnerContext:
+    def _ctx(self) -> RunnerContext:  # what a kind's driver may use of the runner
         return RunnerContext(self)
