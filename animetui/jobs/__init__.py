@@ -31,37 +31,41 @@ Nothing here imports Textual; httpx only reaches it through the providers.
 
 from __future__ import annotations
 
-from animetui import net  # noqa: F401 - tests patch ``animetui.jobs.net.download`` (the same module)
-from animetui.jobs.cartoonize import EXPIRED_TEXT, RESULT_LIFETIME
-from animetui.jobs.files import NOT_AN_IMAGE_TEXT
-from animetui.jobs.kind import MAX_REQUEUES, JobContext, Kind
-from animetui.jobs.kinds import describe, find, kind_of, register, subject, unregister
-from animetui.jobs.runner import (
-    DEFAULT_POLL_INTERVAL,
-    DOWNLOAD_SLOTS,
-    POLL_SLOTS,
-    STOP_GRACE,
-    SUBMIT_SLOTS,
-    JobRunner,
-)
+import importlib
+from typing import TYPE_CHECKING, Any
 
-__all__ = [
-    "DEFAULT_POLL_INTERVAL",
-    "DOWNLOAD_SLOTS",
-    "EXPIRED_TEXT",
-    "MAX_REQUEUES",
-    "NOT_AN_IMAGE_TEXT",
-    "POLL_SLOTS",
-    "RESULT_LIFETIME",
-    "STOP_GRACE",
-    "SUBMIT_SLOTS",
-    "JobContext",
-    "JobRunner",
-    "Kind",
-    "describe",
-    "find",
-    "kind_of",
-    "register",
-    "subject",
-    "unregister",
-]
+if TYPE_CHECKING:
+    from animetui import net
+    from animetui.jobs.cartoonize import EXPIRED_TEXT, RESULT_LIFETIME
+    from animetui.jobs.files import NOT_AN_IMAGE_TEXT
+    from animetui.jobs.kind import MAX_REQUEUES, JobContext, Kind
+    from animetui.jobs.kinds import describe, find, kind_of, register, subject, unregister
+    from animetui.jobs.runner import DEFAULT_POLL_INTERVAL, DOWNLOAD_SLOTS, POLL_SLOTS, STOP_GRACE, SUBMIT_SLOTS, JobRunner
+
+#: name → the module it lives in. Imported when first asked (PEP 562), so that the Jobs pane can
+#: read a kind's words (``animetui.jobs.kinds``) before the first frame without importing the
+#: runner and, through it, httpx.
+_WHERE = {
+    "net": "animetui.net",  # tests patch ``animetui.jobs.net.download``: the same module
+    "EXPIRED_TEXT": "animetui.jobs.cartoonize",
+    "RESULT_LIFETIME": "animetui.jobs.cartoonize",
+    "NOT_AN_IMAGE_TEXT": "animetui.jobs.files",
+    "MAX_REQUEUES": "animetui.jobs.kind",
+    "JobContext": "animetui.jobs.kind",
+    "Kind": "animetui.jobs.kind",
+    **dict.fromkeys(("describe", "find", "kind_of", "register", "subject", "unregister"), "animetui.jobs.kinds"),
+    **dict.fromkeys(
+        ("DEFAULT_POLL_INTERVAL", "DOWNLOAD_SLOTS", "POLL_SLOTS", "STOP_GRACE", "SUBMIT_SLOTS", "JobRunner"),
+        "animetui.jobs.runner",
+    ),
+}
+
+__all__ = sorted(_WHERE)
+
+
+def __getattr__(name: str) -> Any:
+    where = _WHERE.get(name)
+    if where is None:
+        raise AttributeError(f"module 'animetui.jobs' has no attribute {name!r}")
+    module = importlib.import_module(where)
+    return module if name == "net" else getattr(module, name)

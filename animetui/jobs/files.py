@@ -25,7 +25,6 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
-from animetui import net
 from animetui.errors import AnimetuiError, NotFound
 from animetui.jobs.kind import JobContext
 from animetui.models import Job, JobState
@@ -124,6 +123,8 @@ async def download(
     redirect to ``file://`` or in a loop, a 4xx, a body that is not an image) ends the job at once
     with the reason.
     """
+    from animetui import net  # httpx: only once a result is fetched, not when a kind's words are read
+
     url = job.result_url
     assert url
     if job.result_path != str(dest):

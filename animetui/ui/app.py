@@ -177,7 +177,7 @@ def _anime_commands() -> "type[Provider]":
 def _import_runtime() -> None:
     """The services' modules (httpx, SQLite, the providers): imported in a thread, off the loop."""
     import animetui.history  # noqa: F401
-    import animetui.jobs  # noqa: F401
+    import animetui.jobs.runner  # noqa: F401
     import animetui.lookups  # noqa: F401
     import animetui.providers  # noqa: F401
     import animetui.runtime  # noqa: F401
