@@ -72,3 +72,20 @@ async def test_retry_asks_the_kinds_question(build_app, ui_settings, restyle):
         await pilot.press("n")
         await settle(pilot)
         assert len(app.runner.list()) == 2, "no new job without a yes"
+
+
+async def test_retry_of_a_kind_this_animetui_does_not_know_says_so(build_app, ui_settings):
+    journal = JobJournal(ui_settings.data_dir / "jobs.sqlite3")
+    journal.insert(failed("cccccccccccc", "teleport", time.time()), owner=None)
+    journal.close()
+    app = build_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("4")
+        pane = app.query_one("#jobs")
+        await wait_for(pilot, lambda: pane.selected is not None and pane.selected.id == "cccccccccccc", what="the job")
+        assert str(pane.query_one("#job-detail").render()).startswith("teleport · failed\n")
+        await pilot.press("R")
+        await wait_for(pilot, lambda: any("cannot run “teleport” jobs" in n.message for n in app._notifications),
+                       what="the refusal")
+        assert not isinstance(app.screen, ConfirmScreen) and len(app.runner.list()) == 1

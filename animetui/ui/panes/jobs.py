@@ -19,7 +19,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.widgets import DataTable, Static
 
-from animetui.jobs.kinds import kind_of
+from animetui.jobs.kinds import find, kind_of
 from animetui.models import Job, JobState
 from animetui.ui.bindings import bindings
 from animetui.ui.format import display_path, elapsed, one_line, shown
@@ -257,7 +257,9 @@ class JobsPane(Pane):
         kind = kind_of(job)
         text.append(f"{shown(kind.label)} · ", style="bold")
         text.append(job.state.value)
-        text.append(f" · {shown(kind.options(job))}", style="dim")
+        options = kind.options(job)
+        if options:
+            text.append(f" · {shown(options)}", style="dim")
         text.append("\n")
         subject = kind.subject(job)
         text.append(display_path(subject) if kind.subject_is_file else one_line(subject, 1000))
@@ -312,6 +314,10 @@ class JobsPane(Pane):
             return
         app: Any = self.app
         kind = kind_of(job)
+        if find(str(job.kind)) is None:  # written by a newer animetui
+            self.app.notify(f"This animetui cannot run “{shown(kind.name)}” jobs; upgrade it to retry this one.",
+                            title="Nothing to retry", timeout=4, markup=False)
+            return
         if not app.require_key(kind.provider, kind.title):
             return
         job_id = job.id
