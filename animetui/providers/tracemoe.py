@@ -81,7 +81,7 @@ from typing import Any, Protocol
 
 import httpx
 
-from animetui import images, offload
+from animetui.pictures import offload, sources
 from animetui.errors import (
     AnimetuiError,
     AuthError,
@@ -403,7 +403,7 @@ class _Upload:
 def _prepare(source: ImageSource) -> _Upload:
     """The bytes to send: as they are when ≤ 25 MB (trace.moe decodes anything ffmpeg can), else an
     image downscaled and re-encoded to fit; anything else over 25 MB is refused here."""
-    data = images.read_source(source.path) if source.path is not None else source.data
+    data = sources.read_source(source.path) if source.path is not None else source.data
     assert data is not None
     if not data:
         raise BadInput(f"{source.label}: the file is empty", provider=NAME)
@@ -411,14 +411,14 @@ def _prepare(source: ImageSource) -> _Upload:
     stem = Path(source.label).stem or "image"
     if ctype.startswith("image/"):  # the same pixel safety limit as every engine (header only: cheap)
         try:
-            images.inspect(data, source.label)
+            sources.inspect(data, source.label)
         except BadInput:  # Pillow cannot read it; trace.moe (ffmpeg) may: its answer says
             pass
     if len(data) <= MAX_BYTES:
         return _Upload(data, ctype, f"{stem}.{ext}")
     if not ctype.startswith("image/"):
-        raise Unsupported(f"{source.label}: {images.human_bytes(len(data))} is over trace.moe's 25 MB limit", provider=NAME)
-    prepared = images.prepare_upload(data, label=source.label, formats=("JPEG", "PNG"), max_bytes=MAX_BYTES,
+        raise Unsupported(f"{source.label}: {sources.human_bytes(len(data))} is over trace.moe's 25 MB limit", provider=NAME)
+    prepared = sources.prepare_upload(data, label=source.label, formats=("JPEG", "PNG"), max_bytes=MAX_BYTES,
                                      max_side=MAX_SIDE, service=TITLE)
     return _Upload(prepared.data, prepared.content_type, prepared.filename)
 

@@ -34,7 +34,7 @@ the loop thread was sampled at during each of the longest stalls.
 
 What has been found and fixed with it, in order (details in the commit log): picture work in a
 separate process (decoders and the Sixel quantiser held the GIL); full GC passes deferred to idle
-moments (animetui.ui.collector); upload preparation in a niced child (animetui.offload); no
+moments (animetui.ui.collector); upload preparation in a niced child (animetui.pictures.offload); no
 whole-screen repaint on focus moves (MainScreen), no :focus-within restyle and an edges-only
 repaint for the pane border (Pane._show_focus), a one-widget footer (KeyFooter), Sixel pictures
 swapped without recomposing, one-line updates without a layout pass, no tree rebuild and reflow
@@ -195,8 +195,8 @@ COUNTS: dict[str, int] = {}
 
 def _count_work() -> None:
     """Count pictures drawn and Sixel streams emitted, so the figures are known to cover real work."""
-    from animetui.ui.widgets import prepared_image
-    from animetui.ui.widgets.image_view import ImageView
+    from animetui.ui.pictures import prepared as prepared_image
+    from animetui.ui.pictures.view import ImageView
 
     def counted(name: str, function):  # noqa: ANN001, ANN202
         def wrapper(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
@@ -231,7 +231,7 @@ async def run_session(
     from animetui.config import Settings
     from animetui.providers import Providers
     from animetui.ui.app import make_app
-    from animetui.ui.widgets.image_view import ImageView
+    from animetui.ui.pictures.view import ImageView
 
     from animetui.simulator import DEMO_KEYS
 
@@ -304,7 +304,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     os.environ.pop("TMUX", None)
     (scratch / "home").mkdir()
-    from animetui.ui import terminal_images
+    from animetui.ui.pictures import terminal as terminal_images
 
     terminal_images.ensure_probed()  # no terminal questions: 10×20 px cells, as a VT340
     _count_work()

@@ -148,7 +148,7 @@ class Script:
 
 
 def _drawn(app) -> bool:  # noqa: ANN001
-    from animetui.ui.widgets.image_view import ImageView
+    from animetui.ui.pictures.view import ImageView
 
     return all(view.settled for screen in app.screen_stack for view in screen.query(ImageView))
 
@@ -175,7 +175,7 @@ async def run_session(
     from animetui.providers import Providers
     from animetui.simulator import DEMO_KEYS
     from animetui.ui.app import make_app
-    from animetui.ui.widgets.image_view import ImageView
+    from animetui.ui.pictures.view import ImageView
 
     settings = Settings.load()
     for name in ("animetrace", "whatanime", "animeapi", "ailab"):
@@ -313,7 +313,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     os.environ.pop("TMUX", None)
     (scratch / "home").mkdir()
-    from animetui.ui import terminal_images
+    from animetui.ui.pictures import terminal as terminal_images
 
     terminal_images.ensure_probed()  # no terminal questions: 10×20 px cells, as a VT340
     _count_work()

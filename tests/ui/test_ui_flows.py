@@ -20,7 +20,7 @@ from animetui.ui.panes.jobs import JobsPane
 from animetui.ui.panes.rankings import RECENT_PAGE, RankingsPane
 from animetui.ui.panes.results import ResultsPane
 from animetui.ui.screens.confirm import ConfirmScreen
-from animetui.ui.widgets.image_view import ImageView
+from animetui.ui.pictures.view import ImageView
 
 
 async def test_find_image_run_both_and_move_through_detections(build_app, pictures):

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from animetui.ui import imaging, terminal_images
+from animetui.pictures import imaging
+from animetui.ui.pictures import terminal as terminal_images
 from animetui.ui.format import ago, credits_text, display_path, elapsed, mmss, percent, span
 
 

@@ -8,7 +8,7 @@ import pytest
 from PIL import Image
 
 from animetui.errors import BadInput, Unsupported
-from animetui.images import inspect, prepare_upload, read_source
+from animetui.pictures.sources import inspect, prepare_upload, read_source
 from animetui.simulator.imagery import scene
 
 

@@ -1,7 +1,7 @@
 """A picture in a pane: textual-image when the terminal can show one, a text line when not.
 
-Everything slow happens off the event loop (decode, scale, draw boxes — ``animetui.ui.imaging`` —
-and the Sixel/Kitty encoding): in the picture process (``animetui.ui.image_process``, so Pillow
+Everything slow happens off the event loop (decode, scale, draw boxes — ``animetui.pictures.imaging`` —
+and the Sixel/Kitty encoding): in the picture process (``animetui.pictures.process``, so Pillow
 never holds the GIL the event loop needs), or in a thread worker if that process cannot run;
 the widget hands textual-image a small picture already sized to the cells it will fill, so
 textual-image's own on-the-loop decode/scale is trivial. Each request bumps a generation number
@@ -9,7 +9,7 @@ and only the newest result is applied: scrolling fast through a folder never sho
 picture, and an old decode finishing late is dropped.
 
 The renderer is fixed per view (``kitty``, ``sixel``, ``halfcell``, ``unicode`` or ``none``;
-``auto`` is resolved by :mod:`animetui.ui.terminal_images` before the app starts). Tests force
+``auto`` is resolved by :mod:`animetui.ui.pictures.terminal` before the app starts). Tests force
 ``halfcell`` so snapshots are stable.
 """
 
@@ -27,11 +27,11 @@ from textual.containers import Container, Vertical
 from textual.widgets import Static
 
 from animetui.text import safe
-from animetui.ui import terminal_images
+from animetui.ui.pictures import terminal as terminal_images
 from animetui.ui.widgets.line import update_line
 
 if TYPE_CHECKING:
-    from animetui.ui.imaging import Box, Picture
+    from animetui.pictures.imaging import Box, Picture
 
 _CACHE_SIZE = 6
 
@@ -48,7 +48,7 @@ class ImageFrame(Container):
 class ImageView(Vertical):
     """Shows one picture, optionally with numbered detection boxes."""
 
-    #: do the Pillow work in the picture process (``animetui.ui.image_process``); threads if False
+    #: do the Pillow work in the picture process (``animetui.pictures.process``); threads if False
     use_process: ClassVar[bool] = True
 
     DEFAULT_CSS = """
@@ -208,7 +208,7 @@ class ImageView(Vertical):
         rows: int,
     ) -> None:
         from animetui.errors import AnimetuiError
-        from animetui.ui import imaging
+        from animetui.pictures import imaging
 
         if gen != self._gen:  # a newer request exists: its worker draws
             return
@@ -237,7 +237,7 @@ class ImageView(Vertical):
                 fine=self.renderer in ("sixel", "kitty"),
             )
             if self.renderer in ("sixel", "kitty") and widget_class is not None:
-                from animetui.ui.widgets.prepared_image import encode
+                from animetui.ui.pictures.prepared import encode
 
                 encode(self.renderer, image, (fit_cols, fit_rows), cell)
         except AnimetuiError as exc:
@@ -265,10 +265,10 @@ class ImageView(Vertical):
         cell: tuple[int, int],
         widget_class: type,
     ) -> bool:
-        """The same work in the picture process (``animetui.ui.image_process``); False if it is unusable."""
+        """The same work in the picture process (``animetui.pictures.process``); False if it is unusable."""
         from PIL import Image
 
-        from animetui.ui import image_process
+        from animetui.pictures import process as image_process
 
         request = image_process.Request(source, key, label, self.renderer, boxes, highlight, show_boxes, zoom_box, cols, rows, cell)
         try:
@@ -338,7 +338,7 @@ class ImageView(Vertical):
 
     def _label_boxes(self, gen: int, cols: int, rows: int, zoom_box: Box | None) -> None:
         """Half-cell/Unicode pictures: the boxes' numbers as text over the picture (see box_labels)."""
-        from animetui.ui.widgets.box_labels import label_cells, place_labels
+        from animetui.ui.pictures.labels import label_cells, place_labels
 
         boxes = self._boxes if self._show_boxes and zoom_box is None else ()
         labels = label_cells(boxes, cols, rows, self.renderer)
@@ -385,7 +385,7 @@ class ImageView(Vertical):
         update_line(self.query_one(".image-caption", Static), Text(text, no_wrap=True, overflow="ellipsis"))
 
     def _show_placeholder(self, message: str) -> None:
-        from animetui.ui.widgets.box_labels import place_labels
+        from animetui.ui.pictures.labels import place_labels
 
         message = safe(message, line=False)  # may quote a file name or an error
         frame = self.query_one(ImageFrame)

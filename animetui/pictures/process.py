@@ -24,13 +24,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from animetui.offload import ChildProcess, quiet_child
+from animetui.pictures.offload import ChildProcess, quiet_child
 
 _CACHE_SIZE = 6
 _pictures: OrderedDict[str, Any] = OrderedDict()  # in the child: key → imaging.Picture
 
 
-#: attribute set on the PIL image handed to the widget (see ``animetui.ui.widgets.prepared_image``)
+#: attribute set on the PIL image handed to the widget (see ``animetui.ui.pictures.prepared``)
 PREPARED_ATTR = "_animetui_prepared"
 
 
@@ -128,7 +128,7 @@ def render(request: Request, timeout: float = 60.0) -> Answer:
 
 def _work(request: Request) -> Answer:  # runs in the child process
     from animetui.errors import AnimetuiError
-    from animetui.ui import imaging
+    from animetui.pictures import imaging
 
     try:
         picture = _pictures.get(request.key)

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from animetui.errors import BadInput, Unsupported
-from animetui.images import MAX_PIXELS, MAX_SOURCE_BYTES, human_bytes, read_source
+from animetui.pictures.sources import MAX_PIXELS, MAX_SOURCE_BYTES, human_bytes, read_source
 
 if TYPE_CHECKING:  # Pillow costs ~40 ms to import; only for types here
     from PIL.Image import Image as PILImage
