@@ -85,7 +85,6 @@ from typing import Any, Literal, NoReturn
 
 import httpx
 
-from animetui.pictures import offload, sources
 from animetui.errors import (
     AnimetuiError,
     AuthError,
@@ -100,6 +99,7 @@ from animetui.errors import (
 )
 from animetui.models import CARTOON_STYLES, Credits, ImageSource, TaskInfo, TaskStatus
 from animetui.net import json_body, parse_retry_after, request_deadline, retrying, send
+from animetui.pictures import offload, sources
 from animetui.providers.base import ProviderContext, as_float, as_int, server_text
 from animetui.redact import register_secret
 

@@ -70,7 +70,6 @@ from typing import Any
 
 import httpx
 
-from animetui.pictures import offload, sources
 from animetui.config import atomic_write_bytes
 from animetui.errors import (
     AnimetuiError,
@@ -83,6 +82,7 @@ from animetui.errors import (
 )
 from animetui.models import Candidate, CharacterResult, Detection, ImageSource, ModelInfo
 from animetui.net import json_body, parse_retry_after, retrying, send
+from animetui.pictures import offload, sources
 from animetui.providers.base import ProviderContext, as_bool, as_float, as_int, server_text
 
 NAME = "animetrace"

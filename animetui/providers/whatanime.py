@@ -100,7 +100,6 @@ from typing import Any
 import httpx
 
 from animetui import unexpected
-from animetui.pictures import offload, sources
 from animetui.config import atomic_write_bytes
 from animetui.errors import (
     AnimetuiError,
@@ -116,6 +115,7 @@ from animetui.errors import (
 )
 from animetui.models import ApiKey, ApiKeyPage, Credits, ImageSource, Ranking, RecentSearch, SceneMatch, SceneResult, Session
 from animetui.net import json_body, parse_retry_after, retrying, send
+from animetui.pictures import offload, sources
 from animetui.providers.base import ProviderContext, as_bool, as_float, as_int, episode_of, seconds_of, server_text
 from animetui.redact import mask, register_secret
 

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from animetui.pictures import imaging
-from animetui.ui.pictures import terminal as terminal_images
 from animetui.ui.format import ago, credits_text, display_path, elapsed, mmss, percent, span
+from animetui.ui.pictures import terminal as terminal_images
 
 
 # --------------------------------------------------------------------------- textual-image probe

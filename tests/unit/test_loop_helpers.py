@@ -8,8 +8,8 @@ import os
 import pytest
 
 from animetui import net
-from animetui.pictures import offload
 from animetui.errors import BadInput
+from animetui.pictures import offload
 from animetui.ui.collector import IdleCollector
 
 

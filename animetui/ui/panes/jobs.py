@@ -23,8 +23,8 @@ from animetui.models import Job, JobKind, JobState
 from animetui.ui.bindings import bindings
 from animetui.ui.format import display_path, elapsed, one_line, shown
 from animetui.ui.panes.base import Pane
-from animetui.ui.services import services_of
 from animetui.ui.pictures.view import ImageView
+from animetui.ui.services import services_of
 
 STATE_ICONS = {
     JobState.QUEUED: "◌",

@@ -34,11 +34,11 @@ from textual.screen import ModalScreen
 from textual.timer import Timer
 from textual.widgets import DataTable, Input, Static
 
-from animetui.ui.widgets.safe_input import SafeInput
 from animetui.ui.bindings import bindings
 from animetui.ui.format import display_path, one_line, percent, span
 from animetui.ui.pictures.view import ImageView
 from animetui.ui.widgets.key_footer import KeyFooter
+from animetui.ui.widgets.safe_input import SafeInput
 
 if TYPE_CHECKING:
     from animetui.history import History, HistoryEntry

@@ -13,8 +13,8 @@ from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
 from animetui.models import CharacterResult, Detection
-from animetui.ui.format import one_line
 from animetui.pictures.imaging import box_colour_hex
+from animetui.ui.format import one_line
 from animetui.ui.messages import DetectionHighlighted
 
 MAX_CANDIDATES = 4
