@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-PACKAGE = Path(__file__).resolve().parents[2] / "animetui"
+PACKAGE = Path(__file__).resolve().parents[1] / "animetui"
 
 
 def test_core_layers_do_not_import_textual():

@@ -1,4 +1,4 @@
-"""images.py: validation, conversion and downscaling with messages that say what is wrong."""
+"""animetui.pictures.sources: validation, conversion and downscaling with messages that say what is wrong."""
 
 from __future__ import annotations
 
