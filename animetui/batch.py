@@ -35,8 +35,8 @@ from typing import Any
 from animetui.errors import AnimetuiError, QuotaError, RateLimited
 from animetui.fsnames import from_db, shown, to_db
 from animetui.history import headline, open_component, reset_hint_damaged
-from animetui.images import IMAGE_SUFFIXES, read_source, sha256_bytes
 from animetui.models import ImageSource
+from animetui.pictures.sources import IMAGE_SUFFIXES, read_source, sha256_bytes
 from animetui.providers.spec import CHARACTERS, CREDITS
 from animetui.providers.specs import capable, spec
 

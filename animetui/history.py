@@ -155,7 +155,7 @@ def make_thumbnail(data: bytes, size: int = THUMB_SIZE) -> bytes | None:
     """A small JPEG of the image (first frame), or None if it cannot be decoded. Run in a thread."""
     from PIL import Image
 
-    from animetui.images import MAX_PIXELS
+    from animetui.pictures.sources import MAX_PIXELS
 
     try:
         Image.MAX_IMAGE_PIXELS = MAX_PIXELS

@@ -65,7 +65,7 @@ Assumptions where the docs are silent or unclear:
   since a smaller input makes the same 1536 px output; smaller than 256×256 is **refused** (we would
   have to invent pixels), as is an image that falls under 256 px once fitted.
 * **URL sources are downloaded first** (the API takes a file only): with this provider's client,
-  no credentials sent, capped at ``images.MAX_SOURCE_BYTES``, then checked like a file.
+  no credentials sent, capped at ``sources.MAX_SOURCE_BYTES``, then checked like a file.
 * **Redirects.** ``submit`` never follows one (it costs a credit and carries the key and the
   photo): a 3xx answer is an error saying the request may have been charged. ``query`` and
   ``credits`` follow a redirect only to the same origin (scheme, host, port of ``base_url``),
@@ -85,7 +85,6 @@ from typing import Any, Literal, NoReturn
 
 import httpx
 
-from animetui import images, offload
 from animetui.errors import (
     AnimetuiError,
     AuthError,
@@ -101,6 +100,7 @@ from animetui.errors import (
 )
 from animetui.models import CARTOON_STYLES, Credits, ImageSource, TaskInfo, TaskStatus
 from animetui.net import json_body, parse_retry_after, request_deadline, retrying, send
+from animetui.pictures import offload, sources
 from animetui.providers.base import ProviderContext, as_float, as_int, server_text
 from animetui.redact import register_secret
 
@@ -154,10 +154,10 @@ def style_list() -> str:
     return ", ".join(f"{i} {name}" for i, name in enumerate(CARTOON_STYLES))
 
 
-def _prepare(raw: bytes, label: str) -> images.PreparedImage:
-    """Runs in animetui.offload (a thread, or the TUI's upload process): the upload AILabTools
+def _prepare(raw: bytes, label: str) -> sources.PreparedImage:
+    """Runs in animetui.pictures.offload (a thread, or the TUI's upload process): the upload AILabTools
     accepts, or a clear refusal (the caller names the provider on it)."""
-    prepared = images.prepare_upload(
+    prepared = sources.prepare_upload(
         raw,
         label=label,
         formats=FORMATS,
@@ -289,7 +289,7 @@ class AILabProvider:
         if source.data is not None:
             return source.data
         if source.path is not None:
-            return await asyncio.to_thread(images.read_source, source.path)
+            return await asyncio.to_thread(sources.read_source, source.path)
         assert source.url is not None
         return await self._fetch(source.url)
 
@@ -297,7 +297,7 @@ class AILabProvider:
         """Download a URL source (no credentials), capped; AILabTools itself takes files only."""
         if urllib.parse.urlsplit(url).scheme not in ("http", "https"):
             raise BadInput(f"{server_text(url, limit=120)}: only http(s) URLs can be fetched", provider=self.name)
-        cap = images.MAX_SOURCE_BYTES
+        cap = sources.MAX_SOURCE_BYTES
         try:
             async with asyncio.timeout(request_deadline(self.ctx.client)), self.ctx.client.stream(
                 "GET", url, headers={"Accept": "image/*"}, follow_redirects=True
@@ -314,7 +314,7 @@ class AILabProvider:
                     size += len(chunk)
                     if size > cap:
                         raise BadInput(
-                            f"the image at that URL is over {images.human_bytes(cap)}; too big to use",
+                            f"the image at that URL is over {sources.human_bytes(cap)}; too big to use",
                             provider=self.name,
                         )
                     chunks.append(chunk)

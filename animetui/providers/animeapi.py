@@ -41,7 +41,7 @@ Changed after the fidelity audit (issue 12), with the evidence:
   :class:`animetui.limits.SharedBucket` (SQLite in the data dir, ``BEGIN IMMEDIATE``): 10 in any
   60 s (+1 s for the time a request takes to arrive) and 5,000 a UTC day per key, for the TUI and
   every CLI run together; a 429's ``Retry-After`` blocks every process. Tested with twelve CLI
-  processes at once against the loopback simulator (``tests/limits``).
+  processes at once against the loopback simulator (``tests/test_limits.py``).
 * ``requests_per_minute`` cannot be set above the documented 10 (a config file saying more is
   refused at load, and the registry clamps it too); a lower value is kept as a stricter limit.
 """

@@ -99,7 +99,7 @@ from typing import Any
 
 import httpx
 
-from animetui import images, offload, unexpected
+from animetui import unexpected
 from animetui.config import atomic_write_bytes
 from animetui.errors import (
     AnimetuiError,
@@ -115,6 +115,7 @@ from animetui.errors import (
 )
 from animetui.models import ApiKey, ApiKeyPage, Credits, ImageSource, Ranking, RecentSearch, SceneMatch, SceneResult, Session
 from animetui.net import json_body, parse_retry_after, retrying, send
+from animetui.pictures import offload, sources
 from animetui.providers.base import ProviderContext, as_bool, as_float, as_int, episode_of, seconds_of, server_text
 from animetui.redact import mask, register_secret
 
@@ -439,10 +440,10 @@ def _wait_text(seconds: float | None) -> str:
     return f"; retry in about {seconds / 3600:.1f} h"
 
 
-def _prepare(source: ImageSource) -> images.PreparedImage:
-    data = images.read_source(source.path) if source.path is not None else source.data
+def _prepare(source: ImageSource) -> sources.PreparedImage:
+    data = sources.read_source(source.path) if source.path is not None else source.data
     assert data is not None
-    return images.prepare_upload(
+    return sources.prepare_upload(
         data,
         label=source.label,
         formats=UPLOAD_FORMATS,

@@ -31,22 +31,14 @@ from animetui.net import RateLimiter, download, make_client
 from animetui.providers.ailab import AILabProvider, TaskExpired, create
 from animetui.providers.base import Cartoonizer, ProviderContext
 from animetui.simulator import DEMO_KEYS, SimulatorHub
-from animetui.simulator.ailab import CREDITS_PATH, QUERY_PATH, SUBMIT_PATH, Simulator
+from animetui.simulator.ailab import CREDITS_PATH, QUERY_PATH, SUBMIT_PATH
 from animetui.simulator.imagery import scene
 
 KEY = DEMO_KEYS["ailab"]
 DONE = 6.5  # seconds after submit when the simulator's task is done
 
 
-@pytest.fixture
-def hub():
-    # only the service under test (the shared fixture builds all four simulators)
-    return SimulatorHub(seed=7, services=("ailab",))
-
-
-@pytest.fixture
-def sim(hub) -> Simulator:
-    return hub.services["ailab"]  # type: ignore[return-value]
+pytestmark = pytest.mark.simulator("ailab")
 
 
 class CountingLimiter(RateLimiter):

@@ -24,8 +24,8 @@ from animetui.models import Job, JobState
 from animetui.ui.bindings import bindings
 from animetui.ui.format import display_path, elapsed, one_line, shown
 from animetui.ui.panes.base import Pane
+from animetui.ui.pictures.view import ImageView
 from animetui.ui.services import services_of
-from animetui.ui.widgets.image_view import ImageView
 
 STATE_ICONS = {
     JobState.QUEUED: "◌",
