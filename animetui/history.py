@@ -119,6 +119,7 @@ def result_from_json(kind: str, data: dict[str, Any]) -> CharacterResult | Scene
                     at=m.get("at"),
                     duration=m.get("duration"),
                     preview_path=m.get("preview"),
+                    clip_path=m.get("clip"),
                 )
                 for m in data.get("matches", [])
             ),
