@@ -15,9 +15,9 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any
 
 from animetui.errors import AnimetuiError, BadInput
 from animetui.images import read_source, sha256_bytes
@@ -30,18 +30,14 @@ if TYPE_CHECKING:
     from animetui.providers import Providers
 
 
-#: what a lookup answers: characters or a scene
-R = TypeVar("R", CharacterResult, SceneResult)
-
-
 @dataclass(frozen=True, slots=True)
-class LookupOutcome(Generic[R]):
-    result: R
+class LookupOutcome:
+    result: CharacterResult | SceneResult
     cached: bool
     entry_id: int | None
     sha256: str
     #: scene lookups: each provider that answered → its own outcome (in the order asked)
-    parts: dict[str, "LookupOutcome[R]"] = field(default_factory=dict)
+    parts: dict[str, "LookupOutcome"] = field(default_factory=dict)
     #: scene lookups over several providers: the ones that failed (the others' matches stand)
     errors: dict[str, AnimetuiError] = field(default_factory=dict)
     provider: str = ""
@@ -128,7 +124,7 @@ class LookupService:
         multi: bool = True,
         ai_detect: bool = True,
         refresh: bool = False,
-    ) -> LookupOutcome[CharacterResult]:
+    ) -> LookupOutcome:
         params = {"model": model or "", "multi": multi, "ai_detect": ai_detect}
 
         recognizers = capable(CHARACTERS)
@@ -141,7 +137,7 @@ class LookupService:
             return await provider.recognize(prepared, model=model, multi=multi, ai_detect=ai_detect)
 
         try:
-            outcome = await self._lookup("characters", name, source, params, call, refresh, expect=CharacterResult)
+            outcome = await self._lookup("characters", name, source, params, call, refresh)
         except AnimetuiError as exc:
             self._notify("characters", name, exc, False)
             raise
@@ -155,7 +151,7 @@ class LookupService:
         providers: str | Sequence[str] | None = None,
         refresh: bool = False,
         options: dict[str, Any] | None = None,
-    ) -> LookupOutcome[SceneResult]:
+    ) -> LookupOutcome:
         """Ask ``providers`` (a name, names or ``"all"``; default: the ``general.scene_provider``
         setting) at once. ``options`` (e.g. ``cut_borders``) go to the providers whose spec
         declares them. Raises the error when every provider asked failed."""
@@ -165,7 +161,7 @@ class LookupService:
         options = options or {}
         prepared = await prepare_source(source)
 
-        async def one(name: str) -> LookupOutcome[SceneResult]:
+        async def one(name: str) -> LookupOutcome:
             declared = next(s for s in all_specs() if s.name == name)
             section = self.providers.section(name)
             kwargs: dict[str, Any] = {}
@@ -179,16 +175,16 @@ class LookupService:
                 return _labelled(await provider.search_scene(ready, **kwargs), name)
 
             try:
-                outcome = await self._lookup("scene", name, source, params, call, refresh, expect=SceneResult, prepared=prepared)
+                outcome = await self._lookup("scene", name, source, params, call, refresh, prepared=prepared)
             except AnimetuiError as exc:
                 self._notify("scene", name, exc, False)
                 raise
             self._notify("scene", name, None, outcome.cached)
-            labelled = _labelled(outcome.result, name)
+            labelled = _labelled(outcome.result, name)  # type: ignore[arg-type]
             return dataclasses.replace(outcome, result=labelled, provider=name)
 
         answers = await asyncio.gather(*(one(n) for n in names), return_exceptions=True)
-        parts: dict[str, LookupOutcome[SceneResult]] = {}
+        parts: dict[str, LookupOutcome] = {}
         errors: dict[str, AnimetuiError] = {}
         for name, answer in zip(names, answers, strict=True):
             if isinstance(answer, AnimetuiError):
@@ -202,7 +198,7 @@ class LookupService:
         if len(names) == 1:
             only = parts[names[0]]
             return dataclasses.replace(only, parts=parts)
-        results = [p.result for p in parts.values()]
+        results = [p.result for p in parts.values() if isinstance(p.result, SceneResult)]
         first = next(iter(parts.values()))
         return LookupOutcome(
             merge_scenes(results),
@@ -220,12 +216,11 @@ class LookupService:
         provider: str,
         source: ImageSource,
         params: dict[str, Any],
-        call: Callable[[ImageSource], Awaitable[R]],
+        call: Any,
         refresh: bool,
         *,
-        expect: type[R],
         prepared: _Prepared | None = None,
-    ) -> LookupOutcome[R]:
+    ) -> LookupOutcome:
         if prepared is None:
             prepared = await prepare_source(source)
         history = self.history
@@ -234,7 +229,7 @@ class LookupService:
         # SQLite and Pillow stay off the event loop (History's connection allows other threads).
         if not refresh:
             hit = await asyncio.to_thread(history.cached, kind=kind, provider=provider, sha256=prepared.sha256, params=params)
-            if hit is not None and isinstance(hit.result, expect):  # the kind keys the entry: always so
+            if hit is not None:
                 return LookupOutcome(hit.result, True, hit.id, prepared.sha256, provider=provider)
         result = await call(prepared.source)
 

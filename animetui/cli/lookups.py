@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from animetui.cli.output import (
     EXIT_OK,
@@ -22,6 +22,7 @@ from animetui.cli.output import (
 
 if TYPE_CHECKING:
     from animetui.config import Settings
+    from animetui.models import CharacterResult, SceneResult
     from animetui.runtime import Runtime
 
 
@@ -42,7 +43,7 @@ async def characters(args: argparse.Namespace, settings: Settings, rt: Runtime) 
         ai_detect=flag(args.ai_detect, settings["providers.animetrace.ai_detect"]),
         refresh=args.refresh,
     )
-    result = outcome.result
+    result = cast("CharacterResult", outcome.result)  # LookupOutcome is not generic (yet): characters() answers these
     if result.warning:  # e.g. a model id the service does not list (it was sent anyway)
         print(f"animetui: warning: {plain(result.warning)}", file=sys.stderr)
     if wants_json(args):
@@ -81,7 +82,7 @@ async def scene(args: argparse.Namespace, settings: Settings, rt: Runtime) -> in
     outcome = await rt.lookups.scene(
         ImageSource.parse(args.image), providers=args.provider, refresh=args.refresh, options=options
     )
-    result = outcome.result
+    result = cast("SceneResult", outcome.result)  # scene() answers a scene
     show_adult = bool(args.adult or settings["general.show_adult_scenes"])
     shown = [m for m in result.matches if show_adult or not m.adult]
     hidden = len(result.matches) - len(shown)
@@ -94,7 +95,7 @@ async def scene(args: argparse.Namespace, settings: Settings, rt: Runtime) -> in
             "matches": [{**m.to_json(), "title": m.title_in(language), "anilist_url": m.anilist_url, "mal_url": m.mal_url} for m in shown],
             "nsfw_hidden": hidden,
             "cached": outcome.cached,
-            "providers": {name: {"cached": part.cached, "matches": len(part.result.matches),
+            "providers": {name: {"cached": part.cached, "matches": len(cast("SceneResult", part.result).matches),
                                  "credits_left": getattr(part.result, "credits_left", None)}
                           for name, part in outcome.parts.items()},
             "errors": {name: problem.message for name, problem in outcome.errors.items()},
