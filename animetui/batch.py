@@ -220,7 +220,7 @@ class BatchRunner:
                 raise AnimetuiError(f"unknown lookup kind {kind!r}")
 
         def hash_all() -> list[tuple[str, str | None, str]]:
-            out = []
+            out: list[tuple[str, str | None, str]] = []
             for path in paths:
                 try:
                     out.append((str(path), sha256_bytes(read_source(path)), ""))
@@ -391,4 +391,4 @@ class BatchRunner:
         item.status = "cached" if outcome.cached else "done"
         item.headline = headline(outcome.result, detail=True)
         if not outcome.cached and allowance.get(provider) is not None:
-            allowance[provider] = int(allowance[provider] or 0) - 1  # type: ignore[operator]
+            allowance[provider] = int(allowance[provider] or 0) - 1

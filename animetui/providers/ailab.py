@@ -331,7 +331,7 @@ class AILabProvider:
         body = json_body(response)
         envelope = body if isinstance(body, dict) else {}
         status, code, message = _problem(response.status_code, envelope)
-        data = envelope.get("data") if isinstance(envelope.get("data"), dict) else {}
+        data = _object_at(envelope, "data")
         data_status = server_text(data.get("status"), limit=40).upper()
 
         if status != 200 and (status == 422 or code == "PROCESSING_FAILURE"):
@@ -511,11 +511,17 @@ def _paying_credits(provider: str, packages: list[object]) -> Credits:
     )
 
 
+def _object_at(envelope: dict[str, Any], key: str) -> dict[str, Any]:
+    """``envelope[key]`` when it is a JSON object, else ``{}``."""
+    value = envelope.get(key)
+    return value if isinstance(value, dict) else {}
+
+
 def _problem(http_status: int, envelope: dict[str, Any]) -> tuple[int, str, str]:
     """(effective status, error_detail.code, message) — HTTP status, then error_code, then the code.
 
     An ``error_code`` on an HTTP 200 that is not an HTTP status gives :data:`SERVICE_CODE`."""
-    detail = envelope.get("error_detail") if isinstance(envelope.get("error_detail"), dict) else {}
+    detail = _object_at(envelope, "error_detail")
     code = server_text(detail.get("code") or envelope.get("error_code_str"), limit=80)
     message = (
         server_text(detail.get("message"))

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 
 #: what each lookup key runs
 LOOKUP_KINDS: dict[str, tuple[str, ...]] = {
@@ -210,12 +210,12 @@ ACTIONS: tuple[Action, ...] = (
 ACTIONS_BY_ID = {a.id: a for a in ACTIONS}
 
 
-def bindings(scope: str) -> list[Binding]:
+def bindings(scope: str) -> list[BindingType]:
     """Textual bindings for one scope (ids ``animetui.<id>`` so a keymap can rebind them).
 
     An action with several keys becomes one binding per key; only the first is in the footer.
     """
-    out: list[Binding] = []
+    out: list[BindingType] = []  # Textual's own type for BINDINGS (a Binding here, always)
     for a in ACTIONS:
         if a.scope != scope:
             continue
