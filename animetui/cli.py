@@ -212,7 +212,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = add("scene", "find the anime, episode and time of a screenshot")
     p.add_argument("image", metavar="IMAGE|URL")
-    choices = (*scene_provider_choices(), "local")  # local: the library (not a spec yet)
+    choices = scene_provider_choices()  # "local" (your library) among them: its spec says it searches scenes
     p.add_argument("--provider", choices=choices, default=None,
                    help=f"which engine to ask: {', '.join(choices)} (default: the general.scene_provider setting; "
                         "local: search your own library, animetui library add DIR)")
@@ -560,8 +560,10 @@ async def _cmd_scene(args: argparse.Namespace, settings: Any, rt: "Runtime") -> 
     from animetui.providers import title_of
 
     options: dict[str, Any] = {}
-    if args.no_cut_borders:
+    if args.no_cut_borders or getattr(args, "no_cut", False):
         options["cut_borders"] = False
+    if getattr(args, "flip", False):
+        options["flip"] = True  # the local library: also the mirror image
     outcome = await rt.lookups.scene(
         ImageSource.parse(args.image), providers=args.provider, refresh=args.refresh, options=options
     )

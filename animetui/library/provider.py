@@ -51,16 +51,25 @@ class LocalLibraryProvider:
             return self._searcher
 
     def search_sync(self, image: Any, *, top: int = 5) -> SceneResult:
+        return self.search_with(image, top=top)
+
+    def search_with(self, image: Any, *, cut_borders: bool | None = None, flip: bool | None = None,
+                    top: int = 5) -> SceneResult:
         searcher = self._open()
+        cut = self.cut_borders if cut_borders is None else bool(cut_borders)
+        mirrored = self.flip if flip is None else bool(flip)
         with self._lock:
-            matches = searcher.search_image(image, cut=self.cut_borders, flip=self.flip, top=top)
+            matches = searcher.search_image(image, cut=cut, flip=mirrored, top=top)
         return SceneResult(matches=tuple(matches))
 
-    async def search_scene(self, source: ImageSource) -> SceneResult:
+    async def search_scene(self, source: ImageSource, *, cut_borders: bool | None = None,
+                           flip: bool | None = None) -> SceneResult:
+        """A scene lookup (``animetui.lookups``): ``cut_borders`` / ``flip`` default to the
+        ``library.cut_borders`` / ``library.flip`` settings."""
         if source.url is not None:
             raise Unsupported("the local library searches a file or a pasted picture, not a URL")
         image = source.path if source.path is not None else source.data
-        return await asyncio.to_thread(self.search_sync, image)
+        return await asyncio.to_thread(self.search_with, image, cut_borders=cut_borders, flip=flip)
 
     def frame(self, match: Any) -> bytes:
         """The picture at the match's best second, taken from the video (PNG)."""
@@ -78,3 +87,12 @@ class LocalLibraryProvider:
 
     async def aclose(self) -> None:
         self.close()
+
+
+def create(ctx: Any) -> LocalLibraryProvider:
+    """Built by :class:`animetui.providers.Providers` from the ``[library]`` settings."""
+    if ctx.data_dir is None:
+        raise BadInput("the local library needs a data directory")
+    settings = dict(ctx.settings)
+    return LocalLibraryProvider(Path(ctx.data_dir), settings, cut_borders=bool(settings.get("cut_borders", True)),
+                                flip=bool(settings.get("flip", False)))
