@@ -91,7 +91,7 @@ def overview(data_dir: Path) -> Overview:
             problems = [f"{f.state}: {f.error or f.path}" for f in db.files(states=[dbm.ERROR, dbm.MISSING])][:20]
             totals = db.totals()
         progress = (job.seconds_done / job.seconds_total) if job.seconds_total else None
-        view = JobView(state=state, progress=progress, eta=job.eta, current=job.current, message=job.message,
+        view = JobView(state=state, progress=progress, eta=job.eta if running else None, current=job.current, message=job.message,
                        running=running)
         return Overview(exists=True, folders=tuple(folders), job=view,
                         indexed_hours=float(totals.get("indexed_seconds") or 0) / 3600,

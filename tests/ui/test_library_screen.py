@@ -128,3 +128,33 @@ async def test_no_library_no_local_engine(build_app, ui_settings):
             app.action_cycle_scene_engine()
             seen.add(app.results_pane.engine_choice)
         assert "local" not in seen
+
+
+async def test_indexing_shows_in_the_jobs_pane(build_app, ui_settings, show_dir, monkeypatch):
+    """The indexer's state (another process, in library.sqlite3) is a row of the Jobs pane:
+    progress, ETA, the file; killed mid-way it says "interrupted" and R resumes it."""
+    from animetui.library import control
+    from animetui.library import db as dbm
+    from animetui.ui.panes import library_row
+
+    control.add_folder(ui_settings.data_dir, str(show_dir), start=False)
+    started = []
+    monkeypatch.setattr(control, "_start", lambda data_dir, config, watch=False: started.append(data_dir) or "indexing in the background")
+    with dbm.LibraryDB(dbm.default_path(ui_settings.data_dir)) as db:
+        db.set_job(state=dbm.RUNNING, seconds_total=100.0, seconds_done=40.0, rate=2.0, current=str(show_dir / "x.mp4"))
+    app = build_app()
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        pane = app.query_one("#jobs")
+        await wait_for(pilot, lambda: pane.library is not None, what="the library row")
+        table = pane.table
+        row = [str(c) for c in table.get_row(library_row.ROW_KEY)]
+        assert row[0] == "index" and "interrupted" in row[1] and "40 % · x.mp4" in row[-1], row
+        await pilot.press("4")
+        table.move_cursor(row=table.row_count - 1)
+        await settle(pilot)
+        assert pane.on_library_row and "library indexing" in str(pane.query_one("#job-detail").render())
+        await pilot.press("R")
+        await wait_for(pilot, lambda: bool(started), what="the indexer asked to resume")
+        with dbm.LibraryDB(dbm.default_path(ui_settings.data_dir)) as db:
+            assert db.job().state == dbm.RUNNING  # interrupted (RUNNING with no worker): the worker picks it up

@@ -209,7 +209,7 @@ class LibraryScreen(ModalScreen[None]):
         async def go() -> None:
             self.note = await asyncio.to_thread(step)
             self.app.notify(safe(self.note, limit=200), title="Library", timeout=4, markup=False)
-            await self.refresh_view().wait()
+            self.refresh_view()  # exclusive: a newer read replaces an older one
 
         self.run_worker(go(), group="library-act")
 
