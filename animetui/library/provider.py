@@ -16,11 +16,16 @@ from animetui.errors import BadInput, Unsupported
 from animetui.models import ImageSource, SceneResult
 
 
+FRAMES = 3  # matches that get their frame taken from the video with the search
+
+
 class LocalLibraryProvider:
     name = "local"
 
-    def __init__(self, data_dir: Path, settings: dict[str, Any] | None = None, *, cut_borders: bool = True, flip: bool = False) -> None:
+    def __init__(self, data_dir: Path, settings: dict[str, Any] | None = None, *, cut_borders: bool = True, flip: bool = False,
+                 frames_dir: Path | None = None) -> None:
         self.data_dir = Path(data_dir)
+        self.frames_dir = frames_dir  # where the frames of the matches are saved (None: not taken)
         self.settings = settings or {}
         self.cut_borders, self.flip = cut_borders, flip
         self._lock = threading.Lock()
@@ -60,7 +65,35 @@ class LocalLibraryProvider:
         mirrored = self.flip if flip is None else bool(flip)
         with self._lock:
             matches = searcher.search_image(image, cut=cut, flip=mirrored, top=top)
-        return SceneResult(matches=tuple(matches))
+        return SceneResult(matches=tuple(self._with_frames(matches)))
+
+    def _with_frames(self, matches: list[Any]) -> list[Any]:
+        """The first :data:`FRAMES` matches get the frame at their second, taken from the video and
+        saved under the cache (as trace.moe's previews are downloaded with a search), so the
+        Results pane shows it inline. A file that cannot be read keeps its match, frameless."""
+        if self.frames_dir is None:
+            return matches
+        import dataclasses
+        import hashlib
+
+        from animetui.errors import AnimetuiError
+
+        out = []
+        for n, match in enumerate(matches):
+            if n < FRAMES and match.file:
+                key = hashlib.sha256(f"{match.file}\0{match.at}".encode()).hexdigest()[:32]
+                target = self.frames_dir / f"{key}.png"
+                try:
+                    if not target.is_file():
+                        self.frames_dir.mkdir(parents=True, exist_ok=True)
+                        temp = target.with_suffix(".part")
+                        temp.write_bytes(self.frame(match))
+                        temp.replace(target)  # atomic: never half a picture
+                    match = dataclasses.replace(match, preview_path=str(target))
+                except (AnimetuiError, OSError):
+                    pass
+            out.append(match)
+        return out
 
     async def search_scene(self, source: ImageSource, *, cut_borders: bool | None = None,
                            flip: bool | None = None) -> SceneResult:
@@ -94,5 +127,6 @@ def create(ctx: Any) -> LocalLibraryProvider:
     if ctx.data_dir is None:
         raise BadInput("the local library needs a data directory")
     settings = dict(ctx.settings)
+    frames = Path(ctx.cache_dir) / "library-frames" if ctx.cache_dir is not None else None
     return LocalLibraryProvider(Path(ctx.data_dir), settings, cut_borders=bool(settings.get("cut_borders", True)),
-                                flip=bool(settings.get("flip", False)))
+                                flip=bool(settings.get("flip", False)), frames_dir=frames)

@@ -59,6 +59,8 @@ NAMES: dict[str, str] = {
     "boxes": "Show/hide boxes",
     "zoom-box": "Zoom into box",
     "open-page": "Open match page",
+    "play-match": "Play from here (library match)",
+    "copy-match-time": "Copy video path and time",
     "next-period": "Next ranking period",
     "prev-period": "Previous ranking period",
     "limit": "Rankings limit",

@@ -524,6 +524,18 @@ class ResultsPane(Pane):
         self.app.copy_to_clipboard(link)
         self.app.notify(f"Copied {link}", title="Clipboard", timeout=3, markup=False)
 
+    def action_play(self) -> None:
+        """``p``: a library match — play the video from that second (animetui.ui.flows.play)."""
+        from animetui.ui.flows.play import play
+
+        play(self)
+
+    def action_copy_time(self) -> None:
+        """``C``: a library match — copy the video's path with the time."""
+        from animetui.ui.flows.play import copy_time
+
+        copy_time(self)
+
     def action_copy_anilist(self) -> None:
         self._copy_link("AniList")
 
