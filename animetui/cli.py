@@ -605,6 +605,13 @@ async def _cmd_scene(args: argparse.Namespace, settings: Any, rt: "Runtime") -> 
             print()
             for title, *urls in links[:5]:
                 print(f"{_plain(title)}: {'  '.join(urls)}")
+        from animetui.library.play import local_file, seconds_of
+
+        video = local_file(shown[0])
+        if video is not None:  # the best match is one of your own files
+            import shlex
+
+            print(f"\nplay from here: mpv --start={seconds_of(shown[0]):.1f} {_plain(shlex.quote(str(video)))}")
     if hidden:
         print(f"\n{hidden} NSFW result{'s' if hidden != 1 else ''} hidden (--adult, or general.show_adult_scenes, shows them)")
     for name, part in outcome.parts.items():

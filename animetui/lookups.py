@@ -186,7 +186,7 @@ class LookupService:
         names = resolve_scene_providers(providers, data_dir=getattr(settings, "data_dir", None))
         if providers == ALL:
             names = _dropped(names, settings)
-        first = _first_asked(names, settings) if len(names) > 1 else ()
+        leading = _first_asked(names, settings) if len(names) > 1 else ()
         options = options or {}
         prepared = await prepare_source(source)
 
@@ -216,15 +216,15 @@ class LookupService:
 
         answers: list[LookupOutcome | BaseException] = []
         asked: tuple[str, ...] = names
-        if first:  # the local library first; the remote engines only when it has no likely match
-            answers = list(await asyncio.gather(*(one(n) for n in first), return_exceptions=True))
-            if any(isinstance(a, LookupOutcome) and any(m.confidence == LIKELY for m in a.result.matches[:1])
-                   for a in answers):
-                asked = first
+        if leading:  # the local library first; the remote engines only when it has no likely match
+            answers = list(await asyncio.gather(*(one(n) for n in leading), return_exceptions=True))
+            if any(isinstance(a, LookupOutcome) and isinstance(a.result, SceneResult)
+                   and any(m.confidence == LIKELY for m in a.result.matches[:1]) for a in answers):
+                asked = leading
             else:
-                rest = tuple(n for n in names if n not in first)
+                rest = tuple(n for n in names if n not in leading)
                 answers += await asyncio.gather(*(one(n) for n in rest), return_exceptions=True)
-                asked = first + rest
+                asked = leading + rest
         else:
             answers = list(await asyncio.gather(*(one(n) for n in names), return_exceptions=True))
         names = asked

@@ -703,13 +703,13 @@ class AnimeTUI(AccountsMixin, App[int]):
             answered,
         )
 
-    def action_library(self) -> None:
+    async def action_library(self) -> None:
         """``I``: the Library screen (your own videos, the indexing job)."""
         from animetui.ui.screens.library import LibraryScreen
 
         if isinstance(self.screen, LibraryScreen):
             return
-        self.push_screen(LibraryScreen(self.settings.data_dir, config=str(self.settings.path)))
+        await self.push_screen(LibraryScreen(self.settings.data_dir, config=str(self.settings.path)))
 
     async def action_screen(self, name: str, action: str) -> None:
         """Palette entry for a screen's key: open that screen if needed, then run the action there."""
@@ -722,7 +722,7 @@ class AnimeTUI(AccountsMixin, App[int]):
             if name == "history":
                 await self.action_history().wait()
             elif name == "library":
-                self.action_library()
+                await self.action_library()
             else:
                 self.action_batch()
             await asyncio.sleep(0)

@@ -139,3 +139,19 @@ def test_local_without_a_library_says_so(settings, hub, tmp_path) -> None:
 
     with pytest.raises(BadInput, match="library add"):
         asyncio.run(go())
+
+
+def test_cli_scene_all_answers_from_the_library_first(library_copy, videos, monkeypatch, capsys, tmp_path) -> None:
+    """``animetui scene shot.jpg`` (the default engines) with a library: the library's answer, the
+    play line, and no request to a remote engine (the demo simulators would answer otherwise)."""
+    from animetui.cli import main
+
+    monkeypatch.setenv("ANIMETUI_DATA_DIR", str(library_copy))
+    path, renderer = videos.files["a2"]
+    shot = tmp_path / "shot.jpg"
+    shot.write_bytes(screenshot(renderer, 6.0))
+    code = main(["scene", str(shot), "--provider", "all"])
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert "Library" in out and "Show A" in out and "likely" in out
+    assert f"play from here: mpv --start=" in out and "Show A - 02.mp4" in out

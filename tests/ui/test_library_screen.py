@@ -154,6 +154,15 @@ async def test_indexing_shows_in_the_jobs_pane(build_app, ui_settings, show_dir,
         table.move_cursor(row=table.row_count - 1)
         await settle(pilot)
         assert pane.on_library_row and "library indexing" in str(pane.query_one("#job-detail").render())
+        await pilot.press("enter")  # Enter on the row: the Library screen
+        from animetui.ui.screens.library import LibraryScreen
+
+        await wait_for(pilot, lambda: isinstance(app.screen, LibraryScreen), what="the Library screen from the row")
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: not isinstance(app.screen, LibraryScreen), what="back")
+        pane.table.focus()
+        table.move_cursor(row=table.row_count - 1)
+        await settle(pilot)
         await pilot.press("R")
         await wait_for(pilot, lambda: bool(started), what="the indexer asked to resume")
         with dbm.LibraryDB(dbm.default_path(ui_settings.data_dir)) as db:

@@ -289,7 +289,7 @@ class JobsPane(Pane):
         """Enter (or a click on the highlighted row): open the finished job's result."""
         event.stop()
         if self.on_library_row:
-            self.app.run_action("library")
+            self.run_worker(self.app.run_action("library"), group="library-open")
             return
         self.app.action_open_with("open")  # type: ignore[attr-defined]
 

@@ -14,12 +14,12 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, DataTable, Input, ProgressBar, Static
@@ -79,7 +79,7 @@ def _hours(value: float) -> str:
 class LibraryScreen(ModalScreen[None]):
     """Modal, so the app-wide letter keys do not act on the panes behind it."""
 
-    BINDINGS = bindings("library")
+    BINDINGS: ClassVar[list[BindingType]] = [*bindings("library")]
     DEFAULT_CSS = """
     LibraryScreen { layout: vertical; background: $background; }
     LibraryScreen #library-title { height: 1; padding: 0 1; background: $panel; text-style: bold; }
@@ -122,6 +122,8 @@ class LibraryScreen(ModalScreen[None]):
         table.add_column("Indexed", key="hours", width=16)
         table.add_column("", key="state", width=16)
         table.focus()
+        if self.view is not None:
+            self.redraw()
         self.refresh_view()
         if self.poll > 0:
             self.set_interval(self.poll, self.refresh_view)
@@ -170,6 +172,8 @@ class LibraryScreen(ModalScreen[None]):
 
     def _fill_table(self) -> None:
         table = self.table
+        if not table.columns:  # read before on_mount made the columns: on_mount draws it
+            return
         folders = self.view.folders if self.view is not None else ()
         ids = [f.id for f in folders]
         if ids != self._folder_ids:
