@@ -79,6 +79,7 @@ class _Group:
 
 
 TIE = 1e-6  # equal vectors give equal distances: hits this close to the best are the same picture
+HOLD_GAP = 2.5  # kept frames of one hold are DEDUPE_SECONDS (2 s) apart, plus a frame or so
 HOLD_TAIL = 2.0  # a held picture is kept again after 2 s (DEDUPE_SECONDS): the hold may run this long past its last kept frame
 
 
@@ -92,6 +93,8 @@ def _settle_hold(group: _Group) -> None:
     runs: list[list[float]] = [[]]
     for t, d in group.times:  # runs of tied hits with no other hit between them: one hold each
         if d <= group.score + TIE:
+            if runs[-1] and t - runs[-1][-1] > HOLD_GAP:  # a held picture is kept again after 2 s: a longer
+                runs.append([])                           # gap had other (non-matching) frames in it
             runs[-1].append(t)
         elif runs[-1]:
             runs.append([])

@@ -225,3 +225,8 @@ def test_a_static_hold_spans_the_hold_and_answers_its_middle() -> None:
     ids = vector_ids(7, [10.0, 12.0, 13.0, 14.0, 16.0, 18.0]).tolist()
     (g,) = group_hits(np.array([1.0, 1.0, 5.0, 1.0, 1.0, 1.0]), np.array(ids))
     assert g.hold and g.start == 14.0 and g.at == 16.0
+
+    # the same picture twice with frames between that are no hits (4 s apart): two holds, not one
+    ids = vector_ids(7, [10.0, 12.0, 16.0]).tolist()
+    (g,) = group_hits(np.array([1.0, 1.0, 1.0]), np.array(ids))
+    assert g.hold and (g.start, g.at) == (10.0, 11.0)
