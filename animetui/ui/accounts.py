@@ -39,7 +39,7 @@ if TYPE_CHECKING:
 
 #: settings read only when the clients are built (the providers' own say so in their specs)
 RESTART_KEYS = frozenset({"general.renderer", "general.downloads_dir"}) | frozenset(
-    f"providers.{spec.name}.{s.key}" for spec in all_specs() for s in spec.settings if s.restart
+    f"{spec.section}.{s.key}" for spec in all_specs() for s in spec.settings if s.restart
 )
 CONFIRM_HINT = "Turn this question off with general.confirm_paid = false in Settings (,)."
 
@@ -184,7 +184,7 @@ class AccountsMixin:
                 app.theme = wanted
         if providers is not None:
             for spec in all_specs():
-                if name.startswith(f"providers.{spec.name}."):
+                if name.startswith(f"{spec.section}."):
                     provider = providers.built().get(spec.name)
                     if provider is not None:
                         provider.ctx.settings.update(providers.section(spec.name))
