@@ -165,6 +165,7 @@ ACTIONS: tuple[Action, ...] = (
     Action("cancel-lookup", "x", "cancel_lookup", "Cancel", "Cancel the lookup in flight", "results"),
     Action("boxes", "v", "toggle_boxes", "Boxes", "Show or hide the detection boxes on the picture", "results"),
     Action("zoom-box", "i", "zoom_box", "Zoom box", "Show the highlighted character's box at full detail (again: whole picture)", "results"),
+    Action("play-clip", "p", "play_clip", "Play clip", "Play the highlighted scene match's short muted preview clip ($ANIMETUI_PLAYER, else mpv, else your viewer)", "results", show=False),
     Action("open-page", "ctrl+o", "app.open_with('page')", "Page", "Open the highlighted scene match's AniList page in the browser", "results", show=False),
     # ---------------------------------------------------------------- rankings
     Action("next-period", "p", "cycle_period(1)", "Period", "Next ranking period (daily, weekly, monthly, yearly, all)", "rankings"),

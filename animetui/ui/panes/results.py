@@ -432,6 +432,8 @@ class ResultsPane(Pane):
             return
         match = matches[row]
         title = one_line(match.title_in(self.title_language), 80)
+        if match.clip_path or match.video_url:
+            title += " · p: clip"
         if match.preview_path and Path(match.preview_path).is_file():  # downloaded with the search
             self.image.show(Path(match.preview_path), key=match.preview_path, label=f"match {row + 1} · {title}")
             return
@@ -521,6 +523,20 @@ class ResultsPane(Pane):
 
     def action_copy_mal(self) -> None:
         self._copy_link("MyAnimeList")
+
+    def action_play_clip(self) -> None:
+        from animetui.ui.flows.play_clip import play_clip
+
+        play_clip(self)
+
+    def clip_ready(self, match: "SceneMatch", path: Path) -> None:
+        """A clip fetched on demand: keep its path on the match (played again with no request)."""
+        import dataclasses
+
+        saved = dataclasses.replace(match, clip_path=str(path))
+        self.shown = tuple(saved if m is match else m for m in self.shown)
+        if self.scene is not None:
+            self.scene = dataclasses.replace(self.scene, matches=tuple(saved if m is match else m for m in self.scene.matches))
 
     def action_toggle_adult(self) -> None:
         self.show_adult = not self.adult_shown
