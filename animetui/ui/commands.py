@@ -59,6 +59,7 @@ NAMES: dict[str, str] = {
     "boxes": "Show/hide boxes",
     "zoom-box": "Zoom into box",
     "open-page": "Open match page",
+    "play-clip": "Play match clip",
     "next-period": "Next ranking period",
     "prev-period": "Previous ranking period",
     "limit": "Rankings limit",
