@@ -36,8 +36,10 @@ def mp4_clip(width: int, height: int, seconds: float, seed: int, *, audio: bool)
     out = io.BytesIO()
     with av.open(out, mode="w", format="mp4") as container:
         video = container.add_stream(_video_codec(), rate=FPS)
+        assert isinstance(video, av.VideoStream)  # add_stream is typed as any stream kind
         video.width, video.height, video.pix_fmt = width, height, "yuv420p"
         sound = container.add_stream("aac", rate=SAMPLE_RATE, layout="mono") if audio else None
+        assert sound is None or isinstance(sound, av.AudioStream)
         for index in range(frames):  # a slow pan: something moves, as in a real scene
             picture = ImageChops.offset(base, index * max(1, width // 60), 0)
             for packet in video.encode(av.VideoFrame.from_image(picture)):
