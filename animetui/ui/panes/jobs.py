@@ -22,6 +22,7 @@ from textual.widgets import DataTable, Static
 from animetui.models import Job, JobKind, JobState
 from animetui.ui.bindings import bindings
 from animetui.ui.format import display_path, elapsed, one_line, shown
+from animetui.ui.messages import JobRetryRequested
 from animetui.ui.panes.base import Pane
 from animetui.ui.services import services_of
 from animetui.ui.widgets.image_view import ImageView
@@ -242,10 +243,10 @@ class JobsPane(Pane):
         self.app.push_screen(PromptScreen(str(job.params.get("prompt", "")), enhanced, title=f"Job {job.id[:8]}"))
 
     @on(DataTable.RowSelected, "#jobs-table")
-    def _row_selected(self, event: DataTable.RowSelected) -> None:
+    async def _row_selected(self, event: DataTable.RowSelected) -> None:
         """Enter (or a click on the highlighted row): open the finished job's result."""
         event.stop()
-        self.app.action_open_with("open")  # type: ignore[attr-defined]
+        await self.app.run_action("app.open_with('open')")
 
     def _show_detail(self) -> None:
         job = self.selected
@@ -322,17 +323,8 @@ class JobsPane(Pane):
                 timeout=4,
             )
             return
-        app: Any = self.app
-        if job.kind is JobKind.GENERATE:
-            if not app.require_key("animeapi", "Text-to-image"):
-                return
-            title, cost, yes = "Generate this image again?", app.generate_cost(), "Generate"
-        else:
-            if not app.require_key("ailab", "Photo-to-anime"):
-                return
-            title, cost, yes = "Convert this photo again?", app.cartoonize_cost(), "Convert"
-        job_id = job.id
-        app.confirm_cost(title, cost, lambda: self._call("retry", job_id), yes=yes)
+        job_id = job.id  # the jobs flow checks the key and asks about the cost, then proceeds
+        self.post_message(JobRetryRequested(job, lambda: self._call("retry", job_id)))
 
     def action_delete_job(self) -> None:
         job = self.selected

@@ -36,12 +36,13 @@ from textual.widgets import DataTable, Input, Static
 
 from animetui.ui.widgets.safe_input import SafeInput
 from animetui.ui.bindings import bindings
+from animetui.ui.messages import LookupRequested
 from animetui.ui.format import display_path, one_line, percent, span
 from animetui.ui.widgets.image_view import ImageView
 from animetui.ui.widgets.key_footer import KeyFooter
 
 if TYPE_CHECKING:
-    from animetui.history import History, HistoryEntry
+    from animetui.history import History, HistoryEntry, UnavailableHistory
 
 PAGE = 100
 PREFETCH = 10
@@ -112,7 +113,7 @@ class HistoryScreen(ModalScreen[None]):
     HistoryScreen.-narrow.-detail-open #history-table { display: none; }
     """
 
-    def __init__(self, history: "History", *, downloads_dir: Path, renderer: str, clock: Any = time.time) -> None:
+    def __init__(self, history: "History | UnavailableHistory", *, downloads_dir: Path, renderer: str, clock: Any = time.time) -> None:
         super().__init__()
         self.shared_history = history  # the runtime's: not closed here
         self.downloads_dir = downloads_dir
@@ -363,7 +364,7 @@ class HistoryScreen(ModalScreen[None]):
             )
             return
         self.dismiss(None)
-        self.app.run_fresh_lookup(source, (entry.kind,))  # type: ignore[attr-defined]
+        self.app.screen_stack[0].post_message(LookupRequested(source, (entry.kind,), refresh=True))  # the main screen routes
 
     def action_delete(self) -> None:
         """Ask, then delete the marked lookups (or the highlighted one): deleting cannot be undone."""
