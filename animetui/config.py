@@ -75,11 +75,12 @@ GENERAL: tuple[Key, ...] = (
 
 
 def _provider_keys() -> tuple[Key, ...]:
-    """Each provider's keys, ``providers.<name>.<key>``, from its spec (animetui.providers.specs)."""
+    """Each provider's keys, ``providers.<name>.<key>`` (or ``<its table>.<key>``, e.g.
+    ``library.backend``), from its spec (animetui.providers.specs)."""
     from animetui.providers.specs import all_specs
 
     return tuple(
-        Key(f"providers.{spec.name}.{s.key}", s.default, s.doc, secret=s.secret, env=s.env, choices=s.choices,
+        Key(f"{spec.section}.{s.key}", s.default, s.doc, secret=s.secret, env=s.env, choices=s.choices,
             minimum=s.minimum, maximum=s.maximum)
         for spec in all_specs()
         for s in spec.settings
@@ -127,7 +128,7 @@ def _set_path(doc: dict[str, Any], dotted: str, value: Any) -> None:
 
 def _del_path(doc: dict[str, Any], dotted: str) -> None:
     parts = dotted.split(".")
-    node = doc
+    node: Any = doc
     for part in parts[:-1]:
         node = node.get(part)
         if not isinstance(node, dict):
@@ -159,7 +160,7 @@ def coerce(key: Key, value: Any, *, where: str) -> Any:
         value = float(value)
     if want is bool and not isinstance(value, bool) or (want is not bool and isinstance(value, bool)):
         raise ConfigError(f"{where}: {key.name} must be a {want.__name__}, got {value!r}")
-    if not isinstance(value, want):
+    if not _is_a(value, want):
         raise ConfigError(f"{where}: {key.name} must be a {want.__name__}, got {type(value).__name__}")
     if want is float and not math.isfinite(value):
         raise ConfigError(f"{where}: {key.name} must be a number, got {value}")
@@ -171,9 +172,16 @@ def coerce(key: Key, value: Any, *, where: str) -> Any:
         raise ConfigError(f"{where}: {key.name} must be at most {key.maximum:g}, got {value}")
     if key.name.endswith(".base_url"):
         _check_url(key, value, where)
+    if key.name == "library.uri" and value and not value.endswith(".db"):  # a server, or milvus-lite's file
+        _check_url(key, value, where)
     if isinstance(value, str) and not key.secret and any(ord(c) < 0x20 or 0x7F <= ord(c) <= 0x9F for c in value):
         raise ConfigError(f"{where}: {key.name} must not contain control characters, got {value!r}")
     return value
+
+
+def _is_a(value: Any, want: type) -> bool:
+    """``isinstance`` without narrowing ``value`` to ``object`` (``want`` is only known at run time)."""
+    return isinstance(value, want)
 
 
 def _check_url(key: Key, value: str, where: str) -> None:
@@ -312,7 +320,17 @@ class Settings:
         return self._sources[name]
 
     def provider(self, name: str) -> dict[str, Any]:
-        prefix = f"providers.{name}."
+        from animetui.providers.specs import spec
+
+        try:
+            table = spec(name).section
+        except KeyError:
+            table = f"providers.{name}"
+        return self.section(table)
+
+    def section(self, table: str) -> dict[str, Any]:
+        """The validated keys of one table (``"library"``, ``"providers.tracemoe"``), short names."""
+        prefix = f"{table}."
         return {k[len(prefix):]: v for k, v in self._values.items() if k.startswith(prefix)}
 
     def items(self) -> Iterator[tuple[Key, Any, str]]:

@@ -121,12 +121,12 @@ def run(
     started = time.monotonic()
     last_flush = time.monotonic()
     try:
-        for f in db.files(states=[dbm.PENDING, dbm.INDEXING]):
-            if f.duration <= 0:
+        for pending in db.files(states=[dbm.PENDING, dbm.INDEXING]):
+            if pending.duration <= 0:
                 with contextlib.suppress(VideoError):
-                    info = probe(Path(f.path))
+                    info = probe(Path(pending.path))
                     with db.tx() as c:
-                        c.execute("UPDATE lib_files SET duration = ? WHERE id = ?", (info.duration, f.id))
+                        c.execute("UPDATE lib_files SET duration = ? WHERE id = ?", (info.duration, pending.id))
         totals = db.totals()
         done_before = totals["indexed_seconds"]
         db.set_job(state=dbm.RUNNING, pid=os.getpid(), started_at=time.time(), seconds_total=totals["seconds"],
@@ -303,7 +303,8 @@ def start_worker(db_path: Path, *, watch: float = 0.0, config: str | None = None
     """Start the niced background indexer (unless one runs); returns its pid or ``None``."""
     if worker_running(db_path):
         return None
-    env = {k: v for k, v in os.environ.items() if not any(w in k.upper() for w in _SECRET_WORDS)}
+    env = {k: v for k, v in os.environ.items()
+           if k == "ANIMETUI_LIBRARY_TOKEN" or not any(w in k.upper() for w in _SECRET_WORDS)}  # its own Milvus token only
     args = [sys.executable, "-m", "animetui.library.worker", str(db_path)]
     if watch:
         args += ["--watch", str(watch)]

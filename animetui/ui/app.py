@@ -30,7 +30,7 @@ from animetui.ui import strip_cycles
 from animetui.ui.bindings import bindings
 from animetui.ui.collector import IdleCollector
 from animetui.ui.main_screen import MainScreen, start_folder
-from animetui.ui.messages import JobChanged, ServicesReady
+from animetui.ui.messages import ServicesReady
 from animetui.ui.panes.grid import WIDE
 
 if TYPE_CHECKING:
@@ -91,8 +91,7 @@ class AnimeTUI(App[int]):
         self._services_ready = asyncio.Event()
         self._unsubscribe: list[Callable[[], None]] = []
         self._services_closed = False  # (not `_closed`: Textual's MessagePump owns that name)
-        #: the SIGTERM/SIGHUP that is stopping the app (None: not stopped by a signal)
-        self.stop_signal: int | None = None
+        self.stop_signal: int | None = None  # the SIGTERM/SIGHUP stopping the app (animetui.ui.stop_signals)
         self._uninstall_signals: Callable[[], None] | None = None
         self.start_dir, self.samples_dir = start_folder(start_path, demo=demo, data_dir=settings.data_dir)
         self.start_file = start_path if start_path is not None and start_path.is_file() else None
@@ -103,7 +102,7 @@ class AnimeTUI(App[int]):
 
         self.keymap_problem = apply_keymap(self, settings)  # the effective keys, before the first frame
 
-    def get_default_screen(self) -> Screen[None]:
+    def get_default_screen(self) -> Screen[None]:  # built in __init__: the app's keys act on it at once
         return self.main_screen
 
     def get_system_commands(self, screen: Screen[Any]) -> Any:
@@ -166,11 +165,10 @@ class AnimeTUI(App[int]):
 
     async def _starting(self) -> None:
         from animetui.errors import AnimetuiError
-        from animetui.ui.panes.registry import PaneContext, import_all
+        from animetui.ui.panes.registry import PaneContext
 
         main = self.main_screen
         try:
-            await asyncio.to_thread(import_all)
             await main.mount_panes(PaneContext(self.settings, self.renderer, self.clock, self.start_dir, self.demo))
             if self.samples_dir is not None:
                 await main.write_samples(self.samples_dir)
@@ -196,7 +194,7 @@ class AnimeTUI(App[int]):
 
     async def _build_services(self) -> None:
         def imports() -> None:  # httpx, SQLite, the providers: in a thread, off the loop
-            import animetui.history, animetui.jobs, animetui.lookups, animetui.providers, animetui.runtime, animetui.store  # noqa: E401, F401
+            import animetui.history, animetui.jobs.runner, animetui.lookups, animetui.providers, animetui.runtime, animetui.store  # noqa: E401, F401
 
         await asyncio.to_thread(imports)
         from animetui.runtime import Runtime
@@ -208,12 +206,12 @@ class AnimeTUI(App[int]):
         if runtime.history_error is not None:  # a stand-in refuses lookups with the reason; jobs keep working
             self.notify(f"{runtime.history_error}. Lookups are off until then.", title="History unavailable",
                         severity="error", timeout=30, markup=False)
-        from animetui import offload
+        from animetui.pictures import offload
 
-        offload.use_process(True)  # upload preparation (Pillow) in a child process: see animetui.offload
+        offload.use_process(True)  # upload preparation (Pillow) in a child process: see animetui.pictures.offload
         self._offload_start = asyncio.ensure_future(asyncio.to_thread(offload.start))
         main = self.main_screen
-        self._unsubscribe.append(runtime.runner.subscribe(lambda job: main.post_message(JobChanged(job))))
+        self._unsubscribe.append(runtime.runner.subscribe(main.job_reported))
         self._unsubscribe.append(runtime.lookups.observe(main.flows.accounts.lookup_observed))  # header limits, session expiry
 
     async def _drop_services(self) -> None:
@@ -273,7 +271,7 @@ def make_app(settings: "Settings", *, demo: bool, start_path: Path | None, provi
              runner: "JobRunner | None" = None, clock: Callable[[], float] | None = None, renderer: str | None = None,
              probe_note: str | None = None) -> AnimeTUI:
     """Build the app. ``renderer`` overrides ``general.renderer`` (``auto`` resolves from the probe)."""
-    from animetui.ui import terminal_images
+    from animetui.ui.pictures import terminal as terminal_images
 
     chosen = renderer or str(settings.get("general.renderer", "auto") or "auto")
     return AnimeTUI(settings, demo=demo, start_path=start_path, providers=providers, runner=runner, clock=clock,
@@ -283,7 +281,8 @@ def make_app(settings: "Settings", *, demo: bool, start_path: Path | None, provi
 def run_tui(settings: "Settings", demo: bool, start_path: Path | None, renderer: str | None) -> int:
     """Probe the terminal for pictures (before Textual owns it), then run the app. Returns the exit code."""
     from animetui import stopping
-    from animetui.ui import stop_signals, terminal_images
+    from animetui.ui import stop_signals
+    from animetui.ui.pictures import terminal as terminal_images
 
     chosen = renderer or str(settings.get("general.renderer", "auto") or "auto")
     note = terminal_images.probe_before_start(chosen)

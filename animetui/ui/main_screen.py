@@ -40,12 +40,12 @@ from animetui.ui.messages import (
 )
 from animetui.ui.panes.base import Pane, PanePlaceholder
 from animetui.ui.panes.grid import PaneGrid
-from animetui.ui.panes.registry import NAMES, PANES, PaneContext, build_all
+from animetui.ui.panes.registry import NAMES, PANES, PaneContext
 from animetui.ui.widgets.key_footer import KeyFooter
 from animetui.ui.widgets.status_header import StatusHeader
 
 if TYPE_CHECKING:
-    from animetui.models import ImageSource
+    from animetui.models import ImageSource, Job
     from animetui.ui.app import AnimeTUI
     from animetui.ui.panes.files import FilesPane
     from animetui.ui.panes.jobs import JobsPane
@@ -112,11 +112,21 @@ class MainScreen(Screen[None]):
 
     # ------------------------------------------------------------------ panes
     async def mount_panes(self, ctx: PaneContext) -> None:
-        """Replace the first frame's placeholders with the real panes (their modules imported already)."""
+        """Replace the first frame's placeholders with the real panes, one by one in registry order
+        (each pane's module is imported in a thread first): Files lists its folder while the
+        other panes' modules are still loading."""
+        import asyncio
+        import importlib
+
         grid = self.grid
-        await grid.remove_children()
-        await grid.mount_all(build_all(ctx))
-        grid.relayout(force=True)
+        for index, spec in enumerate(PANES):
+            await asyncio.to_thread(importlib.import_module, spec.module)
+            pane = spec.build(ctx)
+            await grid.query_one(f"#{spec.name}").remove()
+            await grid.mount(pane, before=index if index < len(grid.children) else None)
+            grid.relayout(force=True)
+            if index == 0:
+                pane.focus_default()
         self.panes_ready = True
         self.files_pane.focus_default()
 
@@ -181,11 +191,15 @@ class MainScreen(Screen[None]):
         self.rankings_pane.services_ready()
         app.run_worker(seed_from_history(app, accounts.refresh_credits()), group="credits-seed", exit_on_error=False)
         if app.start_file is not None:
-            from animetui.models import ImageSource
+            from animetui.models import ImageSource, Job
 
             self.files_pane.set_source(ImageSource(path=app.start_file, name=app.start_file.name))
         self.flows.batch.offer_resume()
         accounts.ready()
+
+    def job_reported(self, job: "Job") -> None:
+        """The job runner's subscriber (any thread): the job reaches the Jobs pane as a message."""
+        self.post_message(JobChanged(job))
 
     @on(CreditsChanged)
     def _credits(self, event: CreditsChanged) -> None:
@@ -245,6 +259,9 @@ class MainScreen(Screen[None]):
     def action_batch(self) -> None:
         if self.panes_ready:
             self.flows.batch.open()
+
+    async def action_library(self) -> None:
+        await self.flows.history.library()
 
     async def action_screen(self, name: str, action: str) -> None:
         await self.flows.history.screen_action(name, action)

@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 
 #: settings read only when the clients are built (the providers' own say so in their specs)
 RESTART_KEYS = frozenset({"general.renderer", "general.downloads_dir"}) | frozenset(
-    f"providers.{spec.name}.{s.key}" for spec in all_specs() for s in spec.settings if s.restart
+    f"{spec.section}.{s.key}" for spec in all_specs() for s in spec.settings if s.restart
 )
 
 
@@ -175,8 +175,10 @@ class AccountsFlow(Flow):
             wanted = str(app.settings.get(name) or "animetui")
             if wanted in app.available_themes:
                 app.theme = wanted
-        if runtime is not None and name.startswith("providers."):
-            runtime.providers.apply_settings(name.split(".")[1])
+        if runtime is not None:
+            for spec in all_specs():
+                if name.startswith(f"{spec.section}."):
+                    runtime.providers.apply_settings(spec.name)
         if needs_restart(name):
             app.notify(f"{name} takes effect the next time animetui starts.", title="Saved", timeout=5, markup=False)
         if name.endswith(".api_key"):

@@ -1,21 +1,22 @@
 """The key check and the cost question before a paid action (``general.confirm_paid``, default on).
 
-Text-to-image costs $0.009 an image (AnimeAPI), photo-to-anime 1 AILabTools credit, and a scene
+A job's cost line is its kind's words (``Kind.cost_text``: text-to-image $0.009 an image at
+AnimeAPI, photo-to-anime 1 AILabTools credit) with the balance and credits last seen; a scene
 search asks once today's free whatanimeisthis credits are known to be used (signed in: the credits
 endpoint says how many free ones are left; with only an API key the free count is unknown, so no
-question is asked). Assumption: the AILabTools price of one conversion is 1 credit (the docs list
-credits per call but no number for this API); AnimeAPI's $0.009 is documented.
+question is asked).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from animetui.ui.flows import Flow
 
-GENERATE_COST_USD = 0.009  # AnimeAPI docs: $0.009 per image (animetui.providers.animeapi.COST_USD)
-CARTOONIZE_COST_CREDITS = 1
+if TYPE_CHECKING:
+    from animetui.jobs.kind import Kind
+
 CONFIRM_HINT = "Turn this question off with general.confirm_paid = false in Settings (,)."
 
 
@@ -50,20 +51,22 @@ class CostQuestions(Flow):
 
         app.push_screen(ConfirmScreen(title, f"{message}\n\n{CONFIRM_HINT}", yes=yes, no="Cancel"), answered)
 
-    def generate(self) -> str:
+    def job(self, kind: "Kind") -> str:
+        """The cost line asked before a job of ``kind`` starts (its words; the balance and credits seen)."""
         runner = self.app.runner
         balance = getattr(runner, "last_balance_usd", None) if runner is not None else None
-        text = f"This image costs ${GENERATE_COST_USD:.3f}, charged to your AnimeAPI balance"
-        if balance is not None:
-            text += f" (${balance:,.2f} as of the last image: about {int(balance / GENERATE_COST_USD + 1e-9):,} images)"
-        return text + "."
+        seen = self.main.flows.accounts.seen.get(kind.provider)
+        return kind.cost_text(balance_usd=balance, credits_left=seen.remaining if seen is not None else None)
+
+    def generate(self) -> str:
+        from animetui.jobs.kinds import kind_of
+
+        return self.job(kind_of("generate"))
 
     def cartoonize(self) -> str:
-        text = f"Converting this photo costs {CARTOONIZE_COST_CREDITS} AILabTools credit"
-        seen = self.main.flows.accounts.seen.get("ailab")
-        if seen is not None and seen.remaining is not None:
-            text += f" ({seen.remaining:,.0f} left)"
-        return text + "."
+        from animetui.jobs.kinds import kind_of
+
+        return self.job(kind_of("cartoonize"))
 
     def scene(self, engines: tuple[str, ...] = ("whatanime",)) -> str | None:
         """The cost line for a scene search asking ``engines``, or None when it is free (or its cost is unknown)."""

@@ -1,15 +1,18 @@
-"""History (``h``): past lookups on :class:`animetui.ui.screens.history.HistoryScreen`, and the
-palette's way into the History and Batch screens (``screen(<name>, <action>)``)."""
+"""History (``h``): past lookups on :class:`animetui.ui.screens.history.HistoryScreen`; the Library
+screen (``I``); and the palette's way into the History, Library and Batch screens
+(``screen(<name>, <action>)``)."""
 
 from __future__ import annotations
 
 import asyncio
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from animetui.ui.flows import Flow
 
 if TYPE_CHECKING:
     from textual.worker import Worker
+
+    from animetui.history import History
 
 
 class HistoryFlow(Flow):
@@ -28,20 +31,32 @@ class HistoryFlow(Flow):
         except AnimetuiError as exc:
             app.notify(str(exc), title="No history", severity="error", markup=False)
             return
+        history = cast("History", services.history)  # a stand-in (damaged file) answers every call with why
         await app.push_screen(
-            HistoryScreen(services.history, downloads_dir=app.settings.downloads_dir, renderer=app.renderer, clock=app.clock)
+            HistoryScreen(history, downloads_dir=app.settings.downloads_dir, renderer=app.renderer, clock=app.clock)
         )
+
+    async def library(self) -> None:
+        """``I``: the Library screen (your own videos, the indexing job)."""
+        from animetui.ui.screens.library import LibraryScreen
+
+        app = self.app
+        if not isinstance(app.screen, LibraryScreen):
+            await app.push_screen(LibraryScreen(app.settings.data_dir, config=str(app.settings.path)))
 
     async def screen_action(self, name: str, action: str) -> None:
         """Palette entry for a screen's key: open that screen if needed, then run the action there."""
         from animetui.ui.screens.batch import BatchScreen
         from animetui.ui.screens.history import HistoryScreen
+        from animetui.ui.screens.library import LibraryScreen
 
         app = self.app
-        kind = HistoryScreen if name == "history" else BatchScreen
+        kind = {"history": HistoryScreen, "library": LibraryScreen}.get(name, BatchScreen)
         if not isinstance(app.screen, kind):
             if name == "history":
                 await self.open().wait()
+            elif name == "library":
+                await self.library()
             else:
                 self.main.flows.batch.open()
             await asyncio.sleep(0)

@@ -85,19 +85,13 @@ class JobFlow(Flow):
         self.app.notify(f"{what} ({job.id[:8]}); watch it in Jobs (4).", title="Job started", timeout=4)
 
     def retry(self, job: "Job", proceed: Any) -> None:
-        """Start ``job`` again (a new job that costs again): the same key check and cost question."""
-        from animetui.models import JobKind
+        """Start ``job`` again (a new job that costs again): its kind's key check and cost question."""
+        from animetui.jobs.kinds import kind_of
 
+        kind = kind_of(job)
         costs = self.main.flows.costs
-        if job.kind is JobKind.GENERATE:
-            if not costs.require_key("animeapi", "Text-to-image"):
-                return
-            title, cost, yes = "Generate this image again?", costs.generate(), "Generate"
-        else:
-            if not costs.require_key("ailab", "Photo-to-anime"):
-                return
-            title, cost, yes = "Convert this photo again?", costs.cartoonize(), "Convert"
-        costs.confirm(title, cost, proceed, yes=yes)
+        if costs.require_key(kind.provider, kind.title):
+            costs.confirm(kind.retry_title, costs.job(kind), proceed, yes=kind.retry_yes)
 
     # ------------------------------------------------------------------ reports
     def changed(self, job: "Job") -> None:

@@ -42,7 +42,8 @@ class LookupFlow(Flow):
         from animetui.lookups import resolve_scene_providers
 
         try:
-            return resolve_scene_providers(self.main.results_pane.engine_choice)
+            pane = self.main.results_pane
+            return resolve_scene_providers(pane.engine_choice, data_dir=pane.data_dir)
         except AnimetuiError:
             return ()
 

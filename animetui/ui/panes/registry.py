@@ -30,7 +30,6 @@ last visible pane cannot be hidden.
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -59,7 +58,7 @@ class PaneSpec:
     title: str
     group: Literal["main", "side"]
     width: int  # share (fr) of its row or column
-    module: str  # imported in a thread after the first frame (:func:`import_all`)
+    module: str  # imported in a thread after the first frame, then ``build`` makes the pane
     build: Callable[[PaneContext], "Pane"]
 
 
@@ -108,14 +107,3 @@ PANES: tuple[PaneSpec, ...] = (
 )
 NAMES: tuple[str, ...] = tuple(spec.name for spec in PANES)
 BY_NAME: dict[str, PaneSpec] = {spec.name: spec for spec in PANES}
-
-
-def import_all() -> None:
-    """The pane modules and the widgets they use (~70 ms): run in a thread after the first frame."""
-    for spec in PANES:
-        importlib.import_module(spec.module)
-
-
-def build_all(ctx: PaneContext) -> list["Pane"]:
-    """The real panes, in grid order (imports their modules: call it off the first frame)."""
-    return [spec.build(ctx) for spec in PANES]

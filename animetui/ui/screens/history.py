@@ -34,15 +34,15 @@ from textual.screen import ModalScreen
 from textual.timer import Timer
 from textual.widgets import DataTable, Input, Static
 
-from animetui.ui.widgets.safe_input import SafeInput
 from animetui.ui.bindings import bindings
 from animetui.ui.messages import LookupRequested
 from animetui.ui.format import display_path, one_line, percent, span
-from animetui.ui.widgets.image_view import ImageView
+from animetui.ui.pictures.view import ImageView
 from animetui.ui.widgets.key_footer import KeyFooter
+from animetui.ui.widgets.safe_input import SafeInput
 
 if TYPE_CHECKING:
-    from animetui.history import History, HistoryEntry, UnavailableHistory
+    from animetui.history import History, HistoryEntry
 
 PAGE = 100
 PREFETCH = 10
@@ -113,7 +113,7 @@ class HistoryScreen(ModalScreen[None]):
     HistoryScreen.-narrow.-detail-open #history-table { display: none; }
     """
 
-    def __init__(self, history: "History | UnavailableHistory", *, downloads_dir: Path, renderer: str, clock: Any = time.time) -> None:
+    def __init__(self, history: "History", *, downloads_dir: Path, renderer: str, clock: Any = time.time) -> None:
         super().__init__()
         self.shared_history = history  # the runtime's: not closed here
         self.downloads_dir = downloads_dir
@@ -293,7 +293,7 @@ class HistoryScreen(ModalScreen[None]):
     @staticmethod
     def _show_boxes(image: ImageView, entry: "HistoryEntry") -> None:
         """A character lookup's boxes, numbered as in its stored result (boxes are relative: any size fits)."""
-        from animetui.ui.imaging import Box
+        from animetui.pictures.imaging import Box
 
         detections = getattr(entry.result, "detections", None) or ()
         if detections:
