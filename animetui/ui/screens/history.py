@@ -35,6 +35,7 @@ from textual.timer import Timer
 from textual.widgets import DataTable, Input, Static
 
 from animetui.ui.bindings import bindings
+from animetui.ui.messages import LookupRequested
 from animetui.ui.format import display_path, one_line, percent, span
 from animetui.ui.pictures.view import ImageView
 from animetui.ui.widgets.key_footer import KeyFooter
@@ -383,7 +384,7 @@ class HistoryScreen(ModalScreen[None]):
             )
             return
         self.dismiss(None)
-        self.app.run_fresh_lookup(source, (entry.kind,))  # type: ignore[attr-defined]
+        self.app.screen_stack[0].post_message(LookupRequested(source, (entry.kind,), refresh=True))  # the main screen routes
 
     def action_delete(self) -> None:
         """Ask, then delete the marked lookups (or the highlighted one): deleting cannot be undone."""
