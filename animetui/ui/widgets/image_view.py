@@ -31,6 +31,8 @@ from animetui.ui import terminal_images
 from animetui.ui.widgets.line import update_line
 
 if TYPE_CHECKING:
+    from textual.widget import Widget
+
     from animetui.ui.imaging import Box, Picture
 
 _CACHE_SIZE = 6
@@ -80,7 +82,7 @@ class ImageView(Vertical):
         self._applied_gen = 0
         self._pictures: OrderedDict[str, Picture] = OrderedDict()
         self._inner: Any = None
-        self._widget_class: type | None = None
+        self._widget_class: type[Widget] | None = None
         self.caption_text = ""
         self.error: str | None = None
 
@@ -302,7 +304,7 @@ class ImageView(Vertical):
         image: Any,
         cols: int,
         rows: int,
-        widget_class: type | None,
+        widget_class: type[Widget] | None,
         zoom_box: Box | None,
         zoomed: Picture | None = None,
     ) -> None:
