@@ -20,8 +20,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from animetui.errors import AnimetuiError, BadInput
-from animetui.images import read_source, sha256_bytes
 from animetui.models import CharacterResult, ImageSource, SceneMatch, SceneResult
+from animetui.pictures.sources import read_source, sha256_bytes
 from animetui.providers.spec import CHARACTERS, SCENE
 from animetui.providers.specs import all_specs, capable
 

@@ -163,7 +163,7 @@ class Runtime:
         """Everything the TUI needs, built off the event loop; the job runner started."""
 
         def build() -> None:  # the slow imports (httpx, Pillow, SQLite) and opening the stores
-            import animetui.jobs  # noqa: F401
+            import animetui.jobs.runner  # noqa: F401
             import animetui.lookups  # noqa: F401
             import animetui.store  # noqa: F401
 

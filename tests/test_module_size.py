@@ -12,7 +12,6 @@ from pathlib import Path
 PACKAGE = Path(__file__).resolve().parent.parent / "animetui"
 LIMIT = 600
 BEING_SPLIT = {
-    "jobs.py",  # into the jobs/ package (generic runner, lock, result files, one module per kind)
     "ui/app.py",  # the thin app: flows and the pane grid out of it (≤ 300 lines)
 }
 

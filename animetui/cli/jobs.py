@@ -41,6 +41,7 @@ def _result_width() -> int:
 
 
 def _job_row(job: Any) -> list[Any]:
+    from animetui.jobs.kinds import subject
     from animetui.models import JobState
 
     # A path only for a file that is there: a result still downloading (or waiting for disk
@@ -49,7 +50,7 @@ def _job_row(job: Any) -> list[Any]:
         result = job.result_path if Path(job.result_path).exists() else "the saved file is no longer there"
     else:
         result = job.error or ""
-    return [job.id[:8], job.kind.value, clip(plain(job.summary), 40), job.state.value, result]
+    return [job.id[:8], str(job.kind), clip(plain(subject(job)), 40), job.state.value, result]
 
 
 def _progress(job: Any) -> None:
@@ -57,7 +58,7 @@ def _progress(job: Any) -> None:
 
     detail = f" — {job.error}" if job.error else (f" → {job.result_path}" if job.result_path and job.state is JobState.SUCCEEDED else "")
     try:
-        print(f"[{job.id[:8]}] {job.kind.value}: {job.state.value}{detail}", file=sys.stderr)
+        print(f"[{job.id[:8]}] {job.kind}: {job.state.value}{detail}", file=sys.stderr)
     except OSError:  # the terminal went away (an SSH drop): the journal has it all anyway
         pass
 

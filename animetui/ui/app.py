@@ -11,7 +11,7 @@ then providers (httpx), the simulators, the job journal, history (SQLite) and Pi
 and built, off the event loop where they are slow (:meth:`AnimeTUI.services` waits for them).
 Keys pressed in that first instant are ignored, not queued.
 The terminal's image capabilities are probed before ``App.run()`` by :func:`run_tui` (see
-``animetui.ui.terminal_images``) — the only terminal I/O that must happen before Textual starts.
+``animetui.ui.pictures.terminal``) — the only terminal I/O that must happen before Textual starts.
 
 * :func:`run_tui` — the CLI's entry point (``animetui [PATH] [--demo] [--renderer R]``);
 * :func:`make_app` — the factory tests use (inject providers, a runner, a fixed clock, a renderer).
@@ -177,7 +177,7 @@ def _anime_commands() -> "type[Provider]":
 def _import_runtime() -> None:
     """The services' modules (httpx, SQLite, the providers): imported in a thread, off the loop."""
     import animetui.history  # noqa: F401
-    import animetui.jobs  # noqa: F401
+    import animetui.jobs.runner  # noqa: F401
     import animetui.lookups  # noqa: F401
     import animetui.providers  # noqa: F401
     import animetui.runtime  # noqa: F401
@@ -424,9 +424,9 @@ class AnimeTUI(AccountsMixin, App[int]):
         if runtime.history_error is not None:  # a stand-in refuses lookups with the reason; jobs keep working
             self.notify(f"{runtime.history_error}. Lookups are off until then.", title="History unavailable",
                         severity="error", timeout=30, markup=False)
-        from animetui import offload
+        from animetui.pictures import offload
 
-        offload.use_process(True)  # upload preparation (Pillow) in a child process: see animetui.offload
+        offload.use_process(True)  # upload preparation (Pillow) in a child process: see animetui.pictures.offload
         self._offload_start = asyncio.ensure_future(asyncio.to_thread(offload.start))
         self._unsubscribe = runtime.runner.subscribe(self._job_reported)
         self._unobserve = runtime.lookups.observe(self.lookup_observed)  # header limits, session expiry
@@ -910,7 +910,7 @@ def make_app(
     probe_note: str | None = None,
 ) -> AnimeTUI:
     """Build the app. ``renderer`` overrides ``general.renderer`` (``auto`` resolves from the probe)."""
-    from animetui.ui import terminal_images
+    from animetui.ui.pictures import terminal as terminal_images
 
     chosen = renderer or str(settings.get("general.renderer", "auto") or "auto")
     return AnimeTUI(
@@ -927,7 +927,7 @@ def make_app(
 
 def run_tui(settings: "Settings", demo: bool, start_path: Path | None, renderer: str | None) -> int:
     """Probe the terminal for pictures (before Textual owns it), then run the app. Returns the exit code."""
-    from animetui.ui import terminal_images
+    from animetui.ui.pictures import terminal as terminal_images
 
     chosen = renderer or str(settings.get("general.renderer", "auto") or "auto")
     note = terminal_images.probe_before_start(chosen)

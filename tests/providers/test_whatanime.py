@@ -43,8 +43,8 @@ from animetui.providers.whatanime import (
     parse_search,
     similarity_of,
 )
-from animetui.simulator import DEMO_KEYS, SimulatorHub
-from animetui.simulator.whatanime import DEMO_EMAIL, DEMO_PASSWORD, Simulator
+from animetui.simulator import DEMO_KEYS
+from animetui.simulator.whatanime import DEMO_EMAIL, DEMO_PASSWORD
 
 KEY = DEMO_KEYS["whatanime"]
 SEARCH = "/api/anime/search"
@@ -52,15 +52,7 @@ DAY = 86400.0
 URL = "https://example.com/shots/frame-0042.png"
 
 
-@pytest.fixture
-def hub():
-    # only the service under test (the shared fixture builds all four simulators)
-    return SimulatorHub(seed=7, services=("whatanime",))
-
-
-@pytest.fixture
-def sim(hub) -> Simulator:
-    return hub.services["whatanime"]  # type: ignore[return-value]
+pytestmark = pytest.mark.simulator("whatanime")
 
 
 @pytest.fixture

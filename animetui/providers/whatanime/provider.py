@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import httpx
 
-from animetui import images, offload, unexpected
+from animetui import unexpected
 from animetui.errors import (
     AnimetuiError,
     AuthError,
@@ -28,6 +28,7 @@ from animetui.errors import (
 )
 from animetui.models import ApiKey, ApiKeyPage, Credits, ImageSource, Ranking, RecentSearch, SceneResult, Session
 from animetui.net import json_body, parse_retry_after, retrying, send
+from animetui.pictures import offload, sources
 from animetui.providers.base import ProviderContext, server_text
 from animetui.providers.whatanime.answers import (
     DEFAULT_ORIGIN,
@@ -68,10 +69,10 @@ class _SessionRejected(Exception):
     """A 401 while the session was in use (internal: never leaves this module)."""
 
 
-def prepare(source: ImageSource) -> images.PreparedImage:
-    data = images.read_source(source.path) if source.path is not None else source.data
+def prepare(source: ImageSource) -> sources.PreparedImage:
+    data = sources.read_source(source.path) if source.path is not None else source.data
     assert data is not None
-    return images.prepare_upload(
+    return sources.prepare_upload(
         data,
         label=source.label,
         formats=UPLOAD_FORMATS,

@@ -19,12 +19,13 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.widgets import DataTable, Static
 
-from animetui.models import Job, JobKind, JobState
+from animetui.jobs.kinds import find, kind_of
+from animetui.models import Job, JobState
 from animetui.ui.bindings import bindings
 from animetui.ui.format import display_path, elapsed, one_line, shown
 from animetui.ui.panes.base import Pane
+from animetui.ui.pictures.view import ImageView
 from animetui.ui.services import services_of
-from animetui.ui.widgets.image_view import ImageView
 
 STATE_ICONS = {
     JobState.QUEUED: "◌",
@@ -38,16 +39,11 @@ STATE_ICONS = {
 }
 #: what ``R`` may start again (a new, paid job): only jobs that ended without a result
 RETRYABLE = (JobState.FAILED, JobState.EXPIRED, JobState.CANCELLED)
-KIND_LABELS = {JobKind.GENERATE: "text→image", JobKind.CARTOONIZE: "photo→anime"}
-KIND_SHORT = {JobKind.GENERATE: "gen", JobKind.CARTOONIZE: "anime"}
 
 
 def job_summary(job: Job) -> str:
-    if job.kind is JobKind.GENERATE:
-        return one_line(job.summary, 300) or "(no prompt)"
-    source = Path(str(job.params.get("source", ""))).name or "?"
-    style = str(job.params.get("style_name", "") or "")
-    return shown(f"{source} · {style}" if style else source)
+    """The job in a few words, as its kind puts it (the prompt; the photo and its style)."""
+    return one_line(kind_of(job).headline(job), 300)
 
 
 def job_elapsed(job: Job, now: float) -> float:
@@ -199,7 +195,7 @@ class JobsPane(Pane):
         else:
             result = Text("—", style="dim")
         cells = {
-            "kind": Text(KIND_SHORT.get(job.kind, job.kind.value)),
+            "kind": Text(shown(kind_of(job).short)),
             "state": Text(f"{STATE_ICONS.get(job.state, '?')} {job.state.value}", style=colour),
             "time": Text(elapsed(job_elapsed(job, now)), justify="right"),
             "what": Text(one_line(job_summary(job), 60), no_wrap=True, overflow="ellipsis"),
@@ -235,8 +231,8 @@ class JobsPane(Pane):
         from animetui.ui.screens.prompt import PromptScreen
 
         job = self.selected
-        if job is None or job.kind is not JobKind.GENERATE:
-            self.app.notify("Highlight a text-to-image job to read its prompt.", title="Prompt", severity="warning", timeout=3)
+        if job is None or not str(job.params.get("prompt", "") or ""):
+            self.app.notify("Highlight a job with a prompt (text-to-image) to read it.", title="Prompt", severity="warning", timeout=3)
             return
         enhanced = str(job.params.get("enhanced_prompt", "") or "")
         self.app.push_screen(PromptScreen(str(job.params.get("prompt", "")), enhanced, title=f"Job {job.id[:8]}"))
@@ -258,21 +254,15 @@ class JobsPane(Pane):
             preview.clear()
             return
         text = Text(no_wrap=True, overflow="ellipsis")
-        text.append(f"{KIND_LABELS.get(job.kind, job.kind.value)} · ", style="bold")
+        kind = kind_of(job)
+        text.append(f"{shown(kind.label)} · ", style="bold")
         text.append(job.state.value)
-        if job.kind is JobKind.GENERATE:
-            options = [str(job.params.get("orientation", ""))]
-            if job.params.get("allow_nsfw"):
-                options.append("NSFW allowed")
-            if not job.params.get("enhance", True):
-                options.append("no enhance")
-            text.append(f" · {', '.join(o for o in options if o)}", style="dim")
-            text.append("\n")
-            text.append(one_line(job.summary, 1000))
-        else:
-            text.append(f" · {shown(job.params.get('style_name', ''))}", style="dim")
-            text.append("\n")
-            text.append(display_path(str(job.params.get("source", ""))))
+        options = kind.options(job)
+        if options:
+            text.append(f" · {shown(options)}", style="dim")
+        text.append("\n")
+        subject = kind.subject(job)
+        text.append(display_path(subject) if kind.subject_is_file else one_line(subject, 1000))
         if job.result_path and job.state in (JobState.SUCCEEDED, JobState.DOWNLOADING):
             result = Path(job.result_path)  # while downloading: the name it will be saved under
             text.append("\n→ " if job.state is JobState.SUCCEEDED else "\n→ (not saved yet) ", style="bold")
@@ -323,16 +313,15 @@ class JobsPane(Pane):
             )
             return
         app: Any = self.app
-        if job.kind is JobKind.GENERATE:
-            if not app.require_key("animeapi", "Text-to-image"):
-                return
-            title, cost, yes = "Generate this image again?", app.generate_cost(), "Generate"
-        else:
-            if not app.require_key("ailab", "Photo-to-anime"):
-                return
-            title, cost, yes = "Convert this photo again?", app.cartoonize_cost(), "Convert"
+        kind = kind_of(job)
+        if find(str(job.kind)) is None:  # written by a newer animetui
+            self.app.notify(f"This animetui cannot run “{shown(kind.name)}” jobs; upgrade it to retry this one.",
+                            title="Nothing to retry", timeout=4, markup=False)
+            return
+        if not app.require_key(kind.provider, kind.title):
+            return
         job_id = job.id
-        app.confirm_cost(title, cost, lambda: self._call("retry", job_id), yes=yes)
+        app.confirm_cost(kind.retry_title, app.job_cost(kind), lambda: self._call("retry", job_id), yes=kind.retry_yes)
 
     def action_delete_job(self) -> None:
         job = self.selected
@@ -365,7 +354,7 @@ class JobsPane(Pane):
         if job is None:
             self.app.notify("No job highlighted.", timeout=2)
             return
-        text = job.result_path or (job.summary if job.kind is JobKind.GENERATE else str(job.params.get("source", "")))
+        text = job.result_path or kind_of(job).subject(job)
         from animetui.ui.clipboard import copy
 
         copy(self.app, text, shown=one_line(text, 80))

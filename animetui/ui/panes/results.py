@@ -41,10 +41,10 @@ from animetui.ui.bindings import bindings
 from animetui.ui.format import one_line, percent, span
 from animetui.ui.messages import DetectionHighlighted, LookupFinished
 from animetui.ui.panes.base import Pane
+from animetui.ui.pictures.view import ImageView
 from animetui.ui.services import ServicesUnavailable, host_of, services_of
 from animetui.ui.widgets.detection_list import DetectionList
 from animetui.ui.widgets.fitted_table import FittedTable
-from animetui.ui.widgets.image_view import ImageView
 from animetui.ui.widgets.line import update_line
 
 from animetui.models import LIKELY, PROBABLY_WRONG, UNCERTAIN, CharacterResult, SceneResult
@@ -268,7 +268,7 @@ class ResultsPane(Pane):
             self.image.show(source.path, label=source.path.name)
             return
         if source.url is not None:
-            from animetui.previews import fetch_preview
+            from animetui.pictures.previews import fetch_preview
 
             self.image.clear("Fetching the picture…")
             try:
@@ -335,7 +335,7 @@ class ResultsPane(Pane):
         self._update_titles()
 
     def _sync_boxes(self) -> None:
-        from animetui.ui.imaging import Box
+        from animetui.pictures.imaging import Box
 
         result = self.characters
         if result is None:
@@ -440,9 +440,9 @@ class ResultsPane(Pane):
 
     @work(exclusive=True, group="match-preview", exit_on_error=False)
     async def _match_preview(self, row: int, url: str, title: str) -> None:
-        """Download the match's preview frame once (``animetui.previews`` caches it), then show it."""
+        """Download the match's preview frame once (``animetui.pictures.previews`` caches it), then show it."""
         from animetui.errors import AnimetuiError
-        from animetui.previews import fetch_preview
+        from animetui.pictures.previews import fetch_preview
 
         try:
             services = await services_of(self)
@@ -462,7 +462,7 @@ class ResultsPane(Pane):
                 self.image.show(source.path, label=source.path.name)
                 self._sync_boxes()
         elif source.url is not None and self.image.key != source.url:
-            from animetui.previews import cache_path
+            from animetui.pictures.previews import cache_path
 
             cached = cache_path(host_of(self).settings.cache_dir, source.url)
             if cached.exists():  # fetched when the lookup started

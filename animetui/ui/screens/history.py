@@ -34,11 +34,11 @@ from textual.screen import ModalScreen
 from textual.timer import Timer
 from textual.widgets import DataTable, Input, Static
 
-from animetui.ui.widgets.safe_input import SafeInput
 from animetui.ui.bindings import bindings
 from animetui.ui.format import display_path, one_line, percent, span
-from animetui.ui.widgets.image_view import ImageView
+from animetui.ui.pictures.view import ImageView
 from animetui.ui.widgets.key_footer import KeyFooter
+from animetui.ui.widgets.safe_input import SafeInput
 
 if TYPE_CHECKING:
     from animetui.history import History, HistoryEntry
@@ -292,7 +292,7 @@ class HistoryScreen(ModalScreen[None]):
     @staticmethod
     def _show_boxes(image: ImageView, entry: "HistoryEntry") -> None:
         """A character lookup's boxes, numbered as in its stored result (boxes are relative: any size fits)."""
-        from animetui.ui.imaging import Box
+        from animetui.pictures.imaging import Box
 
         detections = getattr(entry.result, "detections", None) or ()
         if detections:

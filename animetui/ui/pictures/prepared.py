@@ -3,7 +3,7 @@
 textual-image encodes on the event loop: the Sixel widget quantises and encodes inside
 ``render_lines`` and the Kitty (TGP) renderable PNG-encodes and base64s inside
 ``__rich_console__``. For a picture filling a pane that is 15–60 ms of frozen input per picture
-(more without numpy), every time the picture changes. So :func:`animetui.ui.image_process.encode`
+(more without numpy), every time the picture changes. So :func:`animetui.pictures.process.encode`
 runs off the loop (in the picture process, or the view's thread worker), right after the boxes are
 drawn, and the encoded stream is attached to the (small, already scaled) PIL image; the widgets here
 use it when the widget's size and the terminal's cell size are the ones it was encoded for, and
@@ -13,7 +13,7 @@ Half-cell and Unicode pictures need nothing of the kind: textual-image turns a p
 sized to (columns, 2·rows) / (columns, rows) pixels into cells in a few milliseconds.
 
 This module imports Pillow and ``textual_image.widget``: import it off the event loop
-(:func:`animetui.ui.terminal_images.widget_class` does, from the worker). It relies on private
+(:func:`animetui.ui.pictures.terminal.widget_class` does, from the worker). It relies on private
 parts of textual-image 0.14.2 (``_ImageSixelImpl``, ``_send_tgp_message``), which is pinned.
 """
 
@@ -30,7 +30,7 @@ from textual_image.renderable import tgp as _tgp
 from textual_image.widget import SixelImage, TGPImage
 from textual_image.widget.sixel import _ImageSixelImpl, _NoopRenderable
 
-from animetui.ui.image_process import PREPARED_ATTR, Prepared, encode, prepared_for  # noqa: F401 - re-exported
+from animetui.pictures.process import PREPARED_ATTR, Prepared, encode, prepared_for  # noqa: F401 - re-exported
 
 
 def _cell_size() -> tuple[int, int]:

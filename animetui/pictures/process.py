@@ -9,7 +9,7 @@ the answer (waiting releases the GIL) and rebuilds the small picture from raw by
 
 The child keeps the last few decoded pictures (by key), so moving the highlight between boxes
 redraws without decoding again. If the process cannot start or dies, :func:`render` raises
-:class:`ProcessUnavailable` and the view does the same work in its thread instead.
+:class:`ProcessUnavailable` and the view does the same work (:func:`draw`) in its thread instead.
 
 Assumptions: a request is small (a path, or bytes for downloaded pictures) and so is the answer
 (the picture at the widget's pixel size plus its encoded stream); one process is enough, since
@@ -18,19 +18,20 @@ only the newest request per view matters and stale ones are skipped before they 
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from animetui.offload import ChildProcess, quiet_child
+from animetui.errors import AnimetuiError
+from animetui.pictures import imaging
+from animetui.pictures.offload import ChildProcess, quiet_child
 
 _CACHE_SIZE = 6
-_pictures: OrderedDict[str, Any] = OrderedDict()  # in the child: key → imaging.Picture
+_pictures = imaging.PictureCache(_CACHE_SIZE)  # in the child
 
 
-#: attribute set on the PIL image handed to the widget (see ``animetui.ui.widgets.prepared_image``)
+#: attribute set on the PIL image handed to the widget (see ``animetui.ui.pictures.prepared``)
 PREPARED_ATTR = "_animetui_prepared"
 
 
@@ -89,10 +90,10 @@ class Request:
     key: str
     label: str
     renderer: str
-    boxes: tuple[Any, ...]  # imaging.Box
+    boxes: tuple[imaging.Box, ...]
     highlight: int | None
     show_boxes: bool
-    zoom_box: Any  # imaging.Box | None
+    zoom_box: imaging.Box | None
     cols: int
     rows: int
     cell: tuple[int, int]
@@ -126,51 +127,69 @@ def render(request: Request, timeout: float = 60.0) -> Answer:
         raise ProcessUnavailable(str(exc)) from exc
 
 
+@dataclass(frozen=True, slots=True)
+class Drawn:
+    """What :func:`draw` made: the pictures worth keeping and the image to show."""
+
+    picture: imaging.Picture  # the whole picture, decoded (kept by key)
+    zoomed: imaging.Picture | None  # the zoomed box, cropped from the original (kept by its zoom key)
+    image: Any  # PIL image at the widget's pixel size, boxes drawn, encoded stream attached
+    cols: int
+    rows: int
+    encoded: Prepared | None
+
+
+def draw(request: Request, cached: imaging.Picture | None = None, cached_zoom: imaging.Picture | None = None,
+         *, encoded: bool = True) -> Drawn:
+    """The picture work, wherever it runs (the picture process, or a view's thread): decode unless
+    ``cached``, crop the zoomed box unless ``cached_zoom``, fit to the cells, draw the boxes and, if
+    ``encoded``, encode for Sixel/Kitty. Raises what decoding raises (see :func:`failure_text`)."""
+    picture = cached or imaging.decode(request.source, request.label)
+    zoomed: imaging.Picture | None = None
+    if request.zoom_box is not None:
+        # the crop comes from the original file at full detail, not from the kept copy
+        zoomed = cached_zoom or imaging.crop_original(request.source, request.zoom_box.rect, request.label, kept=picture)
+    shown = zoomed or picture
+    width, height = shown.image.size
+    cols, rows = imaging.fit_cells(width, height, request.cols, request.rows, request.cell)
+    size = imaging.target_pixels(request.renderer, cols, rows, request.cell)
+    image = imaging.render(
+        shown,
+        size,
+        boxes=request.boxes if request.zoom_box is None else (),
+        highlight=request.highlight,
+        show_boxes=request.show_boxes,
+        fine=request.renderer in ("sixel", "kitty"),
+    )
+    prepared = encode(request.renderer, image, (cols, rows), request.cell) if encoded else None
+    return Drawn(picture, zoomed, image, cols, rows, prepared)
+
+
+def failure_text(exc: Exception, label: str) -> str:
+    """The one line shown instead of a picture that cannot be drawn (never a traceback)."""
+    if isinstance(exc, AnimetuiError):
+        return str(exc)
+    return f"{label}: cannot show the picture ({type(exc).__name__})"
+
+
 def _work(request: Request) -> Answer:  # runs in the child process
-    from animetui.errors import AnimetuiError
-    from animetui.ui import imaging
-
     try:
-        picture = _pictures.get(request.key)
-        if picture is None:
-            picture = imaging.decode(request.source, request.label)
-            _remember(request.key, picture)
-        shown = picture
-        if request.zoom_box is not None:
-            zoom_key = f"{request.key}#zoom:{request.zoom_box.number}:{request.zoom_box.rect}"
-            shown = _pictures.get(zoom_key)
-            if shown is None:
-                shown = imaging.crop_original(request.source, request.zoom_box.rect, request.label, kept=picture)
-                _remember(zoom_key, shown)
-        width, height = shown.image.size
-        cols, rows = imaging.fit_cells(width, height, request.cols, request.rows, request.cell)
-        size = imaging.target_pixels(request.renderer, cols, rows, request.cell)
-        image = imaging.render(
-            shown,
-            size,
-            boxes=request.boxes if request.zoom_box is None else (),
-            highlight=request.highlight,
-            show_boxes=request.show_boxes,
-            fine=request.renderer in ("sixel", "kitty"),
-        )
-        encoded = encode(request.renderer, image, (cols, rows), request.cell)
+        cached = _pictures.get(request.key)
+        zoom = imaging.zoom_key(request.key, request.zoom_box) if request.zoom_box is not None else None
+        cached_zoom = _pictures.get(zoom) if zoom is not None else None
+        drawn = draw(request, cached, cached_zoom)
+        if cached is None:
+            _pictures.put(request.key, drawn.picture)
+        if zoom is not None and cached_zoom is None and drawn.zoomed is not None:
+            _pictures.put(zoom, drawn.zoomed)
         return Answer(
-            mode=image.mode,
-            size=image.size,
-            pixels=image.tobytes(),
-            cols=cols,
-            rows=rows,
-            description=picture.description,
-            encoded=encoded,
+            mode=drawn.image.mode,
+            size=drawn.image.size,
+            pixels=drawn.image.tobytes(),
+            cols=drawn.cols,
+            rows=drawn.rows,
+            description=drawn.picture.description,
+            encoded=drawn.encoded,
         )
-    except AnimetuiError as exc:
-        return Answer(error=str(exc))
     except Exception as exc:  # noqa: BLE001 - a bad picture must never take the app down
-        return Answer(error=f"{request.label}: cannot show the picture ({type(exc).__name__})")
-
-
-def _remember(key: str, picture: Any) -> None:
-    _pictures[key] = picture
-    _pictures.move_to_end(key)
-    while len(_pictures) > _CACHE_SIZE:
-        _pictures.popitem(last=False)
+        return Answer(error=failure_text(exc, request.label))

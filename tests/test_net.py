@@ -8,7 +8,7 @@ import httpx
 import pytest
 
 from animetui.errors import Busy, NetworkError, NotFound, ServerError, Unsupported
-from animetui.net import RateLimiter, RetryPolicy, download, parse_retry_after, retrying, send
+from animetui.net import RateLimiter, RetryPolicy, download, make_client, parse_retry_after, retrying, send, shared_ssl_context
 
 
 class FakeTime:
@@ -160,3 +160,16 @@ def test_looks_like_image_knows_the_formats_and_refuses_html():
     assert not looks_like_image(b"RIFF\0\0\0\0WAVEfmt ")
     assert not looks_like_image(b"<!doctype html><html>")
     assert not looks_like_image(b"")
+
+
+def test_one_tls_context_for_every_client():
+    first = shared_ssl_context()
+    assert shared_ssl_context() is first
+    client = make_client("https://example.invalid")
+    try:
+        pool = client._transport._pool  # noqa: SLF001 - httpx keeps the context on its pool
+        assert pool._ssl_context is first  # noqa: SLF001
+    finally:
+        import asyncio
+
+        asyncio.run(client.aclose())

@@ -1,14 +1,11 @@
-"""Helpers that keep work off the event loop: the idle collector, the upload process, the TLS context."""
+"""The idle collector (animetui.ui.collector): full garbage-collector passes only while the user is idle."""
 
 from __future__ import annotations
 
 import gc
-import os
 
 import pytest
 
-from animetui import net, offload
-from animetui.errors import BadInput
 from animetui.ui.collector import IdleCollector
 
 
@@ -104,55 +101,3 @@ def test_collector_does_nothing_before_start(collector):
     _young_collections(5)
     collector.clock_.now += 10
     assert not collector.tick()
-
-
-def _pid(_: int) -> int:
-    return os.getpid()
-
-
-def _refuse(label: str) -> None:
-    raise BadInput(f"{label}: not a picture", provider="animetrace")
-
-
-async def test_offload_uses_a_thread_by_default():
-    offload.use_process(False)
-    assert await offload.run(_pid, 1) == os.getpid()
-
-
-async def test_offload_runs_in_a_child_and_keeps_errors():
-    offload.use_process(True)
-    try:
-        await offload.run(_pid, 1)  # starts the child
-        assert await offload.run(_pid, 1) != os.getpid()
-        with pytest.raises(BadInput) as caught:
-            await offload.run(_refuse, "a.png")
-        assert caught.value.provider == "animetrace" and "a.png: not a picture" in str(caught.value)
-    finally:
-        offload.use_process(False)
-
-
-async def test_offload_falls_back_to_a_thread_when_the_child_dies():
-    offload.use_process(True)
-    try:
-        pool = offload._uploads.get()
-        assert pool is not None
-        await offload.run(_pid, 1)
-        for process in list(pool._processes.values()):  # noqa: SLF001 - simulate a crash
-            process.kill()
-            process.join(5)
-        assert await offload.run(_pid, 1) == os.getpid(), "done in a thread instead"
-    finally:
-        offload.use_process(False)
-
-
-def test_one_tls_context_for_every_client():
-    first = net.shared_ssl_context()
-    assert net.shared_ssl_context() is first
-    client = net.make_client("https://example.invalid")
-    try:
-        pool = client._transport._pool  # noqa: SLF001 - httpx keeps the context on its pool
-        assert pool._ssl_context is first  # noqa: SLF001
-    finally:
-        import asyncio
-
-        asyncio.run(client.aclose())

@@ -137,7 +137,7 @@ def widget_class(renderer: str, *, prepared: bool = False) -> type[Widget] | Non
     """The textual-image widget class for a concrete renderer (imports Pillow: call off the loop).
 
     ``prepared=True`` gives the Sixel/Kitty variants that show a stream encoded in a worker thread
-    (``animetui.ui.widgets.prepared_image``) instead of encoding on the event loop.
+    (``animetui.ui.pictures.prepared``) instead of encoding on the event loop.
     Returns None for ``none`` or when textual-image cannot be imported.
     """
     if renderer == "none":
@@ -149,7 +149,7 @@ def widget_class(renderer: str, *, prepared: bool = False) -> type[Widget] | Non
         return None
     if prepared and renderer in ("sixel", "kitty"):
         try:
-            from animetui.ui.widgets import prepared_image
+            from animetui.ui.pictures import prepared as prepared_image
         except Exception:  # noqa: BLE001 - a textual-image change: fall back to its own widgets
             pass
         else:

@@ -1,7 +1,7 @@
 """A picture in a pane: textual-image when the terminal can show one, a text line when not.
 
-Everything slow happens off the event loop (decode, scale, draw boxes — ``animetui.ui.imaging`` —
-and the Sixel/Kitty encoding): in the picture process (``animetui.ui.image_process``, so Pillow
+Everything slow happens off the event loop (decode, scale, draw boxes — ``animetui.pictures.imaging`` —
+and the Sixel/Kitty encoding): in the picture process (``animetui.pictures.process``, so Pillow
 never holds the GIL the event loop needs), or in a thread worker if that process cannot run;
 the widget hands textual-image a small picture already sized to the cells it will fill, so
 textual-image's own on-the-loop decode/scale is trivial. Each request bumps a generation number
@@ -9,14 +9,14 @@ and only the newest result is applied: scrolling fast through a folder never sho
 picture, and an old decode finishing late is dropped.
 
 The renderer is fixed per view (``kitty``, ``sixel``, ``halfcell``, ``unicode`` or ``none``;
-``auto`` is resolved by :mod:`animetui.ui.terminal_images` before the app starts). Tests force
+``auto`` is resolved by :mod:`animetui.ui.pictures.terminal` before the app starts). Tests force
 ``halfcell`` so snapshots are stable.
 """
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -26,14 +26,15 @@ from textual.app import ComposeResult
 from textual.containers import Container, Vertical
 from textual.widgets import Static
 
+from animetui.pictures.imaging import Box, Picture, PictureCache, zoom_key
 from animetui.text import safe
-from animetui.ui import terminal_images
+from animetui.ui.pictures import terminal as terminal_images
 from animetui.ui.widgets.line import update_line
 
 if TYPE_CHECKING:
     from textual.widget import Widget
 
-    from animetui.ui.imaging import Box, Picture
+    from animetui.pictures.process import Request
 
 _CACHE_SIZE = 6
 
@@ -50,7 +51,7 @@ class ImageFrame(Container):
 class ImageView(Vertical):
     """Shows one picture, optionally with numbered detection boxes."""
 
-    #: do the Pillow work in the picture process (``animetui.ui.image_process``); threads if False
+    #: do the Pillow work in the picture process (``animetui.pictures.process``); threads if False
     use_process: ClassVar[bool] = True
 
     DEFAULT_CSS = """
@@ -80,7 +81,7 @@ class ImageView(Vertical):
         self._zoom: int | None = None
         self._gen = 0
         self._applied_gen = 0
-        self._pictures: OrderedDict[str, Picture] = OrderedDict()
+        self._pictures = PictureCache(_CACHE_SIZE)
         self._inner: Any = None
         self._widget_class: type[Widget] | None = None
         self.caption_text = ""
@@ -176,106 +177,48 @@ class ImageView(Vertical):
         if cols <= 0 or rows <= 0:
             self._applied_gen = self._gen  # nothing to draw into; a resize will ask again
             return
+        from animetui.pictures import process
+
         zoom_box = next((b for b in self._boxes if b.number == self._zoom), None)
         key = self._key or ""
-        self._prepare(
-            self._gen,
-            self._source,
-            key,
-            self._label,
-            self._pictures.get(key),
-            self._pictures.get(_zoom_key(key, zoom_box)) if zoom_box is not None else None,
-            self._boxes if zoom_box is None else (),
-            self._highlight,
-            self._show_boxes,
-            zoom_box,
-            cols,
-            rows,
+        request = process.Request(
+            self._source, key, self._label, self.renderer, self._boxes if zoom_box is None else (), self._highlight,
+            self._show_boxes, zoom_box, cols, rows, cell=(0, 0),  # the cell size is asked for in the worker
         )
+        cached_zoom = self._pictures.get(zoom_key(key, zoom_box)) if zoom_box is not None else None
+        self._prepare(self._gen, request, self._pictures.get(key), cached_zoom)
 
     @work(thread=True, exclusive=True, group="image-view", exit_on_error=False)
-    def _prepare(
-        self,
-        gen: int,
-        source: Path | bytes,
-        key: str,
-        label: str,
-        cached: Picture | None,
-        cached_zoom: Picture | None,
-        boxes: tuple[Box, ...],
-        highlight: int | None,
-        show_boxes: bool,
-        zoom_box: Box | None,
-        cols: int,
-        rows: int,
-    ) -> None:
-        from animetui.errors import AnimetuiError
-        from animetui.ui import imaging
+    def _prepare(self, gen: int, request: Request, cached: Picture | None, cached_zoom: Picture | None) -> None:
+        from animetui.pictures import process
 
         if gen != self._gen:  # a newer request exists: its worker draws
             return
         try:
             widget_class = self._widget_class or terminal_images.widget_class(self.renderer, prepared=True)
             caps = terminal_images.capabilities()
-            cell = (caps.cell_width, caps.cell_height)
+            request = replace(request, cell=(caps.cell_width, caps.cell_height))
             if ImageView.use_process and widget_class is not None:
-                if self._in_process(gen, source, key, label, boxes, highlight, show_boxes, zoom_box, cols, rows, cell, widget_class):
+                if self._in_process(gen, request, widget_class):
                     return
-            picture = cached or imaging.decode(source, label)
-            zoomed: Picture | None = None
-            if zoom_box is not None:
-                # the crop comes from the original file at full detail, not from the kept copy
-                zoomed = cached_zoom or imaging.crop_original(source, zoom_box.rect, label, kept=picture)
-            shown = zoomed or picture
-            width, height = shown.image.size
-            fit_cols, fit_rows = imaging.fit_cells(width, height, cols, rows, cell)
-            size = imaging.target_pixels(self.renderer, fit_cols, fit_rows, cell)
-            image = imaging.render(
-                shown,
-                size,
-                boxes=boxes,
-                highlight=highlight,
-                show_boxes=show_boxes,
-                fine=self.renderer in ("sixel", "kitty"),
-            )
-            if self.renderer in ("sixel", "kitty") and widget_class is not None:
-                from animetui.ui.widgets.prepared_image import encode
-
-                encode(self.renderer, image, (fit_cols, fit_rows), cell)
-        except AnimetuiError as exc:
-            self._from_thread(self._apply_error, gen, str(exc))
-            return
+            drawn = process.draw(request, cached, cached_zoom, encoded=widget_class is not None)
         except Exception as exc:  # noqa: BLE001 - a bad picture must never take the app down
-            self._from_thread(self._apply_error, gen, f"{label}: cannot show the picture ({type(exc).__name__})")
+            self._from_thread(self._apply_error, gen, process.failure_text(exc, request.label))
             return
         self._from_thread(
-            self._apply, gen, key, picture, picture.description, image, fit_cols, fit_rows, widget_class, zoom_box, zoomed
+            self._apply, gen, request.key, drawn.picture, drawn.picture.description, drawn.image, drawn.cols, drawn.rows,
+            widget_class, request.zoom_box, drawn.zoomed,
         )
 
-    def _in_process(
-        self,
-        gen: int,
-        source: Path | bytes,
-        key: str,
-        label: str,
-        boxes: tuple[Box, ...],
-        highlight: int | None,
-        show_boxes: bool,
-        zoom_box: Box | None,
-        cols: int,
-        rows: int,
-        cell: tuple[int, int],
-        widget_class: type,
-    ) -> bool:
-        """The same work in the picture process (``animetui.ui.image_process``); False if it is unusable."""
+    def _in_process(self, gen: int, request: Request, widget_class: type) -> bool:
+        """The same work in the picture process (``animetui.pictures.process``); False if it is unusable."""
         from PIL import Image
 
-        from animetui.ui import image_process
+        from animetui.pictures import process
 
-        request = image_process.Request(source, key, label, self.renderer, boxes, highlight, show_boxes, zoom_box, cols, rows, cell)
         try:
-            answer = image_process.render(request)
-        except image_process.ProcessUnavailable as exc:
+            answer = process.render(request)
+        except process.ProcessUnavailable as exc:
             ImageView.use_process = False  # for every view from now on: threads it is
             self._from_thread(self.log.warning, f"picture process unavailable, using threads: {exc}")
             return False
@@ -283,9 +226,10 @@ class ImageView(Vertical):
             self._from_thread(self._apply_error, gen, answer.error)
             return True
         image = Image.frombytes(answer.mode, answer.size, answer.pixels)
-        image_process.attach(image, answer.encoded)
+        process.attach(image, answer.encoded)
         self._from_thread(
-            self._apply, gen, key, None, answer.description, image, answer.cols, answer.rows, widget_class, zoom_box, None
+            self._apply, gen, request.key, None, answer.description, image, answer.cols, answer.rows, widget_class,
+            request.zoom_box, None,
         )
         return True
 
@@ -309,9 +253,9 @@ class ImageView(Vertical):
         zoomed: Picture | None = None,
     ) -> None:
         if key and picture is not None:
-            self._remember(key, picture)
+            self._pictures.put(key, picture)
             if zoomed is not None and zoom_box is not None:
-                self._remember(_zoom_key(key, zoom_box), zoomed)
+                self._pictures.put(zoom_key(key, zoom_box), zoomed)
         if gen != self._gen:
             return
         self._widget_class = widget_class
@@ -340,7 +284,7 @@ class ImageView(Vertical):
 
     def _label_boxes(self, gen: int, cols: int, rows: int, zoom_box: Box | None) -> None:
         """Half-cell/Unicode pictures: the boxes' numbers as text over the picture (see box_labels)."""
-        from animetui.ui.widgets.box_labels import label_cells, place_labels
+        from animetui.ui.pictures.labels import label_cells, place_labels
 
         boxes = self._boxes if self._show_boxes and zoom_box is None else ()
         labels = label_cells(boxes, cols, rows, self.renderer)
@@ -364,12 +308,6 @@ class ImageView(Vertical):
         self._applied_gen = gen
 
     # ------------------------------------------------------------------ helpers
-    def _remember(self, key: str, picture: Picture) -> None:
-        self._pictures[key] = picture
-        self._pictures.move_to_end(key)
-        while len(self._pictures) > _CACHE_SIZE:
-            self._pictures.popitem(last=False)
-
     def _caption(self, description: str | None, zoom_box: Box | None = None) -> str:
         parts = [self._label]
         if description:
@@ -387,7 +325,7 @@ class ImageView(Vertical):
         update_line(self.query_one(".image-caption", Static), Text(text, no_wrap=True, overflow="ellipsis"))
 
     def _show_placeholder(self, message: str) -> None:
-        from animetui.ui.widgets.box_labels import place_labels
+        from animetui.ui.pictures.labels import place_labels
 
         message = safe(message, line=False)  # may quote a file name or an error
         frame = self.query_one(ImageFrame)
@@ -401,6 +339,3 @@ class ImageView(Vertical):
         else:
             frame.mount(Static(Text(message), classes="image-placeholder"))
 
-
-def _zoom_key(key: str, box: Box) -> str:
-    return f"{key}#zoom:{box.number}:{box.rect}"

@@ -21,7 +21,7 @@ from animetui.limits import DOCUMENTED, TEST_CLOCK_ENV, Rule, SharedBucket, Shar
 from animetui.simulator import DEMO_KEYS
 from animetui.simulator.imagery import scene
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 
 
 class FakeClock:

@@ -32,7 +32,7 @@ T = TypeVar("T")
 class ChildProcess:
     """One spawned worker process (a ``ProcessPoolExecutor`` of one), started on first use and
     shut down at exit; ``shutdown()`` drops it so the next ``get()`` starts a fresh one. Used here
-    for uploads and by ``animetui.ui.image_process`` for pictures."""
+    for uploads and by ``animetui.pictures.process`` for pictures."""
 
     def __init__(self, initializer: Callable[[], None]) -> None:
         self._initializer = initializer

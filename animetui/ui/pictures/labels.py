@@ -1,13 +1,13 @@
 """Numbers on the detection boxes where the picture is made of character cells.
 
 Sixel and Kitty pictures carry their labels in the pixels ("1", "2", "1?" at each box's corner,
-``animetui.ui.imaging._label``). Half-cell blocks show 1×2 pixels per cell, far too coarse for a
+``animetui.pictures.imaging._label``). Half-cell blocks show 1×2 pixels per cell, far too coarse for a
 digit, so there the numbers are text: one small widget per box, in the box's colour, placed
 (``position: absolute``) on the cell of the box's top-left corner, over the picture. The same
 numbers as in the detections list, ``?`` for a low-confidence box, so a box is matched to the list
 by its number in every renderer, not by colour alone.
 
-Kept apart from the picture code (``imaging``/``image_view``): positions are worked out from the
+Kept apart from the pixel code (``animetui.pictures.imaging``, ``view``): positions are worked out from the
 boxes and the size the picture was drawn at; nothing here touches pixels.
 """
 
@@ -20,7 +20,7 @@ from rich.text import Text
 from textual.widget import Widget
 from textual.widgets import Static
 
-from animetui.ui.imaging import Box, box_colour_hex
+from animetui.pictures.imaging import Box, box_colour_hex
 
 #: renderers whose pictures cannot carry readable numbers in their pixels
 TEXT_LABEL_RENDERERS = ("halfcell", "unicode")

@@ -1,4 +1,4 @@
-"""images.py: validation, conversion and downscaling with messages that say what is wrong."""
+"""animetui.pictures.sources: validation, conversion and downscaling with messages that say what is wrong."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pytest
 from PIL import Image
 
 from animetui.errors import BadInput, Unsupported
-from animetui.images import inspect, prepare_upload, read_source
+from animetui.pictures.sources import inspect, prepare_upload, read_source
 from animetui.simulator.imagery import scene
 
 

@@ -17,13 +17,14 @@ Assumption: detection boxes are (x1, y1, x2, y2) relative to the image, 0–1 (m
 from __future__ import annotations
 
 import io
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from animetui.errors import BadInput, Unsupported
-from animetui.images import MAX_PIXELS, MAX_SOURCE_BYTES, human_bytes, read_source
+from animetui.pictures.sources import MAX_PIXELS, MAX_SOURCE_BYTES, human_bytes, read_source
 
 if TYPE_CHECKING:  # Pillow costs ~40 ms to import; only for types here
     from PIL.Image import Image as PILImage
@@ -76,6 +77,29 @@ class Picture:
     def description(self) -> str:
         extra = f", {self.frames} frames (first shown)" if self.frames > 1 else ""
         return f"{self.width}×{self.height} {self.format}{extra}"
+
+
+class PictureCache:
+    """The last few decoded pictures, by key (oldest dropped first), so moving the highlight between
+    boxes redraws without decoding again. Not locked: each owner uses it from one thread."""
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._items: OrderedDict[str, Picture] = OrderedDict()
+
+    def get(self, key: str) -> Picture | None:
+        return self._items.get(key)
+
+    def put(self, key: str, picture: Picture) -> None:
+        self._items[key] = picture
+        self._items.move_to_end(key)
+        while len(self._items) > self._size:
+            self._items.popitem(last=False)
+
+
+def zoom_key(key: str, box: Box) -> str:
+    """The cache key of box ``box`` of the picture ``key``, cropped from the original."""
+    return f"{key}#zoom:{box.number}:{box.rect}"
 
 
 def decode(source: Path | bytes, label: str = "image", *, max_side: int = MAX_KEEP_SIDE) -> Picture:
