@@ -11,9 +11,7 @@ from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parent.parent / "animetui"
 LIMIT = 600
-BEING_SPLIT = {
-    "jobs.py",  # into the jobs/ package (generic runner, lock, result files, one module per kind)
-}
+BEING_SPLIT: set[str] = set()  # modules allowed over the limit while a split is under way: none
 
 
 def _lines(path: Path) -> int:

@@ -43,7 +43,7 @@ from animetui.ui.widgets.row_detail import RowDetail
 from animetui.ui.widgets.safe_input import SafeInput
 
 if TYPE_CHECKING:
-    from animetui.history import History, HistoryEntry
+    from animetui.history import History, HistoryEntry, UnavailableHistory
 
 PAGE = 100
 PREFETCH = 10
@@ -118,13 +118,13 @@ class HistoryScreen(ModalScreen[None]):
     HistoryScreen.-narrow.-detail-open #history-list { display: none; }
     """
 
-    def __init__(self, history: "History", *, downloads_dir: Path, renderer: str, clock: Any = time.time) -> None:
+    def __init__(self, history: "History | UnavailableHistory", *, downloads_dir: Path, renderer: str, clock: Any = time.time) -> None:
         super().__init__()
         self.shared_history = history  # the runtime's: not closed here
         self.downloads_dir = downloads_dir
         self.renderer = renderer
         self.clock = clock
-        self.history: History | None = history
+        self.history: History | UnavailableHistory | None = history  # unavailable: every read says why
         self.query_text = ""
         self.entries: list[HistoryEntry] = []
         self.marked: set[int] = set()
@@ -165,7 +165,7 @@ class HistoryScreen(ModalScreen[None]):
     def on_resize(self) -> None:
         self.set_class(self.size.width < 100, "-narrow")
 
-    def _open(self) -> "History":
+    def _open(self) -> "History | UnavailableHistory":
         return self.shared_history
 
     # ------------------------------------------------------------------ loading
