@@ -114,7 +114,7 @@ def decode(source: Path | bytes, label: str = "image", *, max_side: int = MAX_KE
             raise BadInput(f"{label}: {human_bytes(len(data))} is over the {human_bytes(MAX_SOURCE_BYTES)} limit")
     Image.MAX_IMAGE_PIXELS = MAX_PIXELS
     try:
-        image = Image.open(io.BytesIO(data))
+        image: PILImage = Image.open(io.BytesIO(data))
         fmt = image.format or "?"
         width, height = image.size
         if width * height > MAX_PIXELS:
