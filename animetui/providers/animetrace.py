@@ -449,10 +449,11 @@ def _parse_model(item: object) -> ModelInfo | None:
 def _parse_box(value: object) -> tuple[float, float, float, float] | None:
     if not isinstance(value, (list, tuple)) or len(value) not in (4, 5):
         return None
-    numbers = [as_float(v) for v in value[:4]]
-    if any(n is None or not math.isfinite(n) for n in numbers):
+    parsed = [as_float(v) for v in value[:4]]
+    numbers = [n for n in parsed if n is not None and math.isfinite(n)]
+    if len(numbers) != 4:
         return None
-    x1, y1, x2, y2 = (min(1.0, max(0.0, n)) for n in numbers)  # type: ignore[type-var]
+    x1, y1, x2, y2 = (min(1.0, max(0.0, n)) for n in numbers)
     return (min(x1, x2), min(y1, y2), max(x1, x2), max(y1, y2))
 
 
@@ -492,7 +493,8 @@ def _parse_result(body: dict[str, Any], *, model: str | None, ai_detect: bool, w
             continue
         raw = item.get("character")
         if not isinstance(raw, list):
-            raw = item.get("char") if isinstance(item.get("char"), list) else []
+            char = item.get("char")
+            raw = char if isinstance(char, list) else []
         candidates = tuple(c for c in (_parse_candidate(x) for x in raw) if c is not None)
         detections.append(
             Detection(

@@ -177,7 +177,7 @@ def _anime_commands() -> "type[Provider]":
 def _import_runtime() -> None:
     """The services' modules (httpx, SQLite, the providers): imported in a thread, off the loop."""
     import animetui.history  # noqa: F401
-    import animetui.jobs  # noqa: F401
+    import animetui.jobs.runner  # noqa: F401
     import animetui.lookups  # noqa: F401
     import animetui.providers  # noqa: F401
     import animetui.runtime  # noqa: F401
@@ -553,7 +553,7 @@ class AnimeTUI(AccountsMixin, App[int]):
         from animetui.lookups import resolve_scene_providers
 
         try:
-            return resolve_scene_providers(self.results_pane.engine_choice)
+            return resolve_scene_providers(self.results_pane.engine_choice, data_dir=self.results_pane.data_dir)
         except AnimetuiError:
             return ()
 
@@ -703,15 +703,26 @@ class AnimeTUI(AccountsMixin, App[int]):
             answered,
         )
 
+    async def action_library(self) -> None:
+        """``I``: the Library screen (your own videos, the indexing job)."""
+        from animetui.ui.screens.library import LibraryScreen
+
+        if isinstance(self.screen, LibraryScreen):
+            return
+        await self.push_screen(LibraryScreen(self.settings.data_dir, config=str(self.settings.path)))
+
     async def action_screen(self, name: str, action: str) -> None:
         """Palette entry for a screen's key: open that screen if needed, then run the action there."""
         from animetui.ui.screens.batch import BatchScreen
         from animetui.ui.screens.history import HistoryScreen
+        from animetui.ui.screens.library import LibraryScreen
 
-        kind = HistoryScreen if name == "history" else BatchScreen
+        kind = {"history": HistoryScreen, "library": LibraryScreen}.get(name, BatchScreen)
         if not isinstance(self.screen, kind):
             if name == "history":
                 await self.action_history().wait()
+            elif name == "library":
+                await self.action_library()
             else:
                 self.action_batch()
             await asyncio.sleep(0)

@@ -23,6 +23,7 @@ from animetui.errors import (
     NotFound,
     QuotaError,
     RateLimited,
+    ResultExpired,
     ServerError,
 )
 from animetui.models import CARTOON_STYLES, ImageSource, TaskInfo, TaskStatus
@@ -354,8 +355,7 @@ async def test_expired_task_and_result_url(ailab, hub, providers, tmp_path):
     hub.clock.advance(24 * 3600)
     with pytest.raises(TaskExpired) as caught:
         await ailab.query(task_id)
-    assert isinstance(caught.value, NotFound)
-    assert caught.value.code == "expired"
+    assert isinstance(caught.value, NotFound) and isinstance(caught.value, ResultExpired)
     assert "expired" in str(caught.value) and "24 h" in str(caught.value)
     assert len(queries(hub)) == 2  # not retried
     assert (await providers.downloads.get(done.result_url)).status_code == 410

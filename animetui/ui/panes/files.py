@@ -55,7 +55,7 @@ class FilesPane(Pane):
         yield ImageView(id="files-preview", renderer=self.renderer, placeholder="Highlight an image to preview it")
 
     @property
-    def tree(self) -> ImageTree:
+    def tree(self) -> ImageTree:  # type: ignore[override]  # shadows DOMNode.tree (a debug rendering)
         return self.query_one("#tree", ImageTree)
 
     @property

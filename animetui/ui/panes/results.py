@@ -111,6 +111,14 @@ class ResultsPane(Pane):
         return self.scene_engine or str(self._setting("general.scene_provider", "all") or "all")
 
     @property
+    def data_dir(self) -> object:
+        """Where a local library would be (None without services: then no library is offered)."""
+        try:
+            return getattr(host_of(self).settings, "data_dir", None)
+        except ServicesUnavailable:
+            return None
+
+    @property
     def adult_shown(self) -> bool:
         return self.show_adult if self.show_adult is not None else bool(self._setting("general.show_adult_scenes", False))
 
@@ -123,7 +131,7 @@ class ResultsPane(Pane):
         from animetui.providers import title_of
 
         try:
-            names = resolve_scene_providers(self.engine_choice)
+            names = resolve_scene_providers(self.engine_choice, data_dir=self.data_dir)
         except Exception:  # noqa: BLE001 - an unknown name in the config: the lookup says so
             return self.engine_choice
         return " + ".join(title_of(name) for name in names)
@@ -132,7 +140,7 @@ class ResultsPane(Pane):
         """The next scene engine choice (each scene provider, then all); returns its label."""
         from animetui.lookups import scene_choices
 
-        choices = scene_choices()
+        choices = scene_choices(self.data_dir)  # "local" only when a library exists
         current = self.engine_choice
         self.scene_engine = choices[(choices.index(current) + 1) % len(choices)] if current in choices else choices[0]
         self._update_titles()
@@ -515,6 +523,18 @@ class ResultsPane(Pane):
             return
         self.app.copy_to_clipboard(link)
         self.app.notify(f"Copied {link}", title="Clipboard", timeout=3, markup=False)
+
+    def action_play(self) -> None:
+        """``p``: a library match — play the video from that second (animetui.ui.flows.play)."""
+        from animetui.ui.flows.play import play
+
+        play(self)
+
+    def action_copy_time(self) -> None:
+        """``C``: a library match — copy the video's path with the time."""
+        from animetui.ui.flows.play import copy_time
+
+        copy_time(self)
 
     def action_copy_anilist(self) -> None:
         self._copy_link("AniList")
