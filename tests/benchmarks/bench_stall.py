@@ -105,6 +105,7 @@ class Script:
         self.gap = gap
         self.next_at = time.perf_counter()
         self.behind: list[str] = []
+        self.beat = None  # the heartbeat: its ``step`` names the keys last sent (for --explain)
 
     def key(self, key: str) -> None:
         from textual import events
@@ -126,6 +127,8 @@ class Script:
             if index:
                 self.next_at += every
                 await self.at_slot()
+            if self.beat is not None:
+                self.beat.step = key if len(key) == 1 and index < 2 else f"<{key}>" if len(key) > 1 else "typed"
             self.key(key)
         self.next_at += self.gap
 
@@ -168,7 +171,8 @@ def _no_work(app) -> bool:  # noqa: ANN001
 
 
 async def run_session(
-    folder: Path, names: list[str], renderer: str, size: tuple[int, int], base_url: str, *, gap: float, where: bool
+    folder: Path, names: list[str], renderer: str, size: tuple[int, int], base_url: str, *, gap: float, where: bool,
+    profile: str = "",
 ) -> dict:
     from animetui.config import Settings
     from animetui.net import RetryPolicy
@@ -185,6 +189,15 @@ async def run_session(
     retry = RetryPolicy(attempts=3, base_delay=0.01, max_delay=0.05, max_retry_after=2.0)
     app = make_app(settings, demo=True, start_path=folder, providers=Providers(settings, retry=retry), renderer=renderer)
     beat = Heartbeat(sample=where)
+    profiler = None
+    if profile == "profile":
+        from loop_profile import LoopProfile
+
+        profiler = LoopProfile()
+    elif profile == "explain":
+        from loop_profile import Explain
+
+        profiler = Explain()
     watch = GcWatch()
     async with app.run_test(size=size):
         loop_start = time.perf_counter()
@@ -196,12 +209,17 @@ async def run_session(
         results = app.query_one("#results")
         detections = app.query_one("#detections")
         script = Script(app, gap)
+        script.beat = beat
         gc.callbacks.append(watch)
         watch.on = True
         if os.environ.get("BENCH_GARBAGE"):
             gc.set_debug(gc.DEBUG_SAVEALL)
         started = time.perf_counter()
         beat.start()
+        if profiler is not None:
+            profiler.install()
+            profiler.on = True
+            profiler.beat = beat
         try:
             beat.phase = "scroll"
             await script.keys("1")
@@ -236,6 +254,9 @@ async def run_session(
         finally:
             elapsed = time.perf_counter() - started
             watch.on = False
+            if profiler is not None:
+                profiler.on = False
+                profiler.uninstall()
             if watch in gc.callbacks:
                 gc.callbacks.remove(watch)
             await beat.stop()
@@ -255,7 +276,8 @@ async def run_session(
             kinds = collections.Counter(type(o).__qualname__ for o in objects)
             print(f"    heap: {len(objects)} tracked, {gc.get_freeze_count()} frozen; " + ", ".join(f"{k} {v}" for k, v in kinds.most_common(25)))
             del objects
-    return {"beat": beat, "gc": watch, "elapsed": elapsed, "behind": script.behind, "error": error, "counts": dict(COUNTS)}
+    return {"beat": beat, "gc": watch, "elapsed": elapsed, "behind": script.behind, "error": error, "counts": dict(COUNTS),
+            "profile": profiler}
 
 
 def report(label: str, result: dict, load: str) -> None:
@@ -286,6 +308,8 @@ def report(label: str, result: dict, load: str) -> None:
         print(f"  {'':22s} app behind the timeline {len(result['behind'])}×: " + ", ".join(result["behind"][:4]))
     if result["error"]:
         print(f"  {'':22s} (the last picture failed: {result['error']})")
+    if result.get("profile") is not None:
+        result["profile"].report()
     for late, phase, places in sorted(beat.stalls, key=lambda s: s[0], reverse=True)[:5]:
         print(f"    stall {late * 1000:5.1f} ms in {phase}:")
         for place, hits in places.most_common(3):
@@ -300,6 +324,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=1, help="tiny+4K pairs per renderer (default 1)")
     parser.add_argument("--only", choices=["tiny", "4k"], help="one session per renderer (quicker, for finding causes)")
     parser.add_argument("--where", action="store_true", help="sample where the loop was during stalls over 16 ms")
+    parser.add_argument("--profile", action="store_true",
+                        help="profile each loop callback; print the costliest ones (slows the app ~2x: for finding causes)")
+    parser.add_argument("--explain", action="store_true",
+                        help="per long loop callback: which widgets were repainted whole, who asked, style updates")
     args = parser.parse_args(argv)
     cols, rows = (int(v) for v in args.size.lower().split("x"))
     renderers = [r.strip() for r in args.renderer.split(",") if r.strip()]
@@ -339,7 +367,8 @@ def main(argv: list[str] | None = None) -> int:
                         continue
                     COUNTS.clear()
                     result = asyncio.run(
-                        run_session(folder, names, renderer, (cols, rows), base_url, gap=args.gap, where=args.where)
+                        run_session(folder, names, renderer, (cols, rows), base_url, gap=args.gap, where=args.where,
+                                    profile="profile" if args.profile else "explain" if args.explain else "")
                     )
                     load = loadavg()
                     report("8 tiny (baseline)" if kind == "tiny" else "8 × 4K", result, load)
