@@ -43,7 +43,7 @@ from textual.widget import Widget
 
 from animetui.ui.accounts import AccountsMixin
 from animetui.ui.bindings import LOOKUP_KINDS, bindings
-from animetui.ui import strip_cycles
+from animetui.ui import partial_paint, strip_cycles
 from animetui.ui.collector import IdleCollector
 from animetui.ui.messages import (
     CreditsChanged,
@@ -249,6 +249,7 @@ class AnimeTUI(AccountsMixin, App[int]):
         self.batch_clock: Callable[[], float] = time.monotonic  # rate/ETA of batches (tests inject one)
         self._collector = IdleCollector()
         strip_cycles.install()  # rendered lines freed by their reference count (see the module)
+        partial_paint.install()  # a partial repaint draws only the widgets it touches (see the module)
         from animetui.ui.keymap import apply as apply_keymap
 
         self.keymap_problem = apply_keymap(self, settings)  # the effective keys, before the first frame

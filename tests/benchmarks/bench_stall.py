@@ -58,6 +58,13 @@ TYPING = 0.080  # a name typed into the jump box
 BOX_STEPS = 3  # detections stepped through per picture (the simulator finds 0-3)
 
 
+def _burn(cpu: int) -> None:
+    """A CPU-bound process on one core (``--burn``): what a second busy program does to the app."""
+    os.sched_setaffinity(0, {cpu})
+    while True:
+        pass
+
+
 def loadavg() -> str:
     try:
         return " ".join(Path("/proc/loadavg").read_text().split()[:3])
@@ -328,6 +335,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="profile each loop callback; print the costliest ones (slows the app ~2x: for finding causes)")
     parser.add_argument("--explain", action="store_true",
                         help="per long loop callback: which widgets were repainted whole, who asked, style updates")
+    parser.add_argument("--burn", action="store_true",
+                        help="run a CPU-bound process pinned to the last core for the whole run (the issue's second check)")
     args = parser.parse_args(argv)
     cols, rows = (int(v) for v in args.size.lower().split("x"))
     renderers = [r.strip() for r in args.renderer.split(",") if r.strip()]
@@ -358,6 +367,11 @@ def main(argv: list[str] | None = None) -> int:
         server = multiprocessing.get_context("spawn").Process(target=_simulators, args=(theirs,), daemon=True)
         server.start()
         base_url = ours.recv()
+        if args.burn:
+            core = max(os.sched_getaffinity(0))
+            burner = multiprocessing.get_context("spawn").Process(target=_burn, args=(core,), daemon=True)
+            burner.start()
+            print(f"burning: a CPU-bound process (pid {burner.pid}) pinned to core {core}")
         for renderer in renderers:
             print(f"renderer {renderer}, {cols}×{rows} cells of 10×20 px:")
             for round_ in range(args.rounds):
@@ -384,10 +398,14 @@ def main(argv: list[str] | None = None) -> int:
                       f"GC on the loop {gc_worst:.1f} ms ≤ 10 → {'OK' if ok else 'NOT MET'}")
         ours.send("stop")
         server.join(5)
+        if args.burn:
+            burner.terminate()
+            burner.join(5)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     if verdicts:
-        print(f"verdict: {'OK' if all(verdicts) else 'NOT MET'} ({sum(verdicts)}/{len(verdicts)} pairs); load average {loadavg()}")
+        print(f"verdict: {'OK' if all(verdicts) else 'NOT MET'} ({sum(verdicts)}/{len(verdicts)} pairs); load average {loadavg()}"
+              + ("; with a CPU burner on the last core" if args.burn else ""))
     return 0
 
 
