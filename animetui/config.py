@@ -127,7 +127,7 @@ def _set_path(doc: dict[str, Any], dotted: str, value: Any) -> None:
 
 def _del_path(doc: dict[str, Any], dotted: str) -> None:
     parts = dotted.split(".")
-    node = doc
+    node: Any = doc
     for part in parts[:-1]:
         node = node.get(part)
         if not isinstance(node, dict):
@@ -159,7 +159,7 @@ def coerce(key: Key, value: Any, *, where: str) -> Any:
         value = float(value)
     if want is bool and not isinstance(value, bool) or (want is not bool and isinstance(value, bool)):
         raise ConfigError(f"{where}: {key.name} must be a {want.__name__}, got {value!r}")
-    if not isinstance(value, want):
+    if not _is_a(value, want):
         raise ConfigError(f"{where}: {key.name} must be a {want.__name__}, got {type(value).__name__}")
     if want is float and not math.isfinite(value):
         raise ConfigError(f"{where}: {key.name} must be a number, got {value}")
@@ -174,6 +174,11 @@ def coerce(key: Key, value: Any, *, where: str) -> Any:
     if isinstance(value, str) and not key.secret and any(ord(c) < 0x20 or 0x7F <= ord(c) <= 0x9F for c in value):
         raise ConfigError(f"{where}: {key.name} must not contain control characters, got {value!r}")
     return value
+
+
+def _is_a(value: Any, want: type) -> bool:
+    """``isinstance`` without narrowing ``value`` to ``object`` (``want`` is only known at run time)."""
+    return isinstance(value, want)
 
 
 def _check_url(key: Key, value: str, where: str) -> None:

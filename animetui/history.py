@@ -119,6 +119,7 @@ def result_from_json(kind: str, data: dict[str, Any]) -> CharacterResult | Scene
                     at=m.get("at"),
                     duration=m.get("duration"),
                     preview_path=m.get("preview"),
+                    clip_path=m.get("clip"),
                 )
                 for m in data.get("matches", [])
             ),
@@ -127,7 +128,7 @@ def result_from_json(kind: str, data: dict[str, Any]) -> CharacterResult | Scene
     return CharacterResult(
         detections=tuple(
             Detection(
-                box=tuple(d["box"]),  # type: ignore[arg-type]
+                box=tuple(d["box"]),
                 candidates=tuple(Candidate(c["character"], c["work"]) for c in d.get("candidates", [])),
                 not_confident=bool(d.get("not_confident")),
                 box_id=d.get("box_id", ""),

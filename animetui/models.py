@@ -150,6 +150,7 @@ class SceneMatch:
     at: float | None = None  # seconds: the best-matching frame
     duration: float | None = None  # seconds: length of that file
     preview_path: str | None = None  # the preview image, downloaded at once (its URL expires)
+    clip_path: str | None = None  # the short muted preview clip (a video file), when saved
 
     @property
     def confidence(self) -> str:
@@ -193,6 +194,7 @@ class SceneMatch:
             "at": self.at,
             "duration": self.duration,
             "preview": self.preview_path,
+            "clip": self.clip_path,
         }
 
 

@@ -166,7 +166,7 @@ def filter_child_env() -> None:
     from multiprocessing import util
 
     if getattr(util, "spawnv_passfds", None) is not _spawn_with_child_env:
-        util.spawnv_passfds = _spawn_with_child_env
+        setattr(util, "spawnv_passfds", _spawn_with_child_env)  # noqa: B010 - a looser signature than typeshed's
 
 
 def start_resource_tracker() -> None:

@@ -5,6 +5,10 @@ is appended), else ``open`` on macOS, ``xdg-open`` elsewhere. The child gets the
 environment of :func:`animetui.offload.child_env` plus what a desktop viewer needs to reach the
 display (``DISPLAY``, ``WAYLAND_DISPLAY``, the session bus …) and never a key, token or password.
 
+A video clip (a scene match's preview) plays with :func:`player_command`: ``$ANIMETUI_PLAYER``
+(same form as ``$ANIMETUI_OPENER``), else ``mpv`` when it is on ``PATH`` (looping, no terminal
+output: it must not draw over the TUI), else the viewer above.
+
 No Textual here: :mod:`animetui.ui.flows.open_with` decides *what* to open and asks the user.
 """
 
@@ -90,15 +94,7 @@ def command_for(target: Target, *, reveal: bool = False, environ: Mapping[str, s
         thing = str(target.path if target.path.is_dir() else target.path.parent)
     custom = source.get("ANIMETUI_OPENER", "").strip()
     if custom:
-        try:
-            words = shlex.split(custom)
-        except ValueError as exc:
-            raise OpenFailed(f"$ANIMETUI_OPENER is not a valid command line ({exc})") from None
-        if not words:
-            raise OpenFailed("$ANIMETUI_OPENER is empty")
-        if any("{}" in word for word in words):
-            return [word.replace("{}", thing) for word in words]
-        return [*words, thing]
+        return _custom("ANIMETUI_OPENER", custom, thing)
     if platform == "darwin":
         return ["open", thing]
     if platform.startswith("win"):
@@ -106,6 +102,35 @@ def command_for(target: Target, *, reveal: bool = False, environ: Mapping[str, s
     if which("xdg-open") is None:
         raise OpenFailed("no viewer found: install xdg-utils (xdg-open) or set $ANIMETUI_OPENER, e.g. ANIMETUI_OPENER=feh")
     return ["xdg-open", thing]
+
+
+def _custom(variable: str, value: str, thing: str) -> list[str]:
+    try:
+        words = shlex.split(value)
+    except ValueError as exc:
+        raise OpenFailed(f"${variable} is not a valid command line ({exc})") from None
+    if not words:
+        raise OpenFailed(f"${variable} is empty")
+    if any("{}" in word for word in words):
+        return [word.replace("{}", thing) for word in words]
+    return [*words, thing]
+
+
+#: mpv for a few-second preview: loop it, keep the window, never write to (or read) our terminal
+MPV_ARGS = ("--loop-file=inf", "--force-window=yes", "--no-terminal")
+
+
+def player_command(path: Path, *, environ: Mapping[str, str] | None = None, platform: str | None = None,
+                   which: Callable[[str], str | None] = shutil.which) -> list[str]:
+    """The command line that plays the video at ``path``: ``$ANIMETUI_PLAYER``, else mpv, else the viewer."""
+    source = os.environ if environ is None else environ
+    custom = source.get("ANIMETUI_PLAYER", "").strip()
+    if custom:
+        return _custom("ANIMETUI_PLAYER", custom, str(path))
+    mpv = which("mpv")
+    if mpv:
+        return [mpv, *MPV_ARGS, str(path)]
+    return command_for(Target(path=path, what="the clip"), environ=source, platform=platform, which=which)
 
 
 def launch(command: list[str], *, environ: Mapping[str, str] | None = None, popen: Any = subprocess.Popen,

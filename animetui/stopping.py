@@ -22,6 +22,11 @@ import os
 import signal
 import sys
 from collections.abc import Callable
+from types import FrameType
+from typing import Any
+
+# what signal.getsignal() returns and signal.signal() takes (SIG_DFL/SIG_IGN are ints)
+_Handler = Callable[[int, FrameType | None], Any] | int | None
 
 #: the signals handled like Ctrl-C (SIGHUP does not exist on Windows)
 STOP_SIGNALS: tuple[signal.Signals, ...] = tuple(
@@ -57,7 +62,7 @@ def install(loop: asyncio.AbstractEventLoop, callback: Callable[[int], None]) ->
     a loop without signal support, it does nothing and the default behaviour stays.
     """
     fired: list[int] = []
-    installed: list[tuple[signal.Signals, object]] = []
+    installed: list[tuple[signal.Signals, _Handler]] = []
 
     def handle(signum: int) -> None:
         if fired:

@@ -55,6 +55,7 @@ Concurrency between processes
 
 from __future__ import annotations
 
+import builtins
 import contextlib
 import errno
 import json
@@ -438,6 +439,7 @@ class JobJournal:
 
         Two runners adopting the same orphaned job: exactly one wins.
         """
+        args: tuple[str, ...]
         if replacing is None:
             sql, args = "UPDATE jobs SET owner = ?, rev = rev + 1 WHERE id = ? AND owner IS NULL", (owner, job_id)
         else:
@@ -484,7 +486,7 @@ class JobJournal:
         self, *, states: Iterable[JobState] | None = None, limit: int | None = None, offset: int = 0
     ) -> list[Job]:
         """Jobs newest first, optionally only those in ``states``; ``limit``/``offset`` page."""
-        sql, args = _SELECT, []
+        sql, args = _SELECT, builtins.list[Any]()
         if states is not None:
             wanted = [s.value for s in states]
             sql += f" WHERE state IN ({', '.join('?' for _ in wanted)})"
@@ -496,7 +498,7 @@ class JobJournal:
         rows = self._read(sql, args)
         return [job for job in map(_parse, rows) if job is not None]
 
-    def active(self) -> list[tuple[Job, str | None]]:
+    def active(self) -> builtins.list[tuple[Job, str | None]]:
         """Every non-terminal job with its owner, oldest first (the order to resume them in)."""
         placeholders = ", ".join("?" for _ in _TERMINAL)
         rows = self._read(
@@ -523,7 +525,7 @@ class JobJournal:
         """``{job id: rev}`` for every row: a cheap way to see what changed since last time."""
         return dict(self._read("SELECT id, rev FROM jobs"))
 
-    def get_many(self, ids: Iterable[str]) -> list[Job]:
+    def get_many(self, ids: Iterable[str]) -> builtins.list[Job]:
         wanted = list(ids)
         out: list[Job] = []
         for start in range(0, len(wanted), 500):  # SQLite's parameter limit

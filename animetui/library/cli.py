@@ -9,7 +9,10 @@ from __future__ import annotations
 import argparse
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from animetui.models import SceneMatch
 
 EXIT_OK, EXIT_USAGE, EXIT_ERROR = 0, 2, 3
 
@@ -272,11 +275,18 @@ def scene(args: argparse.Namespace, settings: Any) -> int:
         print("No matching scene in your library.")
         return EXIT_OK
     rows = [[m.title, m.episode or "–", f"{cli.mmss(m.at)} ({cli.mmss(m.start)}–{cli.mmss(m.end)})",
-             f"{cli.percent(m.similarity)}  {m.confidence}", Path(m.file).name] for m in result.matches]
+             f"{cli.percent(m.similarity)}  {m.confidence}", Path(_file_of(m)).name] for m in result.matches]
     cli.print_table(["title", "episode", "at (scene)", "similarity", "file"], rows)
     best = result.matches[0]
-    print(f"\nplay from here: mpv --start={best.at:.1f} {cli._plain(_quote(best.file))}   ({took * 1000:.0f} ms)")
+    print(f"\nplay from here: mpv --start={best.at or 0.0:.1f} {cli._plain(_quote(_file_of(best)))}   ({took * 1000:.0f} ms)")
     return EXIT_OK
+
+
+def _file_of(match: SceneMatch) -> str:
+    """The full path of a library match (plain scene matches only know the file's name)."""
+    from animetui.library.search import LibraryMatch
+
+    return match.file if isinstance(match, LibraryMatch) else match.filename
 
 
 def _quote(path: str) -> str:

@@ -266,7 +266,7 @@ class LibraryDB:
 
     # ------------------------------------------------------------------ files
     def files(self, *, states: Iterable[str] | None = None, folder_id: int | None = None) -> list[FileRow]:
-        sql, args = f"SELECT {_FILE_COLS} FROM lib_files WHERE 1", []
+        sql, args = f"SELECT {_FILE_COLS} FROM lib_files WHERE 1", list[object]()
         if states is not None:
             wanted = list(states)
             sql += f" AND state IN ({', '.join('?' for _ in wanted)})"

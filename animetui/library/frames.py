@@ -23,9 +23,12 @@ from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from animetui.errors import BadInput
+
+if TYPE_CHECKING:
+    from PIL.Image import Image as PILImage
 
 WIDTH, HEIGHT = 320, 180
 BATCH = 64
@@ -229,10 +232,15 @@ def frame_at(path: Path, seconds: float, *, max_width: int = 640) -> bytes:
 
 
 # --------------------------------------------------------------------------- query pictures
-def load_image(source: Path | bytes):  # noqa: ANN201
+def _named(source: Path | bytes) -> str:
+    return "the image" if isinstance(source, (bytes, bytearray)) else str(source)
+
+
+def load_image(source: Path | bytes) -> PILImage:
     """A PIL RGB image from a path or bytes; a still from a video file works too."""
     from PIL import Image, UnidentifiedImageError
 
+    image: PILImage
     try:
         if isinstance(source, (bytes, bytearray)):
             image = Image.open(io.BytesIO(source))
@@ -242,9 +250,9 @@ def load_image(source: Path | bytes):  # noqa: ANN201
             image = Image.open(source)
         image.load()
     except FileNotFoundError:
-        raise BadInput(f"{source}: no such file") from None
+        raise BadInput(f"{_named(source)}: no such file") from None
     except (UnidentifiedImageError, OSError, ValueError) as exc:
-        name = "the image" if isinstance(source, (bytes, bytearray)) else str(source)
+        name = _named(source)
         raise BadInput(f"{name}: not a readable picture ({exc.__class__.__name__})") from None
     if image.mode != "RGB":
         background = Image.new("RGB", image.size, (0, 0, 0))  # transparent → black, like trace.moe's flatten

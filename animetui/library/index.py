@@ -113,7 +113,7 @@ class FaissIndex:
         this index answer from SQLite alone (``broken``) until a writer's :meth:`flush` rebuilds."""
         self.folder.mkdir(parents=True, exist_ok=True, mode=0o700)
         rows = self.db.segments(self.name)
-        segments = []
+        segments: list[tuple[int, Any]] = []
         self.broken = False
         for _, name, hi, _ in rows:
             try:

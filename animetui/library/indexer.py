@@ -121,12 +121,12 @@ def run(
     started = time.monotonic()
     last_flush = time.monotonic()
     try:
-        for f in db.files(states=[dbm.PENDING, dbm.INDEXING]):
-            if f.duration <= 0:
+        for pending in db.files(states=[dbm.PENDING, dbm.INDEXING]):
+            if pending.duration <= 0:
                 with contextlib.suppress(VideoError):
-                    info = probe(Path(f.path))
+                    info = probe(Path(pending.path))
                     with db.tx() as c:
-                        c.execute("UPDATE lib_files SET duration = ? WHERE id = ?", (info.duration, f.id))
+                        c.execute("UPDATE lib_files SET duration = ? WHERE id = ?", (info.duration, pending.id))
         totals = db.totals()
         done_before = totals["indexed_seconds"]
         db.set_job(state=dbm.RUNNING, pid=os.getpid(), started_at=time.time(), seconds_total=totals["seconds"],

@@ -10,10 +10,14 @@ from __future__ import annotations
 import asyncio
 import threading
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from animetui.errors import BadInput, Unsupported
 from animetui.models import ImageSource, SceneResult
+
+if TYPE_CHECKING:
+    from animetui.library.db import LibraryDB
+    from animetui.library.search import Searcher
 
 
 class LocalLibraryProvider:
@@ -24,8 +28,8 @@ class LocalLibraryProvider:
         self.settings = settings or {}
         self.cut_borders, self.flip = cut_borders, flip
         self._lock = threading.Lock()
-        self._db = None
-        self._searcher = None
+        self._db: LibraryDB | None = None
+        self._searcher: Searcher | None = None
 
     @property
     def db_path(self) -> Path:
@@ -37,7 +41,7 @@ class LocalLibraryProvider:
         """A library exists (so "local" is worth trying first)."""
         return self.db_path.exists()
 
-    def _open(self):  # noqa: ANN202
+    def _open(self) -> Searcher:
         with self._lock:
             if self._searcher is None:
                 from animetui.library.db import LibraryDB
@@ -46,8 +50,8 @@ class LocalLibraryProvider:
 
                 if not self.available():
                     raise BadInput("no local library yet: add one with `animetui library add DIR`")
-                self._db = LibraryDB(self.db_path)
-                self._searcher = Searcher(self._db, open_index(self._db, self.settings))
+                db = self._db = LibraryDB(self.db_path)
+                self._searcher = Searcher(db, open_index(db, self.settings))
             return self._searcher
 
     def search_sync(self, image: Any, *, top: int = 5) -> SceneResult:

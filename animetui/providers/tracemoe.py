@@ -17,10 +17,10 @@ What is documented, and used here:
 * Key: the ``x-trace-key`` header (setting ``api_key``); none → a guest, counted by IP. The key is
   never put in a query string (no longer supported upstream) and is registered with
   :mod:`animetui.redact`.
-* Answer ``{frameCount, error, quota, quotaUsed, result: [{anilist, filename, episode,
-  episode_start, episode_end, from, at, to, duration, similarity, video, image}]}``, ≤ 10, best
-  first. Read defensively: ``episode`` null / number / string / list (→ "3–4"); ``from``/``to``
-  may be missing (``from`` falls back to ``at``); ``anilist`` an id or ``{id, idMal, title{native,
+* Answer (read by :mod:`animetui.providers.tracemoe_answers`) ``{frameCount, error, quota,
+  quotaUsed, result: [{anilist, filename, episode, episode_start, episode_end, from, at, to,
+  duration, similarity, video, image}]}``, ≤ 10, best first. Read defensively: ``episode``
+  null / number / string / list (→ "3–4"); ``from``/``to`` may be missing (``from`` falls back to ``at``); ``anilist`` an id or ``{id, idMal, title{native,
   romaji, english}, synonyms, isAdult}``; numbers may arrive as strings (``quotaUsed`` does);
   unknown fields ignored; a 200 without a result list, or with a non-empty ``error``, is a
   :class:`ServerError`.
@@ -35,9 +35,11 @@ What is documented, and used here:
   ``RateLimit-Reset``); concurrency 1 for guests (:class:`SearchSlots`: searches wait for a free
   slot; the capacity follows ``/me``'s ``concurrency``); quota in a rolling 24 h window.
 * Previews: ``image``/``video`` URLs expire ~300 s after the search, so the preview images of the
-  first ``previews`` matches (default 3; 0 turns it off) are downloaded at once into the cache
-  directory and their path is kept on the match (``preview_path``). ``size=l|m|s``, video
-  ``mute``, ``minDuration`` 0.5–2, ``maxDuration`` 0.5–5 (:func:`preview_url`).
+  first ``previews`` matches (default 3; 0 turns it off) and the muted clips (``video`` + ``mute``,
+  an MP4) of the first ``clips`` matches (default 1) are downloaded at once into the cache
+  directory and their paths kept on the match (``preview_path``, ``clip_path``); :meth:`save_clip`
+  fetches another match's clip while its link lives. ``size=l|m|s``, video ``mute``,
+  ``minDuration`` 0.5–2, ``maxDuration`` 0.5–5 (:func:`preview_url`).
 * ``GET /me`` (free): ``{id, priority, concurrency, quota, quotaUsed}`` → :meth:`account`,
   :meth:`credits`.
 
@@ -68,20 +70,18 @@ Assumptions (where the sources are silent):
 from __future__ import annotations
 
 import asyncio
-import base64
 import contextlib
 import dataclasses
 import hashlib
 import logging
 import math
 from collections.abc import AsyncIterator, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
 import httpx
 
-from animetui import images, offload
+from animetui import offload
 from animetui.errors import (
     AnimetuiError,
     AuthError,
@@ -96,26 +96,40 @@ from animetui.errors import (
 )
 from animetui.models import Credits, ImageSource, SceneMatch, SceneResult, confidence_label
 from animetui.net import download, json_body, parse_retry_after, retrying, send
-from animetui.providers.base import ProviderContext, as_bool, as_float, as_int, episode_of, seconds_of, server_text
+from animetui.providers.base import ProviderContext, as_bool, as_float, as_int, server_text
+from animetui.providers.tracemoe_answers import (
+    GUEST_CONCURRENCY,
+    MAX_BYTES,
+    MAX_RESULTS,
+    MAX_VECTORS,
+    NAME,
+    PREVIEW_SIZES,
+    TITLE,
+    TraceMoeAccount,
+    episode_of,
+    error_text,
+    parse_account,
+    parse_batch,
+    parse_match,
+    parse_search,
+    prepare_upload,
+    preview_url,
+    sniff_type,
+    vector_payload,
+)
 from animetui.redact import register_secret
 
-NAME = "tracemoe"
-TITLE = "trace.moe"
 DEFAULT_BASE_URL = "https://api.trace.moe"
-MAX_BYTES = 25 * 1024 * 1024
-MAX_RESULTS = 10
-MAX_VECTORS = 10
-VECTOR_LENGTH = 33
-MAX_SIDE = 1280  # the docs recommend 640×360; "higher resolution doesn't yield better results"
 PREVIEW_TTL = 300.0
 MAX_PREVIEW_BYTES = 20 * 1024 * 1024
-PREVIEW_SIZES = ("l", "m", "s")
 TITLE_LANGUAGES = ("romaji", "english", "native")
 GUEST_QUOTA = 100
-GUEST_CONCURRENCY = 1
 PER_MINUTE = 100
 
 __all__ = [
+    "MAX_BYTES",
+    "MAX_RESULTS",
+    "TITLE",
     "LocalSlots",
     "SearchSlots",
     "TraceMoeAccount",
@@ -124,6 +138,7 @@ __all__ = [
     "create",
     "episode_of",
     "parse_account",
+    "parse_batch",
     "parse_match",
     "parse_search",
     "preview_url",
@@ -166,261 +181,6 @@ class LocalSlots:
                 self.in_use -= 1
                 self._changed.notify_all()
 
-
-# =========================================================================== parsing
-def _error_text(response: httpx.Response) -> str:
-    body = json_body(response)
-    if isinstance(body, dict):
-        return server_text(body.get("error"))
-    return ""
-
-
-def _title_variant(titles: object, key: str) -> str | None:
-    if not isinstance(titles, dict):
-        return None
-    return server_text(titles.get(key), limit=200) or None
-
-
-def _preview_link(value: object) -> str | None:
-    if not isinstance(value, str):
-        return None
-    text = value.strip()
-    if len(text) > 4096 or any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in text):
-        return None
-    return text if text.lower().startswith(("http://", "https://")) else None
-
-
-def parse_match(item: object, *, language: str = "romaji") -> SceneMatch | None:
-    """One result item → a :class:`SceneMatch` (``None`` when it is not an object)."""
-    if not isinstance(item, dict):
-        return None
-    anilist = item.get("anilist")
-    info = anilist if isinstance(anilist, dict) else {}
-    anilist_id = as_int(info.get("id") if info else anilist)
-    if anilist_id is not None and anilist_id <= 0:
-        anilist_id = None
-    mal_id = as_int(info.get("idMal"))
-    titles = info.get("title")
-    synonyms_raw = info.get("synonyms")
-    synonyms = tuple(
-        s for s in (server_text(v, limit=200) for v in (synonyms_raw if isinstance(synonyms_raw, list) else [])[:20]) if s
-    )
-    filename = server_text(item.get("filename"), limit=300)
-    at = seconds_of(item.get("at"))
-    start = seconds_of(item.get("from"))
-    end = seconds_of(item.get("to"))
-    similarity = seconds_of(item.get("similarity"))
-    if similarity is not None:
-        similarity = min(1.0, similarity)
-    match = SceneMatch(
-        title="",
-        episode=episode_of(item.get("episode")),
-        start=start if start is not None else at,
-        end=end,
-        similarity=similarity,
-        anilist_id=anilist_id,
-        image_url=_preview_link(item.get("image")),
-        video_url=_preview_link(item.get("video")),
-        adult=as_bool(info.get("isAdult")) if info else False,
-        engine=NAME,
-        mal_id=mal_id if mal_id is not None and mal_id > 0 else None,
-        title_native=_title_variant(titles, "native"),
-        title_romaji=_title_variant(titles, "romaji"),
-        title_english=_title_variant(titles, "english"),
-        synonyms=synonyms,
-        filename=filename,
-        at=at,
-        duration=seconds_of(item.get("duration")),
-    )
-    fallback = filename or (f"AniList {anilist_id}" if anilist_id else "(untitled)")
-    title = dataclasses.replace(match, title=fallback).title_in(language)
-    return dataclasses.replace(match, title=title)
-
-
-def _quota_left(body: dict[str, Any]) -> int | None:
-    quota, used = as_int(body.get("quota")), as_int(body.get("quotaUsed"))
-    if quota is None or used is None:
-        return None
-    return max(0, quota - used - 1) if used < quota else 0
-
-
-def _result_list(body: object) -> tuple[dict[str, Any], list[Any]]:
-    if not isinstance(body, dict):
-        raise ServerError("unexpected answer from trace.moe (not a JSON object)", provider=NAME)
-    error = server_text(body.get("error"))
-    if error:
-        raise ServerError(f"trace.moe reported an error: {error}", provider=NAME)
-    items = body.get("result")
-    if not isinstance(items, list):
-        raise ServerError("unexpected answer from trace.moe (no result list)", provider=NAME)
-    return body, items
-
-
-def _sorted(items: list[Any], language: str) -> tuple[SceneMatch, ...]:
-    matches = [m for m in (parse_match(item, language=language) for item in items[: MAX_RESULTS * 3]) if m is not None]
-    matches.sort(key=lambda m: -1.0 if m.similarity is None else m.similarity, reverse=True)
-    return tuple(matches[:MAX_RESULTS])
-
-
-def parse_search(body: object, *, language: str = "romaji") -> SceneResult:
-    """A single search's body → up to 10 matches, best first. ``credits_left`` after this search."""
-    holder, items = _result_list(body)
-    if items and all(isinstance(i, list) for i in items):  # a batch answer where one was expected
-        items = items[0]
-    # quotaUsed is read before the search is counted (search.ts): one more is used now
-    return SceneResult(_sorted(items, language), credits_left=_quota_left(holder))
-
-
-def parse_batch(body: object, count: int, *, language: str = "romaji") -> list[SceneResult]:
-    """A vector batch's body (``result`` a list of lists, in the order sent)."""
-    holder, items = _result_list(body)
-    if count == 1 and not (items and all(isinstance(i, list) for i in items)):
-        items = [items]
-    if len(items) != count or not all(isinstance(i, list) for i in items):
-        raise ServerError(f"unexpected answer from trace.moe ({len(items)} result lists for {count} vectors)", provider=NAME)
-    used = as_int(holder.get("quotaUsed"))
-    quota = as_int(holder.get("quota"))
-    left = None if quota is None or used is None else max(0, quota - used - count)
-    return [SceneResult(_sorted(i, language), credits_left=left) for i in items]
-
-
-@dataclass(frozen=True, slots=True)
-class TraceMoeAccount:
-    """``GET /me``: ``id`` is the IP (guest) or the account's email — shown masked, never logged."""
-
-    id: str
-    priority: int
-    concurrency: int
-    quota: int
-    quota_used: int
-
-    @property
-    def remaining(self) -> int:
-        return max(0, self.quota - self.quota_used)
-
-    def to_json(self) -> dict[str, Any]:
-        return {"priority": self.priority, "concurrency": self.concurrency, "quota": self.quota,
-                "quota_used": self.quota_used, "remaining": self.remaining}
-
-
-def parse_account(body: object) -> TraceMoeAccount:
-    if not isinstance(body, dict):
-        raise ServerError("unexpected answer from trace.moe /me (not a JSON object)", provider=NAME)
-    quota = as_int(body.get("quota"))
-    used = as_int(body.get("quotaUsed"))
-    if quota is None or used is None:
-        raise ServerError("unexpected answer from trace.moe /me (no quota figures)", provider=NAME)
-    return TraceMoeAccount(
-        id=server_text(body.get("id"), limit=120),
-        priority=max(0, as_int(body.get("priority")) or 0),
-        concurrency=max(1, as_int(body.get("concurrency")) or GUEST_CONCURRENCY),
-        quota=max(0, quota),
-        quota_used=max(0, used),
-    )
-
-
-def preview_url(
-    url: str,
-    *,
-    size: str | None = None,
-    mute: bool = False,
-    min_duration: float | None = None,
-    max_duration: float | None = None,
-) -> str:
-    """A preview link with only the documented parameters appended (the docs: "do not attempt to
-    parse and modify the urls except documented above")."""
-    params: dict[str, str] = {}
-    if size is not None:
-        if size not in PREVIEW_SIZES:
-            raise BadInput(f"preview size must be one of l, m, s (not {server_text(size, limit=10)})", provider=NAME)
-        params["size"] = size
-    if mute:
-        params["mute"] = ""
-    if min_duration is not None:
-        if not 0.5 <= min_duration <= 2.0:
-            raise BadInput("minDuration must be 0.5–2 s", provider=NAME)
-        params["minDuration"] = f"{min_duration:g}"
-    if max_duration is not None:
-        if not 0.5 <= max_duration <= 5.0:
-            raise BadInput("maxDuration must be 0.5–5 s", provider=NAME)
-        params["maxDuration"] = f"{max_duration:g}"
-    return str(httpx.URL(url).copy_merge_params(params)) if params else url
-
-
-def _vector_payload(vector: object) -> str | list[int]:
-    """A base64 string of 33 bytes or 33 numbers 0–255, checked here so a bad one costs no request."""
-    if isinstance(vector, str):
-        try:
-            raw = base64.b64decode(vector, validate=True)
-        except ValueError:
-            raise BadInput("a colour-layout vector in base64 must be valid base64", provider=NAME) from None
-        if len(raw) != VECTOR_LENGTH:
-            raise BadInput(f"a colour-layout vector has {VECTOR_LENGTH} values (this one {len(raw)})", provider=NAME)
-        return vector
-    if isinstance(vector, (bytes, bytearray)):
-        return _vector_payload(base64.b64encode(bytes(vector)).decode("ascii"))
-    if isinstance(vector, Sequence):
-        values = list(vector)
-        if len(values) != VECTOR_LENGTH:
-            raise BadInput(f"a colour-layout vector has {VECTOR_LENGTH} values (this one {len(values)})", provider=NAME)
-        out: list[int] = []
-        for value in values:
-            number = as_float(value)
-            if number is None or not number.is_integer() or not 0 <= number <= 255:
-                raise BadInput("colour-layout values are whole numbers 0–255", provider=NAME)
-            out.append(int(number))
-        return out
-    raise BadInput("a colour-layout vector is a base64 string or 33 numbers", provider=NAME)
-
-
-_MAGIC = (
-    (b"\xff\xd8\xff", "image/jpeg", "jpg"),
-    (b"\x89PNG\r\n\x1a\n", "image/png", "png"),
-    (b"GIF87a", "image/gif", "gif"),
-    (b"GIF89a", "image/gif", "gif"),
-    (b"\x1a\x45\xdf\xa3", "video/webm", "webm"),
-)
-
-
-def _sniff(data: bytes) -> tuple[str, str]:
-    for magic, ctype, ext in _MAGIC:
-        if data.startswith(magic):
-            return ctype, ext
-    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
-        return "image/webp", "webp"
-    if data[4:8] == b"ftyp":
-        return "video/mp4", "mp4"
-    return "application/octet-stream", "bin"
-
-
-@dataclass(frozen=True, slots=True)
-class _Upload:
-    data: bytes
-    content_type: str
-    filename: str
-
-
-def _prepare(source: ImageSource) -> _Upload:
-    """The bytes to send: as they are when ≤ 25 MB (trace.moe decodes anything ffmpeg can), else an
-    image downscaled and re-encoded to fit; anything else over 25 MB is refused here."""
-    data = images.read_source(source.path) if source.path is not None else source.data
-    assert data is not None
-    if not data:
-        raise BadInput(f"{source.label}: the file is empty", provider=NAME)
-    ctype, ext = _sniff(data)
-    stem = Path(source.label).stem or "image"
-    if ctype.startswith("image/"):  # the same pixel safety limit as every engine (header only: cheap)
-        try:
-            images.inspect(data, source.label)
-        except BadInput:  # Pillow cannot read it; trace.moe (ffmpeg) may: its answer says
-            pass
-    if len(data) <= MAX_BYTES:
-        return _Upload(data, ctype, f"{stem}.{ext}")
-    if not ctype.startswith("image/"):
-        raise Unsupported(f"{source.label}: {images.human_bytes(len(data))} is over trace.moe's 25 MB limit", provider=NAME)
-    prepared = images.prepare_upload(data, label=source.label, formats=("JPEG", "PNG"), max_bytes=MAX_BYTES,
-                                     max_side=MAX_SIDE, service=TITLE)
-    return _Upload(prepared.data, prepared.content_type, prepared.filename)
 
 
 def _wait_text(seconds: float | None) -> str:
@@ -486,7 +246,7 @@ class TraceMoeProvider:
 
     def _error(self, response: httpx.Response) -> AnimetuiError:
         status = response.status_code
-        message = _error_text(response)
+        message = error_text(response)
         suffix = f" ({message})" if message else ""
         retry_after = parse_retry_after(response.headers)
         if status == 400 or message.startswith("Failed to fetch image"):  # its status mirrors the remote host
@@ -614,7 +374,7 @@ class TraceMoeProvider:
                 raise BadInput(f"not an http(s) URL: {server_text(url, limit=120)}", provider=NAME)
             body = await self._search_with_info("GET", {**params, "url": url}, want_info)
         else:
-            upload = await offload.run(_prepare, source)
+            upload = await offload.run(prepare_upload, source)
             if str(self.settings.get("upload") or "raw").lower() == "multipart":
                 kwargs: dict[str, Any] = {"files": {"image": (upload.filename, upload.data, upload.content_type)}}
             else:
@@ -637,7 +397,7 @@ class TraceMoeProvider:
         """
         if isinstance(vectors, (str, bytes)) or not 1 <= len(vectors) <= MAX_VECTORS:
             raise BadInput(f"send 1 to {MAX_VECTORS} colour-layout vectors", provider=NAME)
-        payload = [_vector_payload(v) for v in vectors]
+        payload = [vector_payload(v) for v in vectors]
         params = self._params(anilist_id, False)
         want_info = anilist_info if anilist_info is not None else self._flag("anilist_info", True)
         body_json = {"vector": payload[0] if len(payload) == 1 else payload}
@@ -657,24 +417,48 @@ class TraceMoeProvider:
         return Path(self.ctx.cache_dir) / "tracemoe-previews"
 
     async def _with_previews(self, result: SceneResult) -> SceneResult:
-        count = as_int(self.settings.get("previews", 3))
+        """The first ``previews`` preview images and ``clips`` muted clips, downloaded at once (the
+        links die ~300 s after the search); a failed download leaves the match as it was."""
+        count = as_int(self.settings.get("previews", 3)) or 0
+        clips = as_int(self.settings.get("clips", 1)) or 0
         folder = self._preview_dir()
-        if not count or count <= 0 or folder is None:
+        if (count <= 0 and clips <= 0) or folder is None:
             return result
         size = str(self.settings.get("preview_size") or "m")
         size = size if size in PREVIEW_SIZES else "m"
         matches = list(result.matches)
-        for index, match in enumerate(matches[:count]):
-            if not match.image_url:
-                continue
-            name = hashlib.sha256(match.image_url.encode()).hexdigest()[:24] + ".jpg"
-            try:
-                path = await self.download_preview(match.image_url, folder / name, size=size)
-            except AnimetuiError as exc:  # a preview is a nicety: the search result stands without it
-                log.info("tracemoe: preview %d not downloaded: %s", index, exc)
-                continue
-            matches[index] = dataclasses.replace(match, preview_path=str(path))
+        for index, match in enumerate(matches):
+            changes: dict[str, str] = {}
+            if index < count and match.image_url:
+                name = hashlib.sha256(match.image_url.encode()).hexdigest()[:24] + ".jpg"
+                try:
+                    changes["preview_path"] = str(await self.download_preview(match.image_url, folder / name, size=size))
+                except AnimetuiError as exc:  # a preview is a nicety: the search result stands without it
+                    log.info("tracemoe: preview %d not downloaded: %s", index, exc)
+            if index < clips and match.video_url:
+                try:
+                    changes["clip_path"] = str(await self.save_clip(match))
+                except AnimetuiError as exc:
+                    log.info("tracemoe: clip %d not downloaded: %s", index, exc)
+            if changes:
+                matches[index] = dataclasses.replace(match, **changes)  # type: ignore[arg-type]
         return dataclasses.replace(result, matches=tuple(matches))
+
+    def clip_path(self, match: SceneMatch) -> Path | None:
+        """Where :meth:`save_clip` keeps the match's clip (None: no cache directory, or no clip)."""
+        if self.ctx.cache_dir is None or not match.video_url:
+            return None
+        return Path(self.ctx.cache_dir) / "tracemoe-clips" / (hashlib.sha256(match.video_url.encode()).hexdigest()[:24] + ".mp4")
+
+    async def save_clip(self, match: SceneMatch) -> Path:
+        """The match's muted preview clip on disk (downloaded once; the link lives ~300 s)."""
+        dest = self.clip_path(match)
+        if dest is None or match.video_url is None:
+            raise Unsupported("this match has no preview clip", provider=NAME)
+        if dest.is_file():
+            return dest
+        size = str(self.settings.get("preview_size") or "m")
+        return await self.download_clip(match.video_url, dest, size=size if size in PREVIEW_SIZES else "m")
 
     async def download_preview(self, url: str, dest: Path, *, size: str | None = None) -> Path:
         """The preview image (JPEG) into ``dest`` (atomically). Its URL lives ~300 s after the search."""
@@ -700,11 +484,17 @@ class TraceMoeProvider:
         link = preview_url(url, size=size, mute=mute, min_duration=min_duration, max_duration=max_duration)
         await self.ctx.limiter.acquire()
         try:
-            return await download(self.ctx.client, link, dest, provider=NAME, max_bytes=MAX_PREVIEW_BYTES,
+            path = await download(self.ctx.client, link, dest, provider=NAME, max_bytes=MAX_PREVIEW_BYTES,
                                   image=False)  # a video clip: download() checks image magic otherwise
         except NotFound as exc:
             raise NotFound("the trace.moe preview link has expired (they live about 5 minutes) — search again",
                            provider=NAME, code=exc.code) from None
+        with path.open("rb") as handle:
+            kind = sniff_type(handle.read(64))[0]
+        if not kind.startswith("video/") and kind != "image/gif":  # an HTML page from a proxy, say
+            path.unlink(missing_ok=True)
+            raise ServerError("trace.moe's preview clip was not a video", provider=NAME)
+        return path
 
     # ------------------------------------------------------------------ /me
     async def account(self) -> TraceMoeAccount:

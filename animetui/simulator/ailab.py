@@ -59,6 +59,7 @@ from dataclasses import dataclass, field
 import httpx
 
 from animetui.simulator.base import SimService, json_response, parse_body, route
+from animetui.simulator.imagery import rgb_extrema
 
 SUBMIT_PATH = "/api/image/effects/ai-anime-generator"
 QUERY_PATH = "/api/common/query-async-task-result"
@@ -360,7 +361,7 @@ def _check_image(data: bytes) -> Checked | None:
         return Checked(width, height, decoded=True, flat=False)  # refused on size before decoding
     try:
         image.load()
-        extrema = image.convert("RGB").getextrema()
+        extrema = rgb_extrema(image)
     except Exception:  # noqa: BLE001
         return Checked(width, height, decoded=False, flat=False)
     flat = all(high - low <= 2 for low, high in extrema)
@@ -476,9 +477,9 @@ def _hundred_battles(image):  # noqa: ANN001, ANN202
 
 
 def _colorful_cartoon(image):  # noqa: ANN001, ANN202
-    from PIL import ImageEnhance
+    from PIL import Image, ImageEnhance
 
-    vivid = ImageEnhance.Color(image).enhance(1.9).quantize(8, dither=0).convert("RGB")
+    vivid = ImageEnhance.Color(image).enhance(1.9).quantize(8, dither=Image.Dither.NONE).convert("RGB")
     return _ink(vivid, darkness=20)
 
 

@@ -80,6 +80,7 @@ from typing import Any
 import httpx
 
 from animetui.simulator.base import SimService, json_response, parse_body, route
+from animetui.simulator.imagery import rgb_extrema
 
 #: (work, character) — a small cast mixing Japanese, Chinese and romaji, like the real answers.
 CAST: tuple[tuple[str, str], ...] = (
@@ -230,7 +231,7 @@ def _flat(data: bytes) -> bool:
     with Image.open(io.BytesIO(data)) as image:
         image.draft("RGB", (64, 64))
         small = image.convert("RGB").resize((32, 32))
-    return all(low == high for low, high in small.getextrema())
+    return all(low == high for low, high in rgb_extrema(small))
 
 
 def _decode_ok(data: bytes) -> bool:

@@ -15,6 +15,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from email.parser import BytesParser
 from email.policy import HTTP
+from email.utils import collapse_rfc2231_value
 from typing import Any
 
 import httpx
@@ -159,11 +160,14 @@ def parse_body(request: httpx.Request) -> Form:
                 form.error = "malformed multipart body"
                 return form
             for part in message.iter_parts():
-                name = part.get_param("name", header="content-disposition")
+                param = part.get_param("name", header="content-disposition")
+                name = param if isinstance(param, str) else collapse_rfc2231_value(param) if param else ""
                 if not name:
                     continue
                 filename = part.get_filename()
-                payload = part.get_payload(decode=True) or b""
+                payload = part.get_payload(decode=True)
+                if not isinstance(payload, bytes):
+                    payload = b""
                 if filename is not None:
                     form.files[name] = UploadedFile(filename, part.get_content_type(), payload)
                 else:

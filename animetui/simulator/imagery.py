@@ -8,6 +8,10 @@ from __future__ import annotations
 
 import io
 import random
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from PIL.Image import Image as PILImage
 
 PALETTE = [
     (238, 99, 82), (89, 205, 144), (63, 167, 214), (250, 192, 94), (178, 102, 255),
@@ -58,3 +62,10 @@ def scene(
     else:
         image.save(buffer, fmt.upper())
     return buffer.getvalue()
+
+
+def rgb_extrema(image: PILImage) -> tuple[tuple[float, float], ...]:
+    """``(low, high)`` per band of ``image`` seen as RGB (Pillow types getextrema() loosely: one
+    pair for a one-band image, a pair per band otherwise)."""
+    extrema = image.convert("RGB").getextrema()
+    return tuple(band for band in extrema if isinstance(band, tuple))

@@ -41,7 +41,8 @@ Choices where the sources leave room (the provider copes with all of them):
 * AniList being down (:attr:`Simulator.anilist_down`) makes an ``anilistInfo`` search fail with
   502 ``{"error": "Failed to fetch Anilist info"}``; the same search without the flag works.
 * 504 (:attr:`Simulator.overloaded`) comes from the proxy in front: an HTML body, no JSON.
-* The preview ``video`` is an animated GIF (``image/gif``): there is no video encoder here.
+* The preview ``video`` is a real MP4 (H.264, an AAC tone track unless ``mute``; ``size`` sets the
+  width as for images) made by :mod:`animetui.simulator.clip`; :attr:`clips` records each one served.
 * A URL is never fetched: a URL whose path contains ``404`` → HTTP 404 ``Failed to fetch image``;
   one containing ``blank`` finds nothing; anything else is searched by its text.
 
@@ -183,6 +184,7 @@ class Simulator(SimService):
         self._queue = 0
         self.uploads: list[bytes] = []
         self.searches: list[dict[str, str]] = []
+        self.clips: list[dict[str, Any]] = []  # each preview clip served: size, mute, seconds
 
     # ------------------------------------------------------------------ test helpers
     def add_key(self, key: str, *, email: str, quota: int = 1000, concurrency: int = 1, priority: int = 2) -> Identity:
@@ -485,7 +487,7 @@ class Simulator(SimService):
         return bytes_response(200, data, ctype, {"cache-control": "max-age=300"})
 
     async def _video(self, request: httpx.Request, params: dict[str, str]) -> httpx.Response:
-        from PIL import Image
+        from animetui.simulator.clip import mp4_clip
 
         fields, error = self._preview_check(request, params["token"])
         if error is not None:
@@ -500,19 +502,19 @@ class Simulator(SimService):
         if not (0.5 <= low <= 2.0 and 0.5 <= high <= 5.0 and low <= high):
             return bytes_response(400, b"Bad Request", "text/plain")
         at, start, end = float(fields[1]), float(fields[2]), float(fields[3])
-        length = min(high, max(low, end - start))
+        length = round(min(high, max(low, end - start)), 2)
         begin = max(0.0, at - length / 2)
-        width = SIZES[query.get("size", "m")] // 2
-        frames = [Image.open(io.BytesIO(scene(width, width * 9 // 16, seed=fields[0] + i, fmt="PNG"))) for i in range(3)]
-        buffer = io.BytesIO()
-        frames[0].save(buffer, "GIF", save_all=True, append_images=frames[1:], duration=int(length * 1000 / 3), loop=0)
+        width = SIZES[query.get("size", "m")]
+        muted = "mute" in query
+        self.clips.append({"size": query.get("size", "m"), "mute": muted, "seconds": length})
+        data = await asyncio.to_thread(mp4_clip, width, width * 9 // 16, length, int(fields[0]), audio=not muted)
         headers = {
             "x-video-start": f"{begin:.4f}",
             "x-video-end": f"{begin + length:.4f}",
             "x-video-duration": f"{length:.4f}",
-            "x-sim-muted": "1" if "mute" in query else "0",
+            "cache-control": "max-age=300",
         }
-        return bytes_response(200, buffer.getvalue(), "image/gif", headers)
+        return bytes_response(200, data, "video/mp4", headers)
 
     # ------------------------------------------------------------------ /me
     async def _me(self, request: httpx.Request, _params: dict[str, str]) -> httpx.Response:

@@ -99,7 +99,7 @@ import httpx
 
 from animetui.simulator.base import SimService, UploadedFile, json_response, parse_body, route
 from animetui.simulator.hub import DEMO_KEYS
-from animetui.simulator.imagery import scene
+from animetui.simulator.imagery import rgb_extrema, scene
 
 DEMO_EMAIL = "demo@animetui.dev"
 DEMO_PASSWORD = "demo-password"
@@ -650,7 +650,7 @@ class Simulator(SimService):
                 image.draft("RGB", (64, 64))
                 small = image.convert("RGB")
                 small.thumbnail((64, 64))
-                extrema = small.getextrema()
+                extrema = rgb_extrema(small)
         except Exception:  # noqa: BLE001 - anything Pillow cannot decode is "failed to process"
             return None
         return all(low == high for low, high in extrema)

@@ -382,8 +382,9 @@ async def test_credits_for_a_guest_and_a_key(tm, sim):
 async def test_clip_download_and_expired_links(tm, sim, tmp_path):
     result = await tm.search_scene(ImageSource(data=jpeg()))
     match = result.matches[0]
-    clip = await tm.download_clip(match.video_url, tmp_path / "clip.gif", min_duration=1, max_duration=4)
-    assert clip.stat().st_size > 0
+    clip = await tm.download_clip(match.video_url, tmp_path / "clip.mp4", min_duration=1, max_duration=4)
+    assert streams(clip) == ["video"]  # muted by default
+    assert sim.clips[-1]["mute"] is True and 1 <= sim.clips[-1]["seconds"] <= 4
     big = await tm.download_preview(match.image_url, tmp_path / "big.jpg", size="l")
     assert Image.open(big).width == 640
     sim.clock.advance(301)
@@ -471,3 +472,52 @@ def test_scene_match_stays_backward_compatible():
     assert old.engine == "" and old.title_in("english") == "t"
     data = old.to_json()
     assert {"title", "episode", "from", "to", "similarity", "anilist_id", "image", "video", "adult"} <= set(data)
+
+
+# --------------------------------------------------------------------------- preview clips
+def streams(path) -> list[str]:
+    import av
+
+    with av.open(str(path)) as container:
+        assert container.duration and container.duration > 0
+        return [s.type for s in container.streams]
+
+
+async def test_clip_of_the_best_match_saved_with_the_search(tm, sim):
+    result = await tm.search_scene(ImageSource(data=jpeg()))
+    best, second = result.matches[0], result.matches[1]
+    assert best.clip_path and best.clip_path.endswith(".mp4") and second.clip_path is None  # clips = 1
+    assert streams(best.clip_path) == ["video"]  # `mute` sent: the clip has no sound
+    assert sim.clips == [{"size": "m", "mute": True, "seconds": sim.clips[0]["seconds"]}]
+    assert best.to_json()["clip"] == best.clip_path
+    # another match's clip on demand while its link lives; asked twice → downloaded once
+    first = await tm.save_clip(second)
+    again = await tm.save_clip(second)
+    assert first == again and len(sim.clips) == 2
+    # its size follows preview_size (the simulator's clip is as wide as the preview image)
+    import av
+
+    tm.settings["preview_size"] = "s"
+    third = await tm.save_clip(result.matches[2])
+    with av.open(str(third)) as container:
+        assert container.streams.video[0].codec_context.width == 160
+    sim.clock.advance(301)
+    with pytest.raises(NotFound, match="expired"):
+        await tm.save_clip(result.matches[3])
+
+
+async def test_clips_off_and_unmuted_clip(tm, sim, tmp_path):
+    tm.settings.update(clips=0, previews=0)
+    result = await tm.search_scene(ImageSource(data=jpeg()))
+    assert all(m.clip_path is None for m in result.matches) and sim.clips == []
+    loud = await tm.download_clip(result.matches[0].video_url, tmp_path / "loud.mp4", mute=False)
+    assert sorted(streams(loud)) == ["audio", "video"]
+
+
+async def test_a_clip_that_is_not_a_video_is_refused(tm, hub, tmp_path):
+    tm.settings.update(clips=0, previews=0)
+    result = await tm.search_scene(ImageSource(data=jpeg()))
+    hub.inject("tracemoe", "status", status=200, body={"not": "a video"}, path="/video/")
+    with pytest.raises(ServerError, match="not a video"):
+        await tm.download_clip(result.matches[0].video_url, tmp_path / "page.mp4")
+    assert list(tmp_path.glob("page.mp4*")) == []

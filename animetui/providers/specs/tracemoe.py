@@ -23,6 +23,8 @@ SPEC = ProviderSpec(
         Setting("anilist_info", True, "Ask for AniList titles, MAL id and the adult flag (a fallback runs without)"),
         Setting("previews", 3, "Preview images downloaded at once per search (their links expire in 300 s)",
                 minimum=0, maximum=10),
+        Setting("clips", 1, "Muted preview clips (MP4) saved at once per search, for your player (p in Results)",
+                minimum=0, maximum=10),
         Setting("preview_size", "m", "Preview size: l, m or s", choices=("l", "m", "s")),
         Setting("upload", "raw", "Upload as the raw body or as the multipart field image",
                 choices=("raw", "multipart")),
