@@ -26,7 +26,34 @@ tmux and SSH users get). Printed per session: longest stall, p99, p99.9, beats o
 longest garbage-collector pause on the loop while the script ran, how many full (gen 2) passes
 ran, and with ``--where`` where the loop thread was during the worst stalls. Not a pytest test.
 
-    .venv/bin/python tests/benchmarks/bench_stall.py [--renderer sixel,halfcell] [--where] [--rounds 1]
+    .venv/bin/python tests/benchmarks/bench_stall.py [--renderer sixel,halfcell] [--where] [--rounds 1] [--burn]
+
+Options for finding causes (each slows the app somewhat): ``--where`` samples the loop thread's
+stack during stalls; ``--explain`` lists, per loop callback over 8 ms of the loop thread's CPU,
+the widgets it repainted (CPU and lines drawn afresh), the layouts (which widgets' geometry
+changed) and whole-widget refreshes with who asked, then groups them by kind; ``--profile``
+runs each loop callback under cProfile and prints the costliest (``loop_profile.py``).
+``--only tiny`` for one quick session. ``--burn`` runs a CPU-bound process pinned to the last
+core for the whole run (the issue's "under a second CPU-bound process" check). Prefer the loop
+thread's own CPU time per beat over wall-clock stalls on a shared machine: a wall-clock stall
+also counts the time the process waited for a core.
+
+What it found, and what was removed (``--explain``, loop CPU per callback at load 7-12, 160×48):
+every long callback was a repaint, and most of each was Textual compositing, not picture work.
+
+* a partial repaint composited the rectangle around *all* dirty regions: a pane border's left and
+  right edges plus the footer made it the whole screen, ~60 widgets rendered and every line cut
+  (a focus move ~20 ms, the jump box ~20 ms). ``animetui.ui.partial_paint`` renders only the
+  widgets a dirty region touches (same bytes, tests/ui/test_partial_paint.py): 13 / 10 ms.
+* each key typed into an ``Input`` (the jump box) laid the whole screen out (``virtual_size`` is
+  a layout reactive): ~6 ms → ~2 ms per key (``SafeInput``).
+* the jump box opening or closing resized the tree, and ``Tree`` drops its rendered lines on any
+  resize; ``ImageTree`` keeps them when only the height changed, and works out its own style once
+  per repaint rather than once per line.
+* what is left over 16 ms: the first paint of the rankings table (~30 ms, start-up: the script
+  now starts after it), the jump box appearing in the same frame as a focus move (~25 ms), a
+  focus move between panes (~13-22 ms: the two panes' borders, the tree's cursor, the footer),
+  a lookup's tables filling (~15-20 ms).
 
 Goal (issue 16): for 8 × 4K, longest stall < 16 ms and within 2 ms of the tiny baseline, and no
 GC pause on the loop over 10 ms, for each renderer. The load average is printed with the figures:
@@ -211,6 +238,11 @@ async def run_session(
         while not (app._services_ready.is_set() and app.panes_ready and _drawn(app)):  # noqa: SLF001
             if time.perf_counter() - loop_start > 60:
                 raise AssertionError("the app did not start")
+            await asyncio.sleep(0.01)
+        rankings = app.query_one("#rankings-table")
+        while not rankings.row_count:  # start-up's rankings drawn before the script, not in the middle of it
+            if time.perf_counter() - loop_start > 60:
+                raise AssertionError("the rankings never loaded")
             await asyncio.sleep(0.01)
         await asyncio.sleep(1.0)  # start-up's last work (the idle collector starts with the services)
         results = app.query_one("#results")
