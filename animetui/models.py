@@ -286,6 +286,8 @@ class Credits:
     total: float | None = None
     detail: str = ""
     free: float | None = None  # of ``remaining``, how many are free (e.g. today's free searches), if known
+    concurrency: int | None = None  # searches the service runs at once for this account (trace.moe's /me)
+    priority: int | None = None  # the account's queue priority (trace.moe's /me; guests 0)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -295,6 +297,8 @@ class Credits:
             "total": self.total,
             "detail": self.detail,
             "free": self.free,
+            "concurrency": self.concurrency,
+            "priority": self.priority,
         }
 
 
@@ -422,6 +426,9 @@ class TaskInfo:
 
 # --------------------------------------------------------------------------- jobs
 class JobKind(enum.StrEnum):
+    """The kinds animetui ships (``animetui.jobs.generate`` / ``.cartoonize``). ``Job.kind`` is a
+    plain string so that another registered kind (``animetui.jobs.kinds``) is a job like these."""
+
     GENERATE = "generate"
     CARTOONIZE = "cartoonize"
 
@@ -444,7 +451,7 @@ class JobState(enum.StrEnum):
 @dataclass(frozen=True, slots=True)
 class Job:
     id: str
-    kind: JobKind
+    kind: str  # a JobKind for the built-in kinds; the registry (animetui.jobs.kinds) knows them all
     provider: str
     params: dict[str, Any]
     state: JobState
@@ -460,17 +467,10 @@ class Job:
     finished_at: float | None = None
     submitted_at: float | None = None
 
-    @property
-    def summary(self) -> str:
-        """The prompt or the source file, for one line in a list."""
-        if self.kind is JobKind.GENERATE:
-            return str(self.params.get("prompt", ""))
-        return str(self.params.get("source", ""))
-
     def to_json(self) -> dict[str, Any]:
         return {
             "id": self.id,
-            "kind": self.kind.value,
+            "kind": str(self.kind),
             "provider": self.provider,
             "params": dict(self.params),
             "state": self.state.value,

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from animetui.providers.spec import ProviderSpec
 from animetui.providers.specs import all_specs, spec, titles
@@ -121,6 +121,14 @@ class Providers:
 
             declared = spec(name)  # KeyError for an unknown name
             section = self.section(name)
+            if not declared.network:  # answers on this machine: no HTTP client, no limiter to share
+                module = importlib.import_module(declared.module)
+                self._built[name] = module.create(ProviderContext(
+                    name=name, settings=section, client=cast("httpx.AsyncClient", None),
+                    limiter=RateLimiter(declared.limit.capacity, declared.limit.rate),
+                    retry=self.retry, cache_dir=self.settings.cache_dir, data_dir=self.settings.data_dir,
+                ))
+                return self._built[name]
             client = make_client(section["base_url"], timeout=float(section.get("timeout", 60)), transport=self.transport)
             self._clients.append(client)
             limit = declared.limit_for(section)

@@ -34,13 +34,12 @@ from animetui.ui.format import display_path
 from animetui.ui.widgets.status_header import StatusHeader
 
 if TYPE_CHECKING:
+    from animetui.jobs.kind import Kind
     from animetui.models import Credits, Session
 
-GENERATE_COST_USD = 0.009  # AnimeAPI docs: $0.009 per image (animetui.providers.animeapi.COST_USD)
-CARTOONIZE_COST_CREDITS = 1
 #: settings read only when the clients are built (the providers' own say so in their specs)
 RESTART_KEYS = frozenset({"general.renderer", "general.downloads_dir"}) | frozenset(
-    f"providers.{spec.name}.{s.key}" for spec in all_specs() for s in spec.settings if s.restart
+    f"{spec.section}.{s.key}" for spec in all_specs() for s in spec.settings if s.restart
 )
 CONFIRM_HINT = "Turn this question off with general.confirm_paid = false in Settings (,)."
 
@@ -185,7 +184,7 @@ class AccountsMixin:
                 app.theme = wanted
         if providers is not None:
             for spec in all_specs():
-                if name.startswith(f"providers.{spec.name}."):
+                if name.startswith(f"{spec.section}."):
                     provider = providers.built().get(spec.name)
                     if provider is not None:
                         provider.ctx.settings.update(providers.section(spec.name))
@@ -335,20 +334,22 @@ class AccountsMixin:
 
         app.push_screen(ConfirmScreen(title, f"{message}\n\n{CONFIRM_HINT}", yes=yes, no="Cancel"), answered)
 
-    def generate_cost(self) -> str:
+    def job_cost(self, kind: "Kind") -> str:
+        """The cost line asked before a job of ``kind`` starts (its words; the balance and credits seen)."""
         runner = self._app.runner
         balance = getattr(runner, "last_balance_usd", None) if runner is not None else None
-        text = f"This image costs ${GENERATE_COST_USD:.3f}, charged to your AnimeAPI balance"
-        if balance is not None:
-            text += f" (${balance:,.2f} as of the last image: about {int(balance / GENERATE_COST_USD + 1e-9):,} images)"
-        return text + "."
+        seen = self._seen().get(kind.provider)
+        return kind.cost_text(balance_usd=balance, credits_left=seen.remaining if seen is not None else None)
+
+    def generate_cost(self) -> str:
+        from animetui.jobs.kinds import kind_of
+
+        return self.job_cost(kind_of("generate"))
 
     def cartoonize_cost(self) -> str:
-        text = f"Converting this photo costs {CARTOONIZE_COST_CREDITS} AILabTools credit"
-        seen = self._seen().get("ailab")
-        if seen is not None and seen.remaining is not None:
-            text += f" ({seen.remaining:,.0f} left)"
-        return text + "."
+        from animetui.jobs.kinds import kind_of
+
+        return self.job_cost(kind_of("cartoonize"))
 
     def scene_cost(self, engines: tuple[str, ...] = ("whatanime",)) -> str | None:
         """The cost line for a scene search asking ``engines``, or None when it is free (or its cost is unknown)."""

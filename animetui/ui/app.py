@@ -11,7 +11,7 @@ then providers (httpx), the simulators, the job journal, history (SQLite) and Pi
 and built, off the event loop where they are slow (:meth:`AnimeTUI.services` waits for them).
 Keys pressed in that first instant are ignored, not queued.
 The terminal's image capabilities are probed before ``App.run()`` by :func:`run_tui` (see
-``animetui.ui.terminal_images``) — the only terminal I/O that must happen before Textual starts.
+``animetui.ui.pictures.terminal``) — the only terminal I/O that must happen before Textual starts.
 
 * :func:`run_tui` — the CLI's entry point (``animetui [PATH] [--demo] [--renderer R]``);
 * :func:`make_app` — the factory tests use (inject providers, a runner, a fixed clock, a renderer).
@@ -177,7 +177,7 @@ def _anime_commands() -> "type[Provider]":
 def _import_runtime() -> None:
     """The services' modules (httpx, SQLite, the providers): imported in a thread, off the loop."""
     import animetui.history  # noqa: F401
-    import animetui.jobs  # noqa: F401
+    import animetui.jobs.runner  # noqa: F401
     import animetui.lookups  # noqa: F401
     import animetui.providers  # noqa: F401
     import animetui.runtime  # noqa: F401
@@ -425,9 +425,9 @@ class AnimeTUI(AccountsMixin, App[int]):
         if runtime.history_error is not None:  # a stand-in refuses lookups with the reason; jobs keep working
             self.notify(f"{runtime.history_error}. Lookups are off until then.", title="History unavailable",
                         severity="error", timeout=30, markup=False)
-        from animetui import offload
+        from animetui.pictures import offload
 
-        offload.use_process(True)  # upload preparation (Pillow) in a child process: see animetui.offload
+        offload.use_process(True)  # upload preparation (Pillow) in a child process: see animetui.pictures.offload
         self._offload_start = asyncio.ensure_future(asyncio.to_thread(offload.start))
         self._unsubscribe = runtime.runner.subscribe(self._job_reported)
         self._unobserve = runtime.lookups.observe(self.lookup_observed)  # header limits, session expiry
@@ -554,7 +554,7 @@ class AnimeTUI(AccountsMixin, App[int]):
         from animetui.lookups import resolve_scene_providers
 
         try:
-            return resolve_scene_providers(self.results_pane.engine_choice)
+            return resolve_scene_providers(self.results_pane.engine_choice, data_dir=self.results_pane.data_dir)
         except AnimetuiError:
             return ()
 
@@ -704,15 +704,26 @@ class AnimeTUI(AccountsMixin, App[int]):
             answered,
         )
 
+    async def action_library(self) -> None:
+        """``I``: the Library screen (your own videos, the indexing job)."""
+        from animetui.ui.screens.library import LibraryScreen
+
+        if isinstance(self.screen, LibraryScreen):
+            return
+        await self.push_screen(LibraryScreen(self.settings.data_dir, config=str(self.settings.path)))
+
     async def action_screen(self, name: str, action: str) -> None:
         """Palette entry for a screen's key: open that screen if needed, then run the action there."""
         from animetui.ui.screens.batch import BatchScreen
         from animetui.ui.screens.history import HistoryScreen
+        from animetui.ui.screens.library import LibraryScreen
 
-        kind = HistoryScreen if name == "history" else BatchScreen
+        kind = {"history": HistoryScreen, "library": LibraryScreen}.get(name, BatchScreen)
         if not isinstance(self.screen, kind):
             if name == "history":
                 await self.action_history().wait()
+            elif name == "library":
+                await self.action_library()
             else:
                 self.action_batch()
             await asyncio.sleep(0)
@@ -911,7 +922,7 @@ def make_app(
     probe_note: str | None = None,
 ) -> AnimeTUI:
     """Build the app. ``renderer`` overrides ``general.renderer`` (``auto`` resolves from the probe)."""
-    from animetui.ui import terminal_images
+    from animetui.ui.pictures import terminal as terminal_images
 
     chosen = renderer or str(settings.get("general.renderer", "auto") or "auto")
     return AnimeTUI(
@@ -928,7 +939,7 @@ def make_app(
 
 def run_tui(settings: "Settings", demo: bool, start_path: Path | None, renderer: str | None) -> int:
     """Probe the terminal for pictures (before Textual owns it), then run the app. Returns the exit code."""
-    from animetui.ui import terminal_images
+    from animetui.ui.pictures import terminal as terminal_images
 
     chosen = renderer or str(settings.get("general.renderer", "auto") or "auto")
     note = terminal_images.probe_before_start(chosen)

@@ -39,10 +39,9 @@ from animetui.providers.tracemoe import (
     parse_search,
     preview_url,
 )
-from animetui.simulator import SimulatorHub
 from animetui.simulator.imagery import scene
 from animetui.simulator.server import serve
-from animetui.simulator.tracemoe import DEMO_KEY, Simulator
+from animetui.simulator.tracemoe import DEMO_KEY
 
 API = "https://api.trace.moe"
 FAST = RetryPolicy(attempts=3, base_delay=0.001, max_delay=0.005, max_retry_after=2.0)
@@ -50,14 +49,7 @@ VECTOR = [32, 24, 7, 19, 13, 13, 19, 22, 24, 15, 14, 16, 15, 15, 13, 18, 16, 17,
           26, 17, 19, 17, 26, 19, 8, 12, 11, 9]
 
 
-@pytest.fixture
-def hub():
-    return SimulatorHub(seed=7, services=("tracemoe",))
-
-
-@pytest.fixture
-def sim(hub) -> Simulator:
-    return hub.services["tracemoe"]  # type: ignore[return-value]
+pytestmark = pytest.mark.simulator("tracemoe")
 
 
 @pytest.fixture(params=["inprocess", "loopback"])
@@ -370,7 +362,9 @@ async def test_credits_for_a_guest_and_a_key(tm, sim):
     await tm.search_scene(ImageSource(data=jpeg()), anilist_info=False)
     credits = await tm.credits()
     assert (credits.remaining, credits.total, credits.unit) == (99, 100, "searches")
-    assert "concurrency 1" in credits.detail and "guest" in credits.detail
+    assert credits.concurrency == 1 and credits.priority == 0 and "guest" in credits.detail
+    assert "1 of 100 used" in credits.detail
+    assert credits.to_json()["concurrency"] == 1
     tm.settings["api_key"] = DEMO_KEY
     keyed = await tm.credits()  # quotaUsed arrives as a string
     assert (keyed.remaining, keyed.total) == (1000, 1000) and "API key" in keyed.detail

@@ -16,10 +16,10 @@ from animetui.history import History
 from animetui.models import SceneMatch, SceneResult
 from animetui.ui.panes.files import FilesPane
 from animetui.ui.panes.results import ResultsPane
+from animetui.ui.pictures.view import ImageView
 from animetui.ui.screens.batch import BatchScreen, BatchStartScreen
 from animetui.ui.screens.confirm import ConfirmScreen
 from animetui.ui.screens.history import PAGE, HistoryScreen
-from animetui.ui.widgets.image_view import ImageView
 
 
 def seed_history(path: Path, count: int, *, start: float = 1_767_225_600.0, source_path: str | None = None, thumbnail: bytes | None = None) -> None:

@@ -327,8 +327,8 @@ async def test_settings_reset_can_be_undone(build_app, ui_settings):
 
 # ---------------------------------------------------------------------- numbered boxes
 def test_label_cells_put_each_number_on_its_box_corner():
-    from animetui.ui.imaging import Box
-    from animetui.ui.widgets.box_labels import label_cells
+    from animetui.pictures.imaging import Box
+    from animetui.ui.pictures.labels import label_cells
 
     boxes = [Box((0.5, 0.5, 0.9, 0.9), 2), Box((0.0, 0.0, 0.3, 0.4), 1, weak=True), Box((0.99, 0.99, 1.0, 1.0), 3)]
     labels = label_cells(boxes, 40, 20, "halfcell")
@@ -337,7 +337,7 @@ def test_label_cells_put_each_number_on_its_box_corner():
 
 
 async def test_half_block_picture_numbers_its_boxes(build_app):
-    from animetui.ui.widgets.box_labels import BoxLabel
+    from animetui.ui.pictures.labels import BoxLabel
 
     app = build_app()
     async with app.run_test(size=(160, 48)) as pilot:
@@ -355,8 +355,8 @@ async def test_half_block_picture_numbers_its_boxes(build_app):
 
 async def test_history_detail_of_a_character_lookup_shows_its_boxes(build_app):
     from animetui.ui.screens.history import HistoryScreen
-    from animetui.ui.widgets.box_labels import BoxLabel
-    from animetui.ui.widgets.image_view import ImageView
+    from animetui.ui.pictures.labels import BoxLabel
+    from animetui.ui.pictures.view import ImageView
 
     app = build_app()
     async with app.run_test(size=(160, 48)) as pilot:
@@ -397,7 +397,7 @@ async def test_at_80x24_the_panes_say_how_to_see_the_pictures(build_app):
 async def test_jobs_columns_fit_the_pane_and_the_result_shows_when_there_is_room(build_app):
     from animetui.ui.panes.jobs import JobsPane
 
-    for size, with_result in (((120, 40), False), ((160, 48), False), ((220, 50), True)):
+    for size, with_result in (((120, 40), False), ((160, 48), True), ((220, 50), True)):
         app = build_app()
         async with app.run_test(size=size) as pilot:
             await settle(pilot)

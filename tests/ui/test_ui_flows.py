@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from animetui.ui.screens.generate import GenerateScreen
 from animetui.ui.screens.cartoonize import CartoonizeScreen
+from animetui.ui.screens.generate import GenerateScreen
 from ui_helpers import highlight_file, settle, wait_for, open_screen
 
 from animetui.models import JobState
@@ -19,8 +19,8 @@ from animetui.ui.panes.files import FilesPane
 from animetui.ui.panes.jobs import JobsPane
 from animetui.ui.panes.rankings import RECENT_PAGE, RankingsPane
 from animetui.ui.panes.results import ResultsPane
+from animetui.ui.pictures.view import ImageView
 from animetui.ui.screens.confirm import ConfirmScreen
-from animetui.ui.widgets.image_view import ImageView
 
 
 async def test_find_image_run_both_and_move_through_detections(build_app, pictures):

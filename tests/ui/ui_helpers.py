@@ -44,7 +44,7 @@ def _unfinished(app) -> list[str]:
     from textual.widgets import DirectoryTree
     from textual.worker import WorkerState
 
-    from animetui.ui.widgets.image_view import ImageView
+    from animetui.ui.pictures.view import ImageView
 
     left: list[str] = []
     if not app._services_ready.is_set():

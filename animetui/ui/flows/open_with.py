@@ -74,9 +74,9 @@ def target_for(app: "App[Any]", mode: str) -> Target | str:
     if isinstance(pane, FilesPane):
         node = pane.tree.cursor_node
         data = getattr(node, "data", None) if node is not None else None
-        path = getattr(data, "path", None)
-        if path is not None:
-            return Target(path=Path(path), what="the folder" if Path(path).is_dir() else "the picture")
+        picked = getattr(data, "path", None)
+        if picked is not None:
+            return Target(path=Path(picked), what="the folder" if Path(picked).is_dir() else "the picture")
         return _source_target(pane.source, "the picture")
     if mode == "page":
         return "Highlight a scene match in Results (2) to open its page."

@@ -41,11 +41,12 @@ from animetui.ui.bindings import bindings
 from animetui.ui.format import one_line, percent, span
 from animetui.ui.messages import DetectionHighlighted, LookupFinished
 from animetui.ui.panes.base import Pane
+from animetui.ui.pictures.view import ImageView
 from animetui.ui.services import ServicesUnavailable, host_of, services_of
 from animetui.ui.widgets.detection_list import DetectionList
 from animetui.ui.widgets.fitted_table import FittedTable
-from animetui.ui.widgets.image_view import ImageView
 from animetui.ui.widgets.line import update_line
+from animetui.ui.widgets.row_detail import RowDetail
 
 from animetui.models import LIKELY, PROBABLY_WRONG, UNCERTAIN, CharacterResult, SceneResult
 
@@ -85,6 +86,7 @@ class ResultsPane(Pane):
             with Vertical(id="results-lists"):
                 yield Static("", id="scene-title", classes="section-title")
                 yield FittedTable(id="scene-table", cursor_type="row", zebra_stripes=True, flex="title")
+                yield RowDetail(id="scene-detail")
                 yield Static("", id="chars-title", classes="section-title")
                 yield DetectionList(id="detections")
 
@@ -111,6 +113,14 @@ class ResultsPane(Pane):
         return self.scene_engine or str(self._setting("general.scene_provider", "all") or "all")
 
     @property
+    def data_dir(self) -> object:
+        """Where a local library would be (None without services: then no library is offered)."""
+        try:
+            return getattr(host_of(self).settings, "data_dir", None)
+        except ServicesUnavailable:
+            return None
+
+    @property
     def adult_shown(self) -> bool:
         return self.show_adult if self.show_adult is not None else bool(self._setting("general.show_adult_scenes", False))
 
@@ -123,7 +133,7 @@ class ResultsPane(Pane):
         from animetui.providers import title_of
 
         try:
-            names = resolve_scene_providers(self.engine_choice)
+            names = resolve_scene_providers(self.engine_choice, data_dir=self.data_dir)
         except Exception:  # noqa: BLE001 - an unknown name in the config: the lookup says so
             return self.engine_choice
         return " + ".join(title_of(name) for name in names)
@@ -132,7 +142,7 @@ class ResultsPane(Pane):
         """The next scene engine choice (each scene provider, then all); returns its label."""
         from animetui.lookups import scene_choices
 
-        choices = scene_choices()
+        choices = scene_choices(self.data_dir)  # "local" only when a library exists
         current = self.engine_choice
         self.scene_engine = choices[(choices.index(current) + 1) % len(choices)] if current in choices else choices[0]
         self._update_titles()
@@ -268,7 +278,7 @@ class ResultsPane(Pane):
             self.image.show(source.path, label=source.path.name)
             return
         if source.url is not None:
-            from animetui.previews import fetch_preview
+            from animetui.pictures.previews import fetch_preview
 
             self.image.clear("Fetching the picture…")
             try:
@@ -325,7 +335,29 @@ class ResultsPane(Pane):
                     Text(title + ("  18+" if match.adult else ""), style=style, no_wrap=True, overflow="ellipsis"),
                     key=f"m{index}",
                 )
+        self._show_match_detail(self.scene_table.cursor_row if self.shown else -1)
         self._update_titles()
+
+    def _show_match_detail(self, row: int) -> None:
+        """The highlighted match in full under the table (its cells are cut to the pane's width)."""
+        from animetui.providers import title_of
+
+        detail = self.query_one("#scene-detail", RowDetail)
+        if not 0 <= row < len(self.shown):
+            detail.show(None)
+            return
+        match = self.shown[row]
+        text = Text(f"{row + 1}. ", style="dim")
+        text.append(one_line(match.title_in(self.title_language), 300) or "?", style="bold")
+        if match.adult:
+            text.append(" (18+)")
+        facts = [f"{percent(match.similarity)} {match.confidence}".strip() if match.similarity is not None else ""]
+        facts.append(f"episode {one_line(match.episode, 40)}" if match.episode else "")
+        facts.append(span(match.start, match.end) if match.start is not None else "")
+        facts.append(one_line(title_of(match.engine), 40) if match.engine else "")
+        facts.append(one_line(match.filename, 200) if match.filename else "")
+        text.append("".join(f" · {fact}" for fact in facts if fact), style="dim")
+        detail.show(text)
 
     def _show_characters(self, result: CharacterResult | None, *, cached: bool = False) -> None:
         self.characters = result
@@ -335,7 +367,7 @@ class ResultsPane(Pane):
         self._update_titles()
 
     def _sync_boxes(self) -> None:
-        from animetui.ui.imaging import Box
+        from animetui.pictures.imaging import Box
 
         result = self.characters
         if result is None:
@@ -416,6 +448,7 @@ class ResultsPane(Pane):
     # ------------------------------------------------------------------ scene match previews
     @on(DataTable.RowHighlighted, "#scene-table")
     def _scene_row(self, event: DataTable.RowHighlighted) -> None:
+        self._show_match_detail(event.cursor_row)
         if self.app.focused is self.scene_table:
             self._show_match_preview(event.cursor_row)
 
@@ -432,6 +465,8 @@ class ResultsPane(Pane):
             return
         match = matches[row]
         title = one_line(match.title_in(self.title_language), 80)
+        if match.clip_path or match.video_url:
+            title += " · p: clip"
         if match.preview_path and Path(match.preview_path).is_file():  # downloaded with the search
             self.image.show(Path(match.preview_path), key=match.preview_path, label=f"match {row + 1} · {title}")
             return
@@ -440,9 +475,9 @@ class ResultsPane(Pane):
 
     @work(exclusive=True, group="match-preview", exit_on_error=False)
     async def _match_preview(self, row: int, url: str, title: str) -> None:
-        """Download the match's preview frame once (``animetui.previews`` caches it), then show it."""
+        """Download the match's preview frame once (``animetui.pictures.previews`` caches it), then show it."""
         from animetui.errors import AnimetuiError
-        from animetui.previews import fetch_preview
+        from animetui.pictures.previews import fetch_preview
 
         try:
             services = await services_of(self)
@@ -462,7 +497,7 @@ class ResultsPane(Pane):
                 self.image.show(source.path, label=source.path.name)
                 self._sync_boxes()
         elif source.url is not None and self.image.key != source.url:
-            from animetui.previews import cache_path
+            from animetui.pictures.previews import cache_path
 
             cached = cache_path(host_of(self).settings.cache_dir, source.url)
             if cached.exists():  # fetched when the lookup started
@@ -516,11 +551,32 @@ class ResultsPane(Pane):
         self.app.copy_to_clipboard(link)
         self.app.notify(f"Copied {link}", title="Clipboard", timeout=3, markup=False)
 
+    def action_play(self) -> None:
+        """``p``: a library match from that second, else the match's muted preview clip."""
+        from animetui.ui.flows.play import play_match
+
+        play_match(self)
+
+    def action_copy_time(self) -> None:
+        """``C``: a library match — copy the video's path with the time."""
+        from animetui.ui.flows.play import copy_time
+
+        copy_time(self)
+
     def action_copy_anilist(self) -> None:
         self._copy_link("AniList")
 
     def action_copy_mal(self) -> None:
         self._copy_link("MyAnimeList")
+
+    def clip_ready(self, match: "SceneMatch", path: Path) -> None:
+        """A clip fetched on demand: keep its path on the match (played again with no request)."""
+        import dataclasses
+
+        saved = dataclasses.replace(match, clip_path=str(path))
+        self.shown = tuple(saved if m is match else m for m in self.shown)
+        if self.scene is not None:
+            self.scene = dataclasses.replace(self.scene, matches=tuple(saved if m is match else m for m in self.scene.matches))
 
     def action_toggle_adult(self) -> None:
         self.show_adult = not self.adult_shown
