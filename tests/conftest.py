@@ -101,9 +101,9 @@ async def providers(request, hub, settings):
     from animetui.simulator.server import serve
 
     async with serve(hub) as base_url:
-        from animetui.providers import NAMES
+        from animetui.providers.specs import all_specs
 
-        for name in NAMES:  # every provider the specs declare
+        for name in (s.name for s in all_specs() if s.network):  # every networked provider the specs declare
             settings.set(f"providers.{name}.base_url", base_url)
             if name in DEMO_KEYS:
                 settings.set(f"providers.{name}.api_key", DEMO_KEYS[name])

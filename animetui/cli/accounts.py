@@ -50,10 +50,10 @@ async def credits(args: argparse.Namespace, settings: Settings, rt: Runtime) -> 
             amount = f"${c.remaining:.3f}"
         else:
             amount = f"{c.remaining:g} {c.unit}"
-        rows.append([title_of(c.provider), amount, c.detail])
+        rows.append([title_of(c.provider), amount, "–" if c.concurrency is None else str(c.concurrency), c.detail])
     for name, message in problems.items():
-        rows.append([title_of(name), "?", message])
-    print_table(["service", "left", "note"], rows, max_width=70)
+        rows.append([title_of(name), "?", "–", message])
+    print_table(["service", "left", "at once", "note"], rows, max_width=70)
     return EXIT_OK
 
 

@@ -78,8 +78,10 @@ async def scene(args: argparse.Namespace, settings: Settings, rt: Runtime) -> in
     from animetui.providers import title_of
 
     options: dict[str, Any] = {}
-    if args.no_cut_borders:
+    if args.no_cut_borders or getattr(args, "no_cut", False):
         options["cut_borders"] = False
+    if getattr(args, "flip", False):
+        options["flip"] = True  # the local library: also the mirror image
     outcome = await rt.lookups.scene(
         ImageSource.parse(args.image), providers=args.provider, refresh=args.refresh, options=options
     )
@@ -121,6 +123,13 @@ async def scene(args: argparse.Namespace, settings: Settings, rt: Runtime) -> in
             print()
             for title, *urls in links[:5]:
                 print(f"{plain(title)}: {'  '.join(urls)}")
+        from animetui.library.play import local_file, seconds_of
+
+        video = local_file(shown[0])
+        if video is not None:  # the best match is one of your own files
+            import shlex
+
+            print(f"\nplay from here: mpv --start={seconds_of(shown[0]):.1f} {plain(shlex.quote(str(video)))}")
     if hidden:
         print(f"\n{hidden} NSFW result{'s' if hidden != 1 else ''} hidden (--adult, or general.show_adult_scenes, shows them)")
     for name, part in outcome.parts.items():

@@ -51,7 +51,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = add("scene", "find the anime, episode and time of a screenshot")
     p.add_argument("image", metavar="IMAGE|URL")
-    choices = (*scene_provider_choices(), "local")  # local: the library (not a spec yet)
+    choices = scene_provider_choices()  # "local" (your library) among them: its spec says it searches scenes
     p.add_argument("--provider", choices=choices, default=None,
                    help=f"which engine to ask: {', '.join(choices)} (default: the general.scene_provider setting; "
                         "local: search your own library, animetui library add DIR)")

@@ -53,8 +53,8 @@ def _err(message: str) -> None:
 
 
 def _settings_section(settings: Any) -> dict:
-    section = getattr(settings, "document", {}).get("library", {})
-    return section if isinstance(section, dict) else {}
+    """The validated ``[library]`` keys (animetui.providers.specs.local)."""
+    return settings.section("library") if hasattr(settings, "section") else {}
 
 
 def _db(settings: Any):  # noqa: ANN202

@@ -21,19 +21,21 @@ def test_every_provider_module_has_a_spec_and_the_registry_reads_them():
     from animetui.simulator.hub import SERVICE_MODULES
 
     names = [s.name for s in all_specs()]
-    assert set(names) == {"animetrace", "whatanime", "tracemoe", "animeapi", "ailab"}
+    assert set(names) == {"animetrace", "whatanime", "tracemoe", "animeapi", "ailab", "local"}
     assert registry.NAMES == tuple(names) and registry.TITLES["tracemoe"] == "trace.moe"
     for spec in all_specs():
         __import__(spec.module)  # the module it names exists and has create()
         assert callable(getattr(sys.modules[spec.module], "create"))
-        assert SERVICE_MODULES[spec.name] == spec.simulator
+        assert SERVICE_MODULES.get(spec.name) == spec.simulator
+        assert (spec.simulator is None) == (not spec.network)  # only the local library needs none
         for setting in spec.settings:
-            key = SCHEMA_BY_NAME[f"providers.{spec.name}.{setting.key}"]
+            key = SCHEMA_BY_NAME[f"{spec.section}.{setting.key}"]
             assert key.default == setting.default and key.secret == setting.secret
-    assert [s.name for s in capable(SCENE)] == ["whatanime", "tracemoe"]
+    assert [s.name for s in capable(SCENE)] == ["local", "whatanime", "tracemoe"]
     assert [s.name for s in capable(CHARACTERS)] == ["animetrace"]
     assert {s.name for s in capable(CREDITS)} >= {"whatanime", "tracemoe", "ailab"}
-    assert SCHEMA_BY_NAME["general.scene_provider"].choices == ("whatanime", "tracemoe", "all")
+    assert SCHEMA_BY_NAME["general.scene_provider"].choices == ("local", "whatanime", "tracemoe", "all")
+    assert SCHEMA_BY_NAME["library.backend"].choices == ("faiss", "milvus")  # the library's keys: [library]
 
 
 def test_trace_moe_settings_are_validated_from_its_spec(settings):
@@ -120,7 +122,7 @@ def test_a_provider_added_as_its_own_modules_only_is_wired_everywhere(tmp_path):
 
     out = json.loads(result.stdout.strip().splitlines()[-1])
     assert out["schema"] is True
-    assert out["choices"] == ["whatanime", "tracemoe", "fakescene", "all"]
+    assert out["choices"] == ["local", "whatanime", "tracemoe", "fakescene", "all"]
     assert out["cli"] == "fakescene"
     assert out["header"] == "Fake Scene"
     assert out["capable"][-1] == "Fake"

@@ -14,7 +14,7 @@ from animetui.ui.screens.generate import GenerateScreen
 from ui_helpers import highlight_file, settle, wait_for, open_screen
 
 from animetui.models import JobState
-from animetui.ui.app import PaneGrid
+from animetui.ui.panes.grid import PaneGrid
 from animetui.ui.panes.files import FilesPane
 from animetui.ui.panes.jobs import JobsPane
 from animetui.ui.panes.rankings import RECENT_PAGE, RankingsPane
@@ -350,7 +350,7 @@ async def test_only_the_focused_pane_has_the_focus_border(build_app):
     """The border is an inline style (no :focus-within restyle of whole panes); it follows the focus."""
     from textual.color import Color
 
-    from animetui.ui.app import MainScreen
+    from animetui.ui.main_screen import MainScreen
     from animetui.ui.panes.base import Pane
 
     app = build_app()

@@ -46,6 +46,7 @@ from animetui.ui.services import ServicesUnavailable, host_of, services_of
 from animetui.ui.widgets.detection_list import DetectionList
 from animetui.ui.widgets.fitted_table import FittedTable
 from animetui.ui.widgets.line import update_line
+from animetui.ui.widgets.row_detail import RowDetail
 
 from animetui.models import LIKELY, PROBABLY_WRONG, UNCERTAIN, CharacterResult, SceneResult
 
@@ -63,9 +64,11 @@ class ResultsPane(Pane):
     KEY = "2"
     BINDINGS = bindings("results")
 
-    def __init__(self, *, renderer: str, id: str | None = "results") -> None:
+    def __init__(self, *, renderer: str, id: str | None = "results", idle_hint: str = "") -> None:
         super().__init__(id=id)
         self.renderer = renderer
+        #: shown until the first lookup, whatever repaints the status (demo mode: what to try)
+        self.idle_hint = idle_hint
         self.source: ImageSource | None = None
         self.scene: SceneResult | None = None
         self.characters: CharacterResult | None = None
@@ -85,6 +88,7 @@ class ResultsPane(Pane):
             with Vertical(id="results-lists"):
                 yield Static("", id="scene-title", classes="section-title")
                 yield FittedTable(id="scene-table", cursor_type="row", zebra_stripes=True, flex="title")
+                yield RowDetail(id="scene-detail")
                 yield Static("", id="chars-title", classes="section-title")
                 yield DetectionList(id="detections")
 
@@ -98,6 +102,8 @@ class ResultsPane(Pane):
         table.add_column("Eng", key="engine")
         table.add_column("Title", key="title")
         self._update_titles()
+        if self.idle_hint:
+            self._update_status()
 
     # ------------------------------------------------------------------ choices
     def _setting(self, name: str, default: object) -> object:
@@ -109,6 +115,14 @@ class ResultsPane(Pane):
     @property
     def engine_choice(self) -> str:
         return self.scene_engine or str(self._setting("general.scene_provider", "all") or "all")
+
+    @property
+    def data_dir(self) -> object:
+        """Where a local library would be (None without services: then no library is offered)."""
+        try:
+            return getattr(host_of(self).settings, "data_dir", None)
+        except ServicesUnavailable:
+            return None
 
     @property
     def adult_shown(self) -> bool:
@@ -123,7 +137,7 @@ class ResultsPane(Pane):
         from animetui.providers import title_of
 
         try:
-            names = resolve_scene_providers(self.engine_choice)
+            names = resolve_scene_providers(self.engine_choice, data_dir=self.data_dir)
         except Exception:  # noqa: BLE001 - an unknown name in the config: the lookup says so
             return self.engine_choice
         return " + ".join(title_of(name) for name in names)
@@ -132,7 +146,7 @@ class ResultsPane(Pane):
         """The next scene engine choice (each scene provider, then all); returns its label."""
         from animetui.lookups import scene_choices
 
-        choices = scene_choices()
+        choices = scene_choices(self.data_dir)  # "local" only when a library exists
         current = self.engine_choice
         self.scene_engine = choices[(choices.index(current) + 1) % len(choices)] if current in choices else choices[0]
         self._update_titles()
@@ -325,7 +339,29 @@ class ResultsPane(Pane):
                     Text(title + ("  18+" if match.adult else ""), style=style, no_wrap=True, overflow="ellipsis"),
                     key=f"m{index}",
                 )
+        self._show_match_detail(self.scene_table.cursor_row if self.shown else -1)
         self._update_titles()
+
+    def _show_match_detail(self, row: int) -> None:
+        """The highlighted match in full under the table (its cells are cut to the pane's width)."""
+        from animetui.providers import title_of
+
+        detail = self.query_one("#scene-detail", RowDetail)
+        if not 0 <= row < len(self.shown):
+            detail.show(None)
+            return
+        match = self.shown[row]
+        text = Text(f"{row + 1}. ", style="dim")
+        text.append(one_line(match.title_in(self.title_language), 300) or "?", style="bold")
+        if match.adult:
+            text.append(" (18+)")
+        facts = [f"{percent(match.similarity)} {match.confidence}".strip() if match.similarity is not None else ""]
+        facts.append(f"episode {one_line(match.episode, 40)}" if match.episode else "")
+        facts.append(span(match.start, match.end) if match.start is not None else "")
+        facts.append(one_line(title_of(match.engine), 40) if match.engine else "")
+        facts.append(one_line(match.filename, 200) if match.filename else "")
+        text.append("".join(f" · {fact}" for fact in facts if fact), style="dim")
+        detail.show(text)
 
     def _show_characters(self, result: CharacterResult | None, *, cached: bool = False) -> None:
         self.characters = result
@@ -401,7 +437,7 @@ class ResultsPane(Pane):
     def _update_status(self) -> None:
         status = Text()
         if self.source is None:
-            status.append(getattr(self, "idle_hint", "") or "No lookup yet.", style="" if getattr(self, "idle_hint", "") else "italic")
+            status.append(self.idle_hint or "No lookup yet.", style="" if self.idle_hint else "italic")
         else:
             status.append(one_line(self.source.label, 200), style="bold")
             if self.running:
@@ -416,6 +452,7 @@ class ResultsPane(Pane):
     # ------------------------------------------------------------------ scene match previews
     @on(DataTable.RowHighlighted, "#scene-table")
     def _scene_row(self, event: DataTable.RowHighlighted) -> None:
+        self._show_match_detail(event.cursor_row)
         if self.app.focused is self.scene_table:
             self._show_match_preview(event.cursor_row)
 
@@ -432,6 +469,8 @@ class ResultsPane(Pane):
             return
         match = matches[row]
         title = one_line(match.title_in(self.title_language), 80)
+        if match.clip_path or match.video_url:
+            title += " · p: clip"
         if match.preview_path and Path(match.preview_path).is_file():  # downloaded with the search
             self.image.show(Path(match.preview_path), key=match.preview_path, label=f"match {row + 1} · {title}")
             return
@@ -516,11 +555,32 @@ class ResultsPane(Pane):
         self.app.copy_to_clipboard(link)
         self.app.notify(f"Copied {link}", title="Clipboard", timeout=3, markup=False)
 
+    def action_play(self) -> None:
+        """``p``: a library match from that second, else the match's muted preview clip."""
+        from animetui.ui.flows.play import play_match
+
+        play_match(self)
+
+    def action_copy_time(self) -> None:
+        """``C``: a library match — copy the video's path with the time."""
+        from animetui.ui.flows.play import copy_time
+
+        copy_time(self)
+
     def action_copy_anilist(self) -> None:
         self._copy_link("AniList")
 
     def action_copy_mal(self) -> None:
         self._copy_link("MyAnimeList")
+
+    def clip_ready(self, match: "SceneMatch", path: Path) -> None:
+        """A clip fetched on demand: keep its path on the match (played again with no request)."""
+        import dataclasses
+
+        saved = dataclasses.replace(match, clip_path=str(path))
+        self.shown = tuple(saved if m is match else m for m in self.shown)
+        if self.scene is not None:
+            self.scene = dataclasses.replace(self.scene, matches=tuple(saved if m is match else m for m in self.scene.matches))
 
     def action_toggle_adult(self) -> None:
         self.show_adult = not self.adult_shown
