@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import sqlite3
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -35,9 +34,9 @@ from typing import Any
 
 from animetui.errors import AnimetuiError, QuotaError, RateLimited
 from animetui.fsnames import from_db, shown, to_db
-from animetui.history import headline
-from animetui.images import IMAGE_SUFFIXES, read_source, sha256_bytes
+from animetui.history import headline, open_component, reset_hint_damaged
 from animetui.models import ImageSource
+from animetui.pictures.sources import IMAGE_SUFFIXES, read_source, sha256_bytes
 from animetui.providers.spec import CHARACTERS, CREDITS
 from animetui.providers.specs import capable, spec
 
@@ -105,31 +104,31 @@ class BatchProgress:
         return (self.total - self.done) / self.rate
 
 
+#: The ``batch`` component's migrations (:func:`animetui.store.migrate`), in the history file.
+#: Version 1 is the tables animetui created before the one store (with no version at all): "if not
+#: exists", so an existing user's batch journal is adopted as it is.
+BATCH_MIGRATIONS: tuple[str, ...] = (
+    """
+    CREATE TABLE IF NOT EXISTS batches (
+        id INTEGER PRIMARY KEY AUTOINCREMENT, created_at REAL NOT NULL, root TEXT NOT NULL,
+        kinds TEXT NOT NULL, state TEXT NOT NULL DEFAULT 'running');
+    CREATE TABLE IF NOT EXISTS batch_items (
+        id INTEGER PRIMARY KEY AUTOINCREMENT, batch_id INTEGER NOT NULL, path TEXT NOT NULL,
+        sha256 TEXT NOT NULL, kind TEXT NOT NULL, status TEXT NOT NULL, detail TEXT NOT NULL DEFAULT '',
+        headline TEXT NOT NULL DEFAULT '');
+    CREATE INDEX IF NOT EXISTS batch_items_batch ON batch_items (batch_id)
+    """,
+)
+
+
 class BatchJournal:
+    """Batches and their items, in the history file, through the one store (component ``batch``)."""
+
+    COMPONENT = "batch"
+
     def __init__(self, path: Path) -> None:
-        try:
-            self._open(path)
-        except (OSError, sqlite3.Error) as exc:
-            from animetui.history import HistoryError, reset_hint_damaged
-            from animetui.store import explain
-
-            raise HistoryError(explain(path, exc, "open the batch journal", damaged=reset_hint_damaged())) from None
-
-    def _open(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.executescript(
-            """
-            CREATE TABLE IF NOT EXISTS batches (
-                id INTEGER PRIMARY KEY AUTOINCREMENT, created_at REAL NOT NULL, root TEXT NOT NULL,
-                kinds TEXT NOT NULL, state TEXT NOT NULL DEFAULT 'running');
-            CREATE TABLE IF NOT EXISTS batch_items (
-                id INTEGER PRIMARY KEY AUTOINCREMENT, batch_id INTEGER NOT NULL, path TEXT NOT NULL,
-                sha256 TEXT NOT NULL, kind TEXT NOT NULL, status TEXT NOT NULL, detail TEXT NOT NULL DEFAULT '',
-                headline TEXT NOT NULL DEFAULT '');
-            CREATE INDEX IF NOT EXISTS batch_items_batch ON batch_items (batch_id);
-            """
+        self._db = open_component(
+            path, self.COMPONENT, BATCH_MIGRATIONS, action="open the batch journal", damaged=reset_hint_damaged()
         )
 
     def close(self) -> None:
@@ -221,7 +220,7 @@ class BatchRunner:
                 raise AnimetuiError(f"unknown lookup kind {kind!r}")
 
         def hash_all() -> list[tuple[str, str | None, str]]:
-            out = []
+            out: list[tuple[str, str | None, str]] = []
             for path in paths:
                 try:
                     out.append((str(path), sha256_bytes(read_source(path)), ""))
@@ -392,4 +391,107 @@ class BatchRunner:
         item.status = "cached" if outcome.cached else "done"
         item.headline = headline(outcome.result, detail=True)
         if not outcome.cached and allowance.get(provider) is not None:
-            allowance[provider] = int(allowance[provider] or 0) - 1  # type: ignore[operator]
+            allowance[provider] = int(allowance[provider] or 0) - 1
+
+
+class BatchSession:
+    """One batch run: plans (or resumes) it, runs it, keeps the latest progress and items.
+
+    ``listeners`` are called on the event loop after every change (the screen redraws).
+    """
+
+    def __init__(
+        self,
+        lookups: Any,  # LookupService
+        journal: BatchJournal,
+        *,
+        paths: list[Path] | None = None,
+        kinds: tuple[str, ...] = ("scene", "characters"),
+        batch_id: int | None = None,
+        root: str = "",
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.lookups = lookups
+        self.journal = journal  # the runtime's; not closed here
+        self.paths = paths or []
+        self.kinds = kinds
+        self.batch_id = batch_id
+        self.root = root
+        self.clock = clock
+        self.state = "planning"  # planning | running | paused | done | cancelled | failed | stopped
+        self.error = ""
+        self.items: dict[int, BatchItem] = {}
+        self.progress: BatchProgress | None = None
+        self.notes: list[str] = []
+        self.listeners: list[Callable[["BatchSession"], None]] = []
+        self.runner: BatchRunner | None = None
+        self.resumed = batch_id is not None
+
+    # ------------------------------------------------------------------ control
+    @property
+    def running(self) -> bool:
+        return self.state in ("planning", "running", "paused")
+
+    def pause(self) -> None:
+        if self.runner is not None and self.state == "running":
+            self.runner.pause()
+            self.state = "paused"
+            self._changed()
+
+    def resume(self) -> None:
+        if self.runner is not None and self.state == "paused":
+            self.runner.resume_running()
+            self.state = "running"
+            self._changed()
+
+    def cancel(self) -> None:
+        if self.runner is not None and self.running:
+            self.runner.cancel()
+
+    def counts(self) -> dict[str, int]:
+        out: dict[str, int] = {}
+        for item in self.items.values():
+            out[item.status] = out.get(item.status, 0) + 1
+        return out
+
+    # ------------------------------------------------------------------ running
+    async def run(self) -> None:
+        journal = self.journal
+        self.runner = BatchRunner(self.lookups, journal, on_progress=self._on_progress, clock=self.clock)
+        try:
+            if self.batch_id is None:
+                self.batch_id = await self.runner.plan(self.paths, list(self.kinds), root=self.root)
+            else:
+                kinds = {item.kind for item in journal.items(self.batch_id)}
+                self.kinds = tuple(k for k in ("scene", "characters") if k in kinds)
+            self.items = {item.id: item for item in journal.items(self.batch_id)}
+            self.state = "running"
+            self._changed()
+            await self.runner.run(self.batch_id)
+            self.items = {item.id: item for item in journal.items(self.batch_id)}
+            self.state = "cancelled" if self.runner.cancelled else "done"
+        except asyncio.CancelledError:
+            self.state = "stopped"  # the journal says "paused": resumable at the next start
+            raise
+        except AnimetuiError as exc:
+            self.state, self.error = "failed", str(exc)
+        except Exception as exc:  # noqa: BLE001 - never a traceback on screen
+            self.state, self.error = "failed", f"unexpected error ({type(exc).__name__}); see the log"
+        finally:
+            self.notes = list(self.runner.notes)
+            self._changed()
+
+    def _on_progress(self, progress: BatchProgress) -> None:
+        self.progress = progress
+        self.notes = list(progress.notes)
+        if progress.last is not None:
+            self.items[progress.last.id] = progress.last
+        self._changed()
+
+    def _changed(self) -> None:
+        for listener in list(self.listeners):
+            listener(self)
+
+    # ------------------------------------------------------------------ export
+    def summary(self) -> list[BatchItem]:
+        return sorted(self.items.values(), key=lambda item: item.id)

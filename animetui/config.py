@@ -75,11 +75,12 @@ GENERAL: tuple[Key, ...] = (
 
 
 def _provider_keys() -> tuple[Key, ...]:
-    """Each provider's keys, ``providers.<name>.<key>``, from its spec (animetui.providers.specs)."""
+    """Each provider's keys, ``providers.<name>.<key>`` (or ``<its table>.<key>``, e.g.
+    ``library.backend``), from its spec (animetui.providers.specs)."""
     from animetui.providers.specs import all_specs
 
     return tuple(
-        Key(f"providers.{spec.name}.{s.key}", s.default, s.doc, secret=s.secret, env=s.env, choices=s.choices,
+        Key(f"{spec.section}.{s.key}", s.default, s.doc, secret=s.secret, env=s.env, choices=s.choices,
             minimum=s.minimum, maximum=s.maximum)
         for spec in all_specs()
         for s in spec.settings
@@ -170,6 +171,8 @@ def coerce(key: Key, value: Any, *, where: str) -> Any:
     if key.maximum is not None and value > key.maximum:
         raise ConfigError(f"{where}: {key.name} must be at most {key.maximum:g}, got {value}")
     if key.name.endswith(".base_url"):
+        _check_url(key, value, where)
+    if key.name == "library.uri" and value and not value.endswith(".db"):  # a server, or milvus-lite's file
         _check_url(key, value, where)
     if isinstance(value, str) and not key.secret and any(ord(c) < 0x20 or 0x7F <= ord(c) <= 0x9F for c in value):
         raise ConfigError(f"{where}: {key.name} must not contain control characters, got {value!r}")
@@ -317,7 +320,17 @@ class Settings:
         return self._sources[name]
 
     def provider(self, name: str) -> dict[str, Any]:
-        prefix = f"providers.{name}."
+        from animetui.providers.specs import spec
+
+        try:
+            table = spec(name).section
+        except KeyError:
+            table = f"providers.{name}"
+        return self.section(table)
+
+    def section(self, table: str) -> dict[str, Any]:
+        """The validated keys of one table (``"library"``, ``"providers.tracemoe"``), short names."""
+        prefix = f"{table}."
         return {k[len(prefix):]: v for k, v in self._values.items() if k.startswith(prefix)}
 
     def items(self) -> Iterator[tuple[Key, Any, str]]:

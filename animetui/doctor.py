@@ -24,7 +24,7 @@ from animetui import __version__
 
 from animetui.providers.specs import all_specs
 
-PROVIDERS = tuple(spec.name for spec in all_specs())  # every provider its spec declares
+PROVIDERS = tuple(spec.name for spec in all_specs() if spec.network)  # every networked provider its spec declares
 TITLES = {spec.name: spec.title for spec in all_specs()}
 LIBRARIES = ("textual", "httpx", "pillow", "rich", "textual-image")
 REACH_TIMEOUT = 5.0

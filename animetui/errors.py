@@ -13,12 +13,13 @@ Modelled on httpx's single exception tree: callers catch by meaning, not by stat
     │   ├── Busy              service busy / overloaded / maintenance; retry later
     │   ├── Unsupported       the service refuses this input (format, size, too many people …)
     │   ├── NotFound          no such task / model / resource
+    │   │   └── ResultExpired     the task and its result are older than the service keeps them
     │   └── ServerError       5xx or an unexpected answer; ``maybe_charged`` for paid calls
     │       ├── ResponseTooLarge  an API body passed ``net.MAX_JSON_BYTES``; reading stopped there
     │       └── ResultUnavailable a result/preview link that will never give an image (permanent)
     └── NetworkError      no answer at all (DNS, refused, timeout, dropped)
 
-Two attributes every error has (real attributes, read them directly, never with ``getattr``):
+Three attributes every error has (real attributes, read them directly, never with ``getattr``):
 
 * ``maybe_charged`` — the request may have cost money or credits: the server may have acted on it
   (it answered with a status line, or the connection failed after the request was sent, or the
@@ -28,6 +29,8 @@ Two attributes every error has (real attributes, read them directly, never with 
 * ``permanent`` — asking again can never help (the link redirects to ``file://`` or in a loop, or
   gives something that is not an image). A job holding such an error ends with its message;
   :class:`ResultUnavailable` is the one class that sets it (``net.download`` raises it).
+* ``retry_after`` — the wait in seconds the service asked for before trying again (None: it did
+  not say); set by :class:`RateLimited` and :class:`Busy`.
 
 Messages never contain secrets: ``redact`` (animetui.redact) is applied to every message built
 from server text, and provider code never formats a key into a message.
@@ -47,6 +50,8 @@ class AnimetuiError(Exception):
     maybe_charged: bool = False
     #: asking again can never succeed (see :class:`ResultUnavailable`)
     permanent: bool = False
+    #: seconds the service asked to wait before trying again (None: it did not say)
+    retry_after: float | None = None
 
     def __init__(self, message: str, *, provider: str = "", code: str | int | None = None) -> None:
         from animetui.redact import redact
@@ -124,6 +129,11 @@ class Unsupported(ProviderError):
 
 class NotFound(ProviderError):
     pass
+
+
+class ResultExpired(NotFound):
+    """A task (and its result) is older than the service keeps them: asking again cannot help;
+    a job waiting for it is expired, not failed."""
 
 
 CHARGED_HINT = "the request may have been charged — check your balance before trying again"

@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from animetui.errors import AnimetuiError
-from animetui.store import explain
+from animetui.store import JournalError, connect, explain, migrate
 
 from animetui.fsnames import from_db, json_text, shown, to_db
 from animetui.models import (
@@ -38,7 +38,6 @@ from animetui.models import (
     SceneResult,
 )
 
-SCHEMA_VERSION = 1
 THUMB_SIZE = 96
 
 
@@ -156,7 +155,7 @@ def make_thumbnail(data: bytes, size: int = THUMB_SIZE) -> bytes | None:
     """A small JPEG of the image (first frame), or None if it cannot be decoded. Run in a thread."""
     from PIL import Image
 
-    from animetui.images import MAX_PIXELS
+    from animetui.pictures.sources import MAX_PIXELS
 
     try:
         Image.MAX_IMAGE_PIXELS = MAX_PIXELS
@@ -204,30 +203,64 @@ def reset_hint_damaged(reset_hint: str = RESET_HINT) -> str:
     )
 
 
+def open_component(path: Path, component: str, migrations: tuple[str, ...], *, action: str, damaged: str) -> sqlite3.Connection:
+    """A connection to the history file (``history.sqlite3``) through the one store
+    (:func:`animetui.store.connect`, WAL, ``synchronous=NORMAL``: it is a cache, not a ledger) with
+    ``component``'s tables migrated; any trouble is a :class:`HistoryError` saying what to do."""
+    try:
+        conn = connect(path, synchronous="NORMAL", damaged=damaged)
+    except JournalError as exc:
+        raise HistoryError(exc.message) from None
+    try:
+        migrate(conn, component, migrations, path=path)
+    except JournalError as exc:
+        conn.close()
+        raise HistoryError(exc.message) from None
+    except sqlite3.Error as exc:
+        conn.close()
+        raise HistoryError(explain(path, exc, action, damaged=damaged)) from None
+    except BaseException:
+        conn.close()
+        raise
+    return conn
+
+
+#: The ``history`` component's migrations (:func:`animetui.store.migrate`). Version 1 is the table
+#: animetui kept before the one store (then numbered by ``PRAGMA user_version``): "if not exists",
+#: so an existing user's file is adopted as it is.
+HISTORY_MIGRATIONS: tuple[str, ...] = (
+    """
+    CREATE TABLE IF NOT EXISTS lookups (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        created_at REAL NOT NULL,
+        kind TEXT NOT NULL,
+        provider TEXT NOT NULL,
+        sha256 TEXT NOT NULL,
+        params TEXT NOT NULL,
+        source_label TEXT NOT NULL,
+        source_path TEXT,
+        source_url TEXT,
+        thumbnail BLOB,
+        result TEXT NOT NULL,
+        search_text TEXT NOT NULL
+    );
+    CREATE INDEX IF NOT EXISTS lookups_cache ON lookups (sha256, kind, provider, params, created_at);
+    CREATE INDEX IF NOT EXISTS lookups_time ON lookups (created_at)
+    """,
+)
+
+
 class History:
+    COMPONENT = "history"
+
     def __init__(self, path: Path, *, reset_hint: str = RESET_HINT) -> None:
         self.path = path
         self._damaged = reset_hint_damaged(reset_hint)
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise HistoryError(explain(path, exc, "create the history", damaged=self._damaged)) from None
         # One connection used from worker threads (lookups run in ``asyncio.to_thread``), so every use
         # holds ``_lock``: sqlite3 shares one prepared statement per SQL text, and two threads running the
         # same query at once reset each other's (a cached lookup read as a miss, and paid for again).
         self._lock = threading.Lock()
-        try:
-            self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-        except sqlite3.Error as exc:
-            raise HistoryError(explain(path, exc, "open the history", damaged=self._damaged)) from None
-        try:
-            with self._guard("open the history"):
-                self._db.execute("PRAGMA journal_mode=WAL")
-                self._db.execute("PRAGMA synchronous=NORMAL")
-                self._migrate()
-        except BaseException:
-            self._db.close()
-            raise
+        self._db = open_component(path, self.COMPONENT, HISTORY_MIGRATIONS, action="open the history", damaged=self._damaged)
 
     @contextlib.contextmanager
     def _guard(self, action: str) -> Iterator[None]:
@@ -239,33 +272,6 @@ class History:
     def close(self) -> None:
         with self._lock:
             self._db.close()
-
-    def _migrate(self) -> None:
-        version = self._db.execute("PRAGMA user_version").fetchone()[0]
-        if version < 1:
-            self._db.executescript(
-                """
-                BEGIN;
-                CREATE TABLE IF NOT EXISTS lookups (
-                    id INTEGER PRIMARY KEY AUTOINCREMENT,
-                    created_at REAL NOT NULL,
-                    kind TEXT NOT NULL,
-                    provider TEXT NOT NULL,
-                    sha256 TEXT NOT NULL,
-                    params TEXT NOT NULL,
-                    source_label TEXT NOT NULL,
-                    source_path TEXT,
-                    source_url TEXT,
-                    thumbnail BLOB,
-                    result TEXT NOT NULL,
-                    search_text TEXT NOT NULL
-                );
-                CREATE INDEX IF NOT EXISTS lookups_cache ON lookups (sha256, kind, provider, params, created_at);
-                CREATE INDEX IF NOT EXISTS lookups_time ON lookups (created_at);
-                PRAGMA user_version = 1;
-                COMMIT;
-                """
-            )
 
     # ------------------------------------------------------------------ writing
     def add(

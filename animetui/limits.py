@@ -255,7 +255,7 @@ class SharedBucket:
                 return
             if wait > self.max_wait:
                 exc = QuotaError(self._quota_text(wait, rule), provider=self.provider, code=LOCAL_LIMIT)
-                exc.retry_after = wait  # type: ignore[attr-defined]
+                exc.retry_after = wait
                 raise exc
             await self._sleep(wait)
 

@@ -20,8 +20,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from animetui.errors import AnimetuiError, BadInput
-from animetui.images import read_source, sha256_bytes
-from animetui.models import CharacterResult, ImageSource, SceneMatch, SceneResult
+from animetui.models import LIKELY, CharacterResult, ImageSource, SceneMatch, SceneResult
+from animetui.pictures.sources import read_source, sha256_bytes
 from animetui.providers.spec import CHARACTERS, SCENE
 from animetui.providers.specs import all_specs, capable
 
@@ -48,23 +48,48 @@ Observer = Callable[[str, str, BaseException | None, bool], None]
 ALL = "all"
 
 
-def scene_choices() -> tuple[str, ...]:
-    """What a scene lookup may name: each scene-capable provider, or ``all``."""
-    return (*(s.name for s in capable(SCENE)), ALL)
+def scene_choices(data_dir: Any = None) -> tuple[str, ...]:
+    """What a scene lookup may name: each scene-capable provider present here (a local library
+    only when one exists in ``data_dir``), or ``all``."""
+    return (*(s.name for s in capable(SCENE) if s.is_present(data_dir)), ALL)
 
 
-def resolve_scene_providers(choice: str | Sequence[str] | None) -> tuple[str, ...]:
-    """``"all"`` / ``None`` → every scene provider; a name or names → those (checked)."""
+def resolve_scene_providers(choice: str | Sequence[str] | None, *, data_dir: Any = None) -> tuple[str, ...]:
+    """``"all"`` / ``None`` → every scene provider present here (without ``data_dir``: the ones
+    that need nothing on this machine, i.e. not the local library); a name or names → those
+    (checked; naming the library works even before one exists — it says so)."""
     known = tuple(s.name for s in capable(SCENE))
+    everyone = tuple(s.name for s in capable(SCENE) if s.is_present(data_dir))
     if choice is None or choice == ALL:
-        return known
+        return everyone
     names = (choice,) if isinstance(choice, str) else tuple(choice)
     if ALL in names:
-        return known
+        return everyone
     unknown = [n for n in names if n not in known]
     if unknown or not names:
-        raise BadInput(f"unknown scene provider {', '.join(unknown) or '(none)'}; choose {', '.join(scene_choices())}")
+        raise BadInput(f"unknown scene provider {', '.join(unknown) or '(none)'}; choose {', '.join(scene_choices(data_dir))}")
     return tuple(dict.fromkeys(names))
+
+
+def _first_asked(names: tuple[str, ...], settings: Any) -> tuple[str, ...]:
+    """The providers in ``names`` asked before the others (a local library, ``library.search =
+    first``); with ``off`` they are dropped when others were asked too."""
+    first = []
+    for s in all_specs():
+        if s.name in names and s.first:
+            policy = str(settings.get(f"{s.section}.search", "first") or "first") if settings is not None else "first"
+            if policy == "first":
+                first.append(s.name)
+    return tuple(first)
+
+
+def _dropped(names: tuple[str, ...], settings: Any) -> tuple[str, ...]:
+    """``library.search = off``: "all" leaves the library out (it is asked only when chosen)."""
+    if len(names) < 2 or settings is None:
+        return names
+    off = {s.name for s in all_specs() if s.first and settings.get(f"{s.section}.search") == "off"}
+    kept = tuple(n for n in names if n not in off)
+    return kept or names
 
 
 def _labelled(result: SceneResult, engine: str) -> SceneResult:
@@ -155,9 +180,13 @@ class LookupService:
         """Ask ``providers`` (a name, names or ``"all"``; default: the ``general.scene_provider``
         setting) at once. ``options`` (e.g. ``cut_borders``) go to the providers whose spec
         declares them. Raises the error when every provider asked failed."""
+        settings = self.providers.settings
         if providers is None:
-            providers = str(self.providers.settings.get("general.scene_provider", ALL) or ALL)
-        names = resolve_scene_providers(providers)
+            providers = str(settings.get("general.scene_provider", ALL) or ALL)
+        names = resolve_scene_providers(providers, data_dir=getattr(settings, "data_dir", None))
+        if providers == ALL:
+            names = _dropped(names, settings)
+        leading = _first_asked(names, settings) if len(names) > 1 else ()
         options = options or {}
         prepared = await prepare_source(source)
 
@@ -175,7 +204,9 @@ class LookupService:
                 return _labelled(await provider.search_scene(ready, **kwargs), name)
 
             try:
-                outcome = await self._lookup("scene", name, source, params, call, refresh, prepared=prepared)
+                # a local library changes under the answer (a rescan): asked afresh, still saved
+                fresh = refresh or not declared.network
+                outcome = await self._lookup("scene", name, source, params, call, fresh, prepared=prepared)
             except AnimetuiError as exc:
                 self._notify("scene", name, exc, False)
                 raise
@@ -183,7 +214,20 @@ class LookupService:
             labelled = _labelled(outcome.result, name)  # type: ignore[arg-type]
             return dataclasses.replace(outcome, result=labelled, provider=name)
 
-        answers = await asyncio.gather(*(one(n) for n in names), return_exceptions=True)
+        answers: list[LookupOutcome | BaseException] = []
+        asked: tuple[str, ...] = names
+        if leading:  # the local library first; the remote engines only when it has no likely match
+            answers = list(await asyncio.gather(*(one(n) for n in leading), return_exceptions=True))
+            if any(isinstance(a, LookupOutcome) and isinstance(a.result, SceneResult)
+                   and any(m.confidence == LIKELY for m in a.result.matches[:1]) for a in answers):
+                asked = leading
+            else:
+                rest = tuple(n for n in names if n not in leading)
+                answers += await asyncio.gather(*(one(n) for n in rest), return_exceptions=True)
+                asked = leading + rest
+        else:
+            answers = list(await asyncio.gather(*(one(n) for n in names), return_exceptions=True))
+        names = asked
         parts: dict[str, LookupOutcome] = {}
         errors: dict[str, AnimetuiError] = {}
         for name, answer in zip(names, answers, strict=True):

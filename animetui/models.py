@@ -426,6 +426,9 @@ class TaskInfo:
 
 # --------------------------------------------------------------------------- jobs
 class JobKind(enum.StrEnum):
+    """The kinds animetui ships (``animetui.jobs.generate`` / ``.cartoonize``). ``Job.kind`` is a
+    plain string so that another registered kind (``animetui.jobs.kinds``) is a job like these."""
+
     GENERATE = "generate"
     CARTOONIZE = "cartoonize"
 
@@ -448,7 +451,7 @@ class JobState(enum.StrEnum):
 @dataclass(frozen=True, slots=True)
 class Job:
     id: str
-    kind: JobKind
+    kind: str  # a JobKind for the built-in kinds; the registry (animetui.jobs.kinds) knows them all
     provider: str
     params: dict[str, Any]
     state: JobState
@@ -464,17 +467,10 @@ class Job:
     finished_at: float | None = None
     submitted_at: float | None = None
 
-    @property
-    def summary(self) -> str:
-        """The prompt or the source file, for one line in a list."""
-        if self.kind is JobKind.GENERATE:
-            return str(self.params.get("prompt", ""))
-        return str(self.params.get("source", ""))
-
     def to_json(self) -> dict[str, Any]:
         return {
             "id": self.id,
-            "kind": self.kind.value,
+            "kind": str(self.kind),
             "provider": self.provider,
             "params": dict(self.params),
             "state": self.state.value,

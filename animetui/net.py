@@ -214,7 +214,7 @@ async def retrying(
             # maybe_charged is final whatever should_retry says: a paid request is never sent twice
             if attempt >= policy.attempts or exc.maybe_charged or not should_retry(exc):
                 raise
-            hinted = getattr(exc, "retry_after", None)
+            hinted = exc.retry_after
             if hinted is not None:
                 if hinted > policy.max_retry_after:
                     raise

@@ -2,7 +2,7 @@
 
 The viewer is ``$ANIMETUI_OPENER`` (a command line; ``{}`` stands for the target, else the target
 is appended), else ``open`` on macOS, ``xdg-open`` elsewhere. The child gets the allow-listed
-environment of :func:`animetui.offload.child_env` plus what a desktop viewer needs to reach the
+environment of :func:`animetui.pictures.offload.child_env` plus what a desktop viewer needs to reach the
 display (``DISPLAY``, ``WAYLAND_DISPLAY``, the session bus …) and never a key, token or password.
 
 A video clip (a scene match's preview) plays with :func:`player_command`: ``$ANIMETUI_PLAYER``
@@ -27,7 +27,7 @@ from typing import Any
 
 from animetui.errors import BadInput
 
-#: what a desktop viewer needs besides :data:`animetui.offload.CHILD_ENV_NAMES`
+#: what a desktop viewer needs besides :data:`animetui.pictures.offload.CHILD_ENV_NAMES`
 DISPLAY_ENV_NAMES = frozenset({
     "DISPLAY", "WAYLAND_DISPLAY", "XDG_RUNTIME_DIR", "XDG_CURRENT_DESKTOP", "XDG_SESSION_TYPE",
     "XDG_SESSION_DESKTOP", "DESKTOP_SESSION", "XDG_DATA_DIRS", "XDG_CONFIG_DIRS", "XDG_DATA_HOME",
@@ -59,7 +59,7 @@ class Target:
 
 def opener_env(environ: Mapping[str, str] | None = None) -> dict[str, str]:
     """The viewer's environment: the workers' allow-list, the display's variables, never a secret."""
-    from animetui.offload import child_env
+    from animetui.pictures.offload import child_env
 
     source = os.environ if environ is None else environ
     env = child_env(source)

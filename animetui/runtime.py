@@ -6,7 +6,7 @@ use (``runtime.providers``, ``.history``, ``.lookups``, ``.batches``, ``.runner`
 ``animetui history`` opens no HTTP client and ``animetui scene`` no job journal.
 :meth:`Runtime.aclose` closes what was built, and saves the demo simulators' state.
 
-* CLI: ``async with Runtime(settings) as runtime: ...`` (:func:`animetui.cli._dispatch`);
+* CLI: ``async with Runtime(settings) as runtime: ...`` (:func:`animetui.cli.dispatch.dispatch`);
 * TUI: :meth:`Runtime.start` — the slow imports and opening the stores in a thread, every
   provider and client built off the event loop, the job runner started.
 
@@ -163,7 +163,7 @@ class Runtime:
         """Everything the TUI needs, built off the event loop; the job runner started."""
 
         def build() -> None:  # the slow imports (httpx, Pillow, SQLite) and opening the stores
-            import animetui.jobs  # noqa: F401
+            import animetui.jobs.runner  # noqa: F401
             import animetui.lookups  # noqa: F401
             import animetui.store  # noqa: F401
 

@@ -6,10 +6,12 @@ never be half-read. SQLite gives atomic commits, survives ``kill -9`` at any ins
 CLI (``animetui jobs``) read while the TUI writes. Standard library only (``sqlite3``).
 
 The file and who owns what
-    The caller chooses the path (:func:`default_path` gives ``<data dir>/jobs.sqlite3``, what the CLI and TUI use). One
-    file may hold several components' tables, each kept by its own class through its own
-    connection: :class:`JobJournal` owns ``jobs``; the history/cache module may add its tables to
-    the same file through its own class. Every such class:
+    The caller chooses the path (``locations.jobs_db`` / ``locations.history_db``). One file may
+    hold several components' tables, each kept by its own class through its own connection:
+    :class:`JobJournal` owns ``jobs`` (in ``jobs.sqlite3``); :class:`animetui.history.History`
+    owns ``lookups`` (component ``"history"``) and :class:`animetui.batch.BatchJournal` owns
+    ``batches``/``batch_items`` (component ``"batch"``), both in ``history.sqlite3``. Every such
+    class:
 
     * opens the file with :func:`connect` (WAL, ``synchronous``, busy timeout, foreign keys), and
     * creates/upgrades *only its own tables* with :func:`migrate` under its own component name
@@ -89,19 +91,21 @@ def default_path(data_dir: Path) -> Path:
 
 
 # --------------------------------------------------------------------------- opening + migrations
-def connect(path: Path, *, synchronous: str = "FULL") -> sqlite3.Connection:
+def connect(path: Path, *, synchronous: str = "FULL", damaged: str | None = None) -> sqlite3.Connection:
     """Open (creating if needed) the shared database file with the settings every component uses.
 
+    ``damaged`` is the advice for a broken file (see :func:`explain`; default: the job journal's).
     Autocommit mode (``isolation_level=None``): callers open transactions explicitly with
     ``BEGIN IMMEDIATE`` so a write never upgrades a read lock half-way (the classic
     ``database is locked`` trap with two processes).
     """
     path = Path(path)
+    advice = damaged or JOURNAL_DAMAGED
     try:
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=BUSY_TIMEOUT_MS / 1000)
     except (OSError, sqlite3.Error) as exc:
-        raise JournalError(explain(path, exc, "open the database", damaged=JOURNAL_DAMAGED)) from None
+        raise JournalError(explain(path, exc, "open the database", damaged=advice)) from None
     try:
         conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
@@ -112,7 +116,7 @@ def connect(path: Path, *, synchronous: str = "FULL") -> sqlite3.Connection:
         _ensure_file_format(conn, path)
     except sqlite3.DatabaseError as exc:
         conn.close()
-        raise JournalError(explain(path, exc, "open the database", damaged=JOURNAL_DAMAGED)) from None
+        raise JournalError(explain(path, exc, "open the database", damaged=advice)) from None
     except BaseException:
         conn.close()
         raise
@@ -216,6 +220,12 @@ def _ensure_file_format(conn: sqlite3.Connection, path: Path) -> None:
                 "CREATE TABLE IF NOT EXISTS schema_versions (component TEXT PRIMARY KEY, version INTEGER NOT NULL)"
             )
             conn.execute(f"PRAGMA user_version = {FILE_FORMAT}")
+        elif not conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_versions'").fetchone():
+            # A history file of animetui before the one store: its History kept *its* schema
+            # version (1) in user_version. Its tables are exactly version 1 of the "history"
+            # (and "batch") migrations, which create them only if missing: recording those
+            # versions is all the upgrade needs, and nothing in the file is touched.
+            conn.execute("CREATE TABLE schema_versions (component TEXT PRIMARY KEY, version INTEGER NOT NULL)")
         conn.execute("COMMIT")
     except BaseException:
         if conn.in_transaction:
@@ -303,7 +313,7 @@ _SELECT = f"SELECT {', '.join(_COLUMNS)} FROM jobs"
 def _row_values(job: Job) -> tuple[Any, ...]:
     return (
         job.id,
-        job.kind.value,
+        str(job.kind),
         job.provider,
         json_text(job.params, sort_keys=True),  # a non-UTF-8 file name survives (as a \udcNN escape)
         job.state.value,
@@ -330,7 +340,7 @@ def _job_from_row(row: Sequence[Any]) -> Job:
         params = {}
     return Job(
         id=row[0],
-        kind=JobKind(row[1]),
+        kind=_kind(row[1]),
         provider=row[2],
         params=params,
         state=JobState(row[4]),
@@ -352,7 +362,7 @@ class JobJournal:
     """The ``jobs`` table: every job ever started, with its last committed state.
 
     Each method is one short transaction, committed (fsynced) before it returns, so the caller can
-    act on a state the moment the call returns. Rows with an unknown ``kind``/``state`` (written by
+    act on a state the moment the call returns. Rows with an unknown ``state`` (written by
     a newer animetui) are skipped by :meth:`list`, never crash it.
     """
 
@@ -539,8 +549,18 @@ class JobJournal:
         return self._read("PRAGMA data_version")[0][0]
 
 
+def _kind(value: object) -> str:
+    """A built-in kind as its :class:`JobKind`; another (a registered or a newer animetui's) as text."""
+    if not isinstance(value, str) or not value:
+        raise ValueError(f"bad job kind {value!r}")
+    try:
+        return JobKind(value)
+    except ValueError:
+        return value
+
+
 def _parse(row: Sequence[Any]) -> Job | None:
     try:
         return _job_from_row(row)
-    except (ValueError, TypeError):  # a kind/state from a newer version: leave it alone
+    except (ValueError, TypeError):  # a state from a newer version: leave it alone
         return None

@@ -4,6 +4,8 @@
   developer's environment;
 * textual-image's terminal probe is seeded (no TTY questions, fixed 10×20 px cells) before any
   app module imports it — ``test_image_probe_seed`` asserts the seed is in effect;
+* ``hub`` is the simulators (only the marked service's under ``pytest.mark.simulator("<name>")``),
+  ``sim`` that service's simulator;
 * ``providers`` runs a test twice: in process (httpx MockTransport) and over a real loopback
   socket (``animetui.simulator.server``).
 """
@@ -47,11 +49,32 @@ def isolated_env(tmp_path, monkeypatch):
     forget_secrets()
 
 
+def marked_service(request: pytest.FixtureRequest) -> str | None:
+    """The service named by the test's ``pytest.mark.simulator("<name>")`` marker, if any."""
+    marker = request.node.get_closest_marker("simulator")
+    return str(marker.args[0]) if marker is not None else None
+
+
 @pytest.fixture
-def hub():
+def hub(request):
+    """The simulated services, seeded and instant.
+
+    A module marked ``pytestmark = pytest.mark.simulator("<name>")`` gets only that service's
+    simulator, so its tests cannot depend on the others; unmarked tests get every service.
+    """
     from animetui.simulator import SimulatorHub
 
-    return SimulatorHub(seed=7)
+    service = marked_service(request)
+    return SimulatorHub(seed=7, services=(service,) if service else None)
+
+
+@pytest.fixture
+def sim(request, hub):
+    """The simulator of the service the ``simulator`` marker names (its state, faults, counters)."""
+    service = marked_service(request)
+    if service is None:
+        pytest.fail('the sim fixture needs pytestmark = pytest.mark.simulator("<name>")', pytrace=False)
+    return hub.services[service]
 
 
 @pytest.fixture
@@ -78,9 +101,9 @@ async def providers(request, hub, settings):
     from animetui.simulator.server import serve
 
     async with serve(hub) as base_url:
-        from animetui.providers import NAMES
+        from animetui.providers.specs import all_specs
 
-        for name in NAMES:  # every provider the specs declare
+        for name in (s.name for s in all_specs() if s.network):  # every networked provider the specs declare
             settings.set(f"providers.{name}.base_url", base_url)
             if name in DEMO_KEYS:
                 settings.set(f"providers.{name}.api_key", DEMO_KEYS[name])

@@ -8,7 +8,7 @@ import pytest
 from animetui.errors import Unsupported
 from animetui.models import ImageSource, SceneMatch
 from animetui.opener import MPV_ARGS, OpenFailed, player_command
-from animetui.previews import fetch_clip, is_clip
+from animetui.pictures.previews import fetch_clip, is_clip
 from animetui.simulator.imagery import scene
 
 

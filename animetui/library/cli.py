@@ -11,6 +11,8 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from animetui.cli import output as cli
+
 if TYPE_CHECKING:
     from animetui.models import SceneMatch
 
@@ -45,21 +47,14 @@ def add_parser(add: Any) -> None:
     action("cancel", "stop the indexing job (files done so far stay searchable)")
 
 
-def _out():  # noqa: ANN202
-    from animetui import cli
-
-    return cli
-
-
 def _err(message: str) -> None:
     """One line on stderr, control characters removed (paths come from the user's disk)."""
-    cli = _out()
-    cli.err(cli._plain(message))
+    cli.err(cli.plain(message))
 
 
 def _settings_section(settings: Any) -> dict:
-    section = getattr(settings, "document", {}).get("library", {})
-    return section if isinstance(section, dict) else {}
+    """The validated ``[library]`` keys (animetui.providers.specs.local)."""
+    return settings.section("library") if hasattr(settings, "section") else {}
 
 
 def _db(settings: Any):  # noqa: ANN202
@@ -88,7 +83,7 @@ def _foreground(settings: Any, db: Any) -> int:
         index = open_index(db, _settings_section(settings))
         try:
             result = run(db, index, sampling=str(_settings_section(settings).get("sampling") or "nonref"),
-                         on_file=lambda f, outcome: print(f"{outcome:>8}  {_out()._plain(f.path)}", flush=True))
+                         on_file=lambda f, outcome: print(f"{outcome:>8}  {cli.plain(f.path)}", flush=True))
         finally:
             index.close()
     finally:
@@ -111,7 +106,6 @@ def main(args: argparse.Namespace, settings: Any) -> int:
     from animetui.errors import AnimetuiError
     from animetui.library import db as dbm
 
-    cli = _out()
     command = args.library_command
     as_json = bool(getattr(args, "json", False))
     try:
@@ -130,7 +124,7 @@ def main(args: argparse.Namespace, settings: Any) -> int:
 
                 report = scan(db, folder_ids={folder_id})
                 for line in _scan_lines(report):
-                    print(cli._plain(line))
+                    print(cli.plain(line))
                 if args.wait:
                     return _foreground(settings, db)
                 print(_start(settings, args, watch=args.watch))
@@ -139,7 +133,7 @@ def main(args: argparse.Namespace, settings: Any) -> int:
                 from animetui.library.indexer import scan
 
                 for line in _scan_lines(scan(db)):
-                    print(cli._plain(line))
+                    print(cli.plain(line))
                 db.request(dbm.IDLE, only_if=(dbm.PAUSED, dbm.CANCELLED, dbm.FAILED))
                 if args.wait:
                     return _foreground(settings, db)
@@ -161,11 +155,11 @@ def main(args: argparse.Namespace, settings: Any) -> int:
                             show, episode = title_and_episode(Path(f.path), root=target)
                             with db.tx() as c:
                                 c.execute("UPDATE lib_files SET title = ?, episode = ? WHERE id = ?", (show, episode, f.id))
-                    print(f"title for {cli._plain(str(target))}: {cli._plain(args.title.strip() or '(from the file names)')}")
+                    print(f"title for {cli.plain(str(target))}: {cli.plain(args.title.strip() or '(from the file names)')}")
                     return EXIT_OK
                 dropped = db.remove_folder(match[0])  # searches stop showing it at once
                 _start(settings, args)  # the index files are rewritten without it in the background
-                print(f"removed {cli._plain(str(target))} ({dropped} file(s)); the videos were not touched")
+                print(f"removed {cli.plain(str(target))} ({dropped} file(s)); the videos were not touched")
                 return EXIT_OK
             if command == "pause":
                 ok = db.request(dbm.PAUSED)
@@ -192,7 +186,6 @@ def _status(settings: Any, as_json: bool) -> int:
     from animetui.library import db as dbm
     from animetui.library.indexer import worker_running
 
-    cli = _out()
     path = dbm.default_path(settings.data_dir)
     if not path.exists():
         if as_json:
@@ -237,12 +230,12 @@ def _status(settings: Any, as_json: bool) -> int:
         line += f" · ETA {cli.mmss(job.eta)}"
     if job.current:
         line += f" · {Path(job.current).name}"
-    print("\n" + cli._plain(line.strip()))
+    print("\n" + cli.plain(line.strip()))
     if job.message:
-        print(cli._plain(job.message))
+        print(cli.plain(job.message))
     print(f"index on disk: {size / 1e6:.1f} MB for {totals['indexed_seconds'] / 3600:.2f} h of video")
     for p in problems[:20]:
-        print(cli._plain(f"{p['state']}: {p['error'] or p['file']}"))
+        print(cli.plain(f"{p['state']}: {p['error'] or p['file']}"))
     return EXIT_OK
 
 
@@ -252,7 +245,6 @@ def scene(args: argparse.Namespace, settings: Any) -> int:
     from animetui.library.provider import LocalLibraryProvider
     from animetui.models import ImageSource
 
-    cli = _out()
     source = ImageSource.parse(args.image)
     provider = LocalLibraryProvider(settings.data_dir, _settings_section(settings),
                                     cut_borders=not getattr(args, "no_cut", False), flip=bool(getattr(args, "flip", False)))
@@ -278,7 +270,7 @@ def scene(args: argparse.Namespace, settings: Any) -> int:
              f"{cli.percent(m.similarity)}  {m.confidence}", Path(_file_of(m)).name] for m in result.matches]
     cli.print_table(["title", "episode", "at (scene)", "similarity", "file"], rows)
     best = result.matches[0]
-    print(f"\nplay from here: mpv --start={best.at or 0.0:.1f} {cli._plain(_quote(_file_of(best)))}   ({took * 1000:.0f} ms)")
+    print(f"\nplay from here: mpv --start={best.at or 0.0:.1f} {cli.plain(_quote(_file_of(best)))}   ({took * 1000:.0f} ms)")
     return EXIT_OK
 
 

@@ -98,6 +98,8 @@ MIGRATIONS: tuple[str, ...] = (
 PENDING, INDEXING, DONE, ERROR, MISSING, OFFLINE = "pending", "indexing", "done", "error", "missing", "offline"
 # job states
 IDLE, RUNNING, PAUSED, CANCELLED, FAILED = "idle", "running", "paused", "cancelled", "failed"
+#: errors a later scan retries (the file itself may be fine): see :meth:`LibraryDB.upsert_file`
+TRANSIENT = ("permission denied", "the file is gone")
 
 
 def library_dir(data_dir: Path) -> Path:
@@ -293,8 +295,11 @@ class LibraryDB:
         """Record a file seen by a scan. Returns ``new``, ``changed`` or ``same``. A changed file
         gets a new id (its old vectors are dropped and the index forgets the old id)."""
         with self.tx() as c:
-            row = c.execute("SELECT id, size, mtime_ns, state FROM lib_files WHERE path = ?", (path,)).fetchone()
-            if row is not None and row[1] == size and row[2] == mtime_ns:
+            row = c.execute("SELECT id, size, mtime_ns, state, error FROM lib_files WHERE path = ?", (path,)).fetchone()
+            # permission fixed, file back: unchanged, but worth another try — under a new id, as a
+            # changed file (its old id is forgotten by the index); a real non-video is not retried
+            retry = row is not None and row[3] == ERROR and any(word in (row[4] or "") for word in TRANSIENT)
+            if row is not None and row[1] == size and row[2] == mtime_ns and not retry:
                 if row[3] in (MISSING, OFFLINE):  # back (a drive reconnected): usable again, or to do again
                     c.execute(
                         "UPDATE lib_files SET state = CASE WHEN indexed_at IS NULL THEN ? ELSE ? END, error = '' WHERE id = ?",

@@ -303,7 +303,8 @@ def start_worker(db_path: Path, *, watch: float = 0.0, config: str | None = None
     """Start the niced background indexer (unless one runs); returns its pid or ``None``."""
     if worker_running(db_path):
         return None
-    env = {k: v for k, v in os.environ.items() if not any(w in k.upper() for w in _SECRET_WORDS)}
+    env = {k: v for k, v in os.environ.items()
+           if k == "ANIMETUI_LIBRARY_TOKEN" or not any(w in k.upper() for w in _SECRET_WORDS)}  # its own Milvus token only
     args = [sys.executable, "-m", "animetui.library.worker", str(db_path)]
     if watch:
         args += ["--watch", str(watch)]

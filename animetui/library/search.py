@@ -7,7 +7,7 @@ The same code runs over any :class:`~animetui.library.index.VectorIndex` (faiss 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -52,6 +52,7 @@ class LibraryMatch(SceneMatch):
     file: str = ""
     variant: str = ""
     flat: bool = False  # the query picture is too plain to tell scenes apart (see :func:`detail`)
+    hold: bool = False  # from/to is one picture held on screen: any second in it shows the same
 
     @property
     def confidence(self) -> str:
@@ -60,7 +61,7 @@ class LibraryMatch(SceneMatch):
 
     def to_json(self) -> dict[str, Any]:
         out = SceneMatch.to_json(self)
-        out.update({"file": self.file, "confidence": self.confidence, "variant": self.variant,
+        out.update({"file": self.file, "confidence": self.confidence, "variant": self.variant, "hold": self.hold,
                     "note": "the picture is too dark or plain to be sure" if self.flat else ""})
         return out
 
@@ -73,10 +74,44 @@ class _Group:
     at: float
     score: float
     variant: int
+    times: list[tuple[float, float]] = field(default_factory=list)  # (t, score) of its hits, by time
+    hold: bool = False  # its best hits are one picture held on screen (see :func:`_settle_hold`)
+
+
+TIE = 1e-6  # equal vectors give equal distances: hits this close to the best are the same picture
+HOLD_GAP = 2.5  # kept frames of one hold are DEDUPE_SECONDS (2 s) apart, plus a frame or so
+HOLD_TAIL = 2.0  # a held picture is kept again after 2 s (DEDUPE_SECONDS): the hold may run this long past its last kept frame
+
+
+def _settle_hold(group: _Group) -> None:
+    """A static hold: equal frames are dropped within 2 s, so a picture held for 5 s is kept at
+    0, 2 and 4 s with the same vector, and every one of them is the best hit. trace.moe takes the
+    first; the answer here spans the hold (``from`` its first kept frame, ``to`` up to 2 s past its
+    last, never past the next different frame found) and ``at`` is the middle of its kept frames —
+    the same picture as anywhere in the hold, and on average the nearest second to a screenshot
+    taken in it. A group whose best hit is unique keeps trace.moe's answer (``at`` = that hit)."""
+    runs: list[list[float]] = [[]]
+    for t, d in group.times:  # runs of tied hits with no other hit between them: one hold each
+        if d <= group.score + TIE:
+            if runs[-1] and t - runs[-1][-1] > HOLD_GAP:  # a held picture is kept again after 2 s: a longer
+                runs.append([])                           # gap had other (non-matching) frames in it
+            runs[-1].append(t)
+        elif runs[-1]:
+            runs.append([])
+    ties = max(runs, key=len)
+    if len(ties) < 2:
+        return
+    first, last = ties[0], ties[-1]
+    later = [t for t, _ in group.times if t > last]
+    tail = min(HOLD_TAIL, later[0] - last) if later else HOLD_TAIL
+    group.start, group.end = first, last + tail
+    group.at = round((first + last) / 2, 3)
+    group.hold = True
 
 
 def group_hits(distances: Any, ids: Any, variant: int = 0) -> list[_Group]:
-    """trace.moe's grouping of one query's hits (sorted by time, per file, 5 s)."""
+    """trace.moe's grouping of one query's hits (sorted by time, per file, 5 s); ``at`` is the
+    best-scoring hit, or the middle of a static hold (:func:`_settle_hold`)."""
     hits = [(split_id(i), float(d)) for d, i in zip(distances, ids) if i >= 0 and d == d and d != float("inf")]
     hits.sort(key=lambda h: h[0][1])
     per_file: dict[int, list[_Group]] = {}
@@ -86,12 +121,15 @@ def group_hits(distances: Any, ids: Any, variant: int = 0) -> list[_Group]:
         last = groups[-1] if groups else None
         if last is not None and (abs(last.end - t) < GROUP_SECONDS or abs(last.start - t) < GROUP_SECONDS):
             last.start, last.end = min(last.start, t), max(last.end, t)
+            last.times.append((t, score))
             if score < last.score:
                 last.score, last.at = score, t
         else:
-            group = _Group(file_id, t, t, t, score, variant)
+            group = _Group(file_id, t, t, t, score, variant, [(t, score)])
             groups.append(group)
             out.append(group)
+    for group in out:
+        _settle_hold(group)
     return out
 
 
@@ -133,7 +171,7 @@ class Searcher:
                     title=f.title or Path(f.path).stem,
                     episode=f.episode,
                     start=round(g.start, 3),
-                    end=round(g.end, 3),
+                    end=round(min(g.end, f.duration) if f.duration else g.end, 3),
                     similarity=round(similarity_of(g.score), 4),
                     video_url=Path(f.path).as_uri() if Path(f.path).is_absolute() else None,
                     engine="local",
@@ -143,6 +181,7 @@ class Searcher:
                     at=round(g.at, 3),
                     variant=(names[g.variant] if names and g.variant < len(names) else ""),
                     flat=flat[g.variant],
+                    hold=g.hold,
                 )
             )
         return out

@@ -53,10 +53,9 @@ def _library_settings(config: str | None) -> dict:
     try:
         from animetui.config import Settings
 
-        section = Settings.load(config).document.get("library", {})
+        return Settings.load(config).section("library")  # validated (animetui.providers.specs.local)
     except Exception:  # noqa: BLE001 - a broken config is reported by the CLI, not here
         return {}
-    return section if isinstance(section, dict) else {}
 
 
 if __name__ == "__main__":

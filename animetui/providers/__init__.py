@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from animetui.providers.spec import ProviderSpec
 from animetui.providers.specs import all_specs, spec, titles
@@ -121,6 +121,14 @@ class Providers:
 
             declared = spec(name)  # KeyError for an unknown name
             section = self.section(name)
+            if not declared.network:  # answers on this machine: no HTTP client, no limiter to share
+                module = importlib.import_module(declared.module)
+                self._built[name] = module.create(ProviderContext(
+                    name=name, settings=section, client=cast("httpx.AsyncClient", None),
+                    limiter=RateLimiter(declared.limit.capacity, declared.limit.rate),
+                    retry=self.retry, cache_dir=self.settings.cache_dir, data_dir=self.settings.data_dir,
+                ))
+                return self._built[name]
             client = make_client(section["base_url"], timeout=float(section.get("timeout", 60)), transport=self.transport)
             self._clients.append(client)
             limit = declared.limit_for(section)
@@ -163,6 +171,21 @@ class Providers:
     def built(self) -> dict[str, Any]:
         """The providers built so far (nothing is built by asking)."""
         return dict(self._built)
+
+    def apply_settings(self, name: str) -> None:
+        """The settings of ``name`` changed: its built provider's live section takes them for the
+        next request (clients, base URLs and limits stay as built until the next start)."""
+        provider = self._built.get(name)
+        if provider is not None:
+            provider.ctx.settings.update(self.section(name))
+
+    def session_expired(self, name: str) -> bool:
+        """Did a request of ``name`` find its signed-in session dead since the last ask? (Read once.)"""
+        provider = self._built.get(name)
+        if provider is None or not getattr(provider, "session_expired", False):
+            return False
+        provider.session_expired = False
+        return True
 
     async def warm(self) -> None:
         """Build every provider and HTTP client in a thread (imports, TLS context: tens of ms), so

@@ -47,9 +47,9 @@ Assumptions where the docs are silent or unclear:
   ``error_code`` when present and non-zero, then ``error_detail.code``. Errors are classified by the
   string ``code`` first (the docs move codes between statuses) and by the status second.
 * **Expired tasks.** Results live 24 h; a query after that is assumed to answer 410
-  (``ERROR_RESOURCE_RECLAIMED``/``ERROR_TASK_REVOKED``). That raises :class:`TaskExpired`, a
-  :class:`~animetui.errors.NotFound` with ``code == "expired"`` — the job runner tells "expired"
-  from "unknown task" (404, ``NotFound`` with the server's code) by that code.
+  (``ERROR_RESOURCE_RECLAIMED``/``ERROR_TASK_REVOKED``). That raises :class:`TaskExpired`, an
+  :class:`~animetui.errors.ResultExpired` (a ``NotFound``) — the job runner tells "expired" from
+  "unknown task" (404, a plain ``NotFound`` with the server's code) by that class.
 * **Retry-After.** None is documented. When a 503/429 carries one we honour it; when not,
   ``retry_after`` is :data:`DEFAULT_BACKOFF` (5 s, the docs' recommended polling interval), which the
   retry policy may or may not be willing to wait (``RetryPolicy.max_retry_after``); either way the
@@ -65,7 +65,7 @@ Assumptions where the docs are silent or unclear:
   since a smaller input makes the same 1536 px output; smaller than 256×256 is **refused** (we would
   have to invent pixels), as is an image that falls under 256 px once fitted.
 * **URL sources are downloaded first** (the API takes a file only): with this provider's client,
-  no credentials sent, capped at ``images.MAX_SOURCE_BYTES``, then checked like a file.
+  no credentials sent, capped at ``sources.MAX_SOURCE_BYTES``, then checked like a file.
 * **Redirects.** ``submit`` never follows one (it costs a credit and carries the key and the
   photo): a 3xx answer is an error saying the request may have been charged. ``query`` and
   ``credits`` follow a redirect only to the same origin (scheme, host, port of ``base_url``),
@@ -85,7 +85,6 @@ from typing import Any, Literal, NoReturn
 
 import httpx
 
-from animetui import images, offload
 from animetui.errors import (
     AnimetuiError,
     AuthError,
@@ -95,11 +94,13 @@ from animetui.errors import (
     NotFound,
     QuotaError,
     RateLimited,
+    ResultExpired,
     ServerError,
     Unsupported,
 )
 from animetui.models import CARTOON_STYLES, Credits, ImageSource, TaskInfo, TaskStatus
 from animetui.net import json_body, parse_retry_after, request_deadline, retrying, send
+from animetui.pictures import offload, sources
 from animetui.providers.base import ProviderContext, as_float, as_int, server_text
 from animetui.redact import register_secret
 
@@ -142,21 +143,21 @@ Action = Literal["submit", "query", "credits"]
 KEY_HINT = "set providers.ailab.api_key in the config or the ANIMETUI_AILAB_KEY environment variable"
 
 
-class TaskExpired(NotFound):
-    """The task (and its result) is older than the service keeps them (24 h). ``code == "expired"``."""
+class TaskExpired(ResultExpired):
+    """The task (and its result) is older than the service keeps them (24 h)."""
 
     def __init__(self, message: str, *, provider: str = "ailab") -> None:
-        super().__init__(message, provider=provider, code="expired")
+        super().__init__(message, provider=provider, code="expired")  # the code stays for the JSON output
 
 
 def style_list() -> str:
     return ", ".join(f"{i} {name}" for i, name in enumerate(CARTOON_STYLES))
 
 
-def _prepare(raw: bytes, label: str) -> images.PreparedImage:
-    """Runs in animetui.offload (a thread, or the TUI's upload process): the upload AILabTools
+def _prepare(raw: bytes, label: str) -> sources.PreparedImage:
+    """Runs in animetui.pictures.offload (a thread, or the TUI's upload process): the upload AILabTools
     accepts, or a clear refusal (the caller names the provider on it)."""
-    prepared = images.prepare_upload(
+    prepared = sources.prepare_upload(
         raw,
         label=label,
         formats=FORMATS,
@@ -175,13 +176,25 @@ def _prepare(raw: bytes, label: str) -> images.PreparedImage:
 
 
 class AILabProvider:
-    """The :class:`~animetui.providers.base.Cartoonizer` for AILabTools."""
+    """The :class:`~animetui.providers.base.Cartoonizer` and :class:`~animetui.providers.base.PaidWork` for AILabTools."""
 
     name = "ailab"
+    #: AILabTools charges credits, not dollars
+    cost_usd: float | None = None
 
     def __init__(self, ctx: ProviderContext) -> None:
         self.ctx = ctx
         register_secret(self._key_or_none())  # in demo mode the key never passed through Settings
+
+    # ------------------------------------------------------------------ PaidWork (the job runner)
+    def is_safe_to_resubmit(self, exc: BaseException) -> bool:
+        """Only a refusal before any work (busy, rate limited) that may not have used a credit."""
+        if not isinstance(exc, AnimetuiError) or exc.maybe_charged:
+            return False
+        return isinstance(exc, (RateLimited, Busy))
+
+    def slot_wait(self) -> float:
+        return self.ctx.limiter.wait_time()
 
     # ------------------------------------------------------------------ public API
     async def submit(self, source: ImageSource, *, style: int) -> str:
@@ -276,7 +289,7 @@ class AILabProvider:
         if source.data is not None:
             return source.data
         if source.path is not None:
-            return await asyncio.to_thread(images.read_source, source.path)
+            return await asyncio.to_thread(sources.read_source, source.path)
         assert source.url is not None
         return await self._fetch(source.url)
 
@@ -284,7 +297,7 @@ class AILabProvider:
         """Download a URL source (no credentials), capped; AILabTools itself takes files only."""
         if urllib.parse.urlsplit(url).scheme not in ("http", "https"):
             raise BadInput(f"{server_text(url, limit=120)}: only http(s) URLs can be fetched", provider=self.name)
-        cap = images.MAX_SOURCE_BYTES
+        cap = sources.MAX_SOURCE_BYTES
         try:
             async with asyncio.timeout(request_deadline(self.ctx.client)), self.ctx.client.stream(
                 "GET", url, headers={"Accept": "image/*"}, follow_redirects=True
@@ -301,7 +314,7 @@ class AILabProvider:
                     size += len(chunk)
                     if size > cap:
                         raise BadInput(
-                            f"the image at that URL is over {images.human_bytes(cap)}; too big to use",
+                            f"the image at that URL is over {sources.human_bytes(cap)}; too big to use",
                             provider=self.name,
                         )
                     chunks.append(chunk)
@@ -318,7 +331,7 @@ class AILabProvider:
         body = json_body(response)
         envelope = body if isinstance(body, dict) else {}
         status, code, message = _problem(response.status_code, envelope)
-        data = envelope.get("data") if isinstance(envelope.get("data"), dict) else {}
+        data = _object_at(envelope, "data")
         data_status = server_text(data.get("status"), limit=40).upper()
 
         if status != 200 and (status == 422 or code == "PROCESSING_FAILURE"):
@@ -498,11 +511,17 @@ def _paying_credits(provider: str, packages: list[object]) -> Credits:
     )
 
 
+def _object_at(envelope: dict[str, Any], key: str) -> dict[str, Any]:
+    """``envelope[key]`` when it is a JSON object, else ``{}``."""
+    value = envelope.get(key)
+    return value if isinstance(value, dict) else {}
+
+
 def _problem(http_status: int, envelope: dict[str, Any]) -> tuple[int, str, str]:
     """(effective status, error_detail.code, message) — HTTP status, then error_code, then the code.
 
     An ``error_code`` on an HTTP 200 that is not an HTTP status gives :data:`SERVICE_CODE`."""
-    detail = envelope.get("error_detail") if isinstance(envelope.get("error_detail"), dict) else {}
+    detail = _object_at(envelope, "error_detail")
     code = server_text(detail.get("code") or envelope.get("error_code_str"), limit=80)
     message = (
         server_text(detail.get("message"))

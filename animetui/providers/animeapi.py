@@ -41,7 +41,7 @@ Changed after the fidelity audit (issue 12), with the evidence:
   :class:`animetui.limits.SharedBucket` (SQLite in the data dir, ``BEGIN IMMEDIATE``): 10 in any
   60 s (+1 s for the time a request takes to arrive) and 5,000 a UTC day per key, for the TUI and
   every CLI run together; a 429's ``Retry-After`` blocks every process. Tested with twelve CLI
-  processes at once against the loopback simulator (``tests/limits``).
+  processes at once against the loopback simulator (``tests/test_limits.py``).
 * ``requests_per_minute`` cannot be set above the documented 10 (a config file saying more is
   refused at load, and the registry clamps it too); a lower value is kept as a stricter limit.
 """
@@ -64,12 +64,12 @@ from animetui.errors import (
 from animetui.models import Credits, GeneratedImage, GenerateRequest, Orientation
 from animetui.net import json_body, parse_retry_after, send
 from animetui.providers.base import ProviderContext, as_float, server_text
+from animetui.providers.specs.animeapi import COST_USD
 
 NAME = "animeapi"
 TITLE = "AnimeAPI"
 GENERATE_PATH = "/api/generate"
 MAX_PROMPT = 1000
-COST_USD = 0.009
 DAILY_LIMIT = 5_000
 WINDOW_SECONDS = 60.0
 
@@ -88,7 +88,7 @@ def is_safe_to_resubmit(exc: BaseException) -> bool:
 
 
 class AnimeAPIProvider:
-    """:class:`~animetui.providers.base.ImageGenerator` for AnimeAPI."""
+    """:class:`~animetui.providers.base.ImageGenerator` and :class:`~animetui.providers.base.PaidWork` for AnimeAPI."""
 
     name = NAME
 
@@ -123,8 +123,15 @@ class AnimeAPIProvider:
             enhance=bool(settings.get("enhance", True)) if enhance is None else enhance,
         )
 
+    # ------------------------------------------------------------------ PaidWork (the job runner)
+    #: the documented price of one image
+    cost_usd: float | None = COST_USD
+
     def is_safe_to_resubmit(self, exc: BaseException) -> bool:
         return is_safe_to_resubmit(exc)
+
+    def slot_wait(self) -> float:
+        return self.ctx.limiter.wait_time()
 
     async def credits(self) -> Credits:
         """The last balance seen; AnimeAPI has no balance endpoint, so this sends nothing."""

@@ -70,7 +70,6 @@ from typing import Any
 
 import httpx
 
-from animetui import images, offload
 from animetui.config import atomic_write_bytes
 from animetui.errors import (
     AnimetuiError,
@@ -83,6 +82,7 @@ from animetui.errors import (
 )
 from animetui.models import Candidate, CharacterResult, Detection, ImageSource, ModelInfo
 from animetui.net import json_body, parse_retry_after, retrying, send
+from animetui.pictures import offload, sources
 from animetui.providers.base import ProviderContext, as_bool, as_float, as_int, server_text
 
 NAME = "animetrace"
@@ -290,7 +290,7 @@ class AnimeTraceProvider:
                     raise
                 raise Unsupported(
                     f"the image is too large for AnimeTrace even shrunk to {smaller.width}×{smaller.height} px "
-                    f"({images.human_bytes(len(smaller.data))}); crop it and try again",
+                    f"({sources.human_bytes(len(smaller.data))}); crop it and try again",
                     provider=NAME,
                     code=again.code,
                 ) from None
@@ -315,7 +315,7 @@ class AnimeTraceProvider:
         fields: dict[str, str],
         *,
         url: str | None = None,
-        upload: images.PreparedImage | None = None,
+        upload: sources.PreparedImage | None = None,
     ) -> dict[str, Any]:
         # multipart/form-data as documented, also for the url field ((None, value) = a plain part)
         parts: dict[str, Any] = {key: (None, value) for key, value in fields.items()}
@@ -449,10 +449,11 @@ def _parse_model(item: object) -> ModelInfo | None:
 def _parse_box(value: object) -> tuple[float, float, float, float] | None:
     if not isinstance(value, (list, tuple)) or len(value) not in (4, 5):
         return None
-    numbers = [as_float(v) for v in value[:4]]
-    if any(n is None or not math.isfinite(n) for n in numbers):
+    parsed = [as_float(v) for v in value[:4]]
+    numbers = [n for n in parsed if n is not None and math.isfinite(n)]
+    if len(numbers) != 4:
         return None
-    x1, y1, x2, y2 = (min(1.0, max(0.0, n)) for n in numbers)  # type: ignore[type-var]
+    x1, y1, x2, y2 = (min(1.0, max(0.0, n)) for n in numbers)
     return (min(x1, x2), min(y1, y2), max(x1, x2), max(y1, y2))
 
 
@@ -492,7 +493,8 @@ def _parse_result(body: dict[str, Any], *, model: str | None, ai_detect: bool, w
             continue
         raw = item.get("character")
         if not isinstance(raw, list):
-            raw = item.get("char") if isinstance(item.get("char"), list) else []
+            char = item.get("char")
+            raw = char if isinstance(char, list) else []
         candidates = tuple(c for c in (_parse_candidate(x) for x in raw) if c is not None)
         detections.append(
             Detection(
@@ -512,13 +514,13 @@ def _parse_result(body: dict[str, Any], *, model: str | None, ai_detect: bool, w
     )
 
 
-# --------------------------------------------------------------------------- images (animetui.offload)
+# --------------------------------------------------------------------------- images (animetui.pictures.offload)
 def _source_bytes(source: ImageSource) -> bytes:
-    return images.read_source(source.path) if source.path is not None else (source.data or b"")
+    return sources.read_source(source.path) if source.path is not None else (source.data or b"")
 
 
-def _prepare(source: ImageSource) -> images.PreparedImage:
-    return images.prepare_upload(
+def _prepare(source: ImageSource) -> sources.PreparedImage:
+    return sources.prepare_upload(
         _source_bytes(source),
         label=source.label,
         formats=UPLOAD_FORMATS,
@@ -528,12 +530,12 @@ def _prepare(source: ImageSource) -> images.PreparedImage:
     )
 
 
-def _shrink(source: ImageSource, previous: images.PreparedImage) -> images.PreparedImage:
+def _shrink(source: ImageSource, previous: sources.PreparedImage) -> sources.PreparedImage:
     """The second try after 17701: a smaller JPEG, aiming at half the bytes of the first."""
     original, label = _source_bytes(source), source.label
     side = max(MIN_SHRUNK_SIDE, int(max(previous.width, previous.height) * SHRINK_FACTOR))
     try:
-        return images.prepare_upload(
+        return sources.prepare_upload(
             original,
             label=label,
             formats=("JPEG",),
@@ -543,7 +545,7 @@ def _shrink(source: ImageSource, previous: images.PreparedImage) -> images.Prepa
         )
     except Unsupported:
         # half the bytes is out of reach at this size: send the smaller picture anyway
-        return images.prepare_upload(original, label=label, formats=("JPEG",), max_side=side, service=TITLE)
+        return sources.prepare_upload(original, label=label, formats=("JPEG",), max_side=side, service=TITLE)
 
 
 def create(ctx: ProviderContext) -> AnimeTraceProvider:

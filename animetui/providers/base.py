@@ -6,6 +6,8 @@ A provider implements the capabilities its service has (harlequin's adapter habi
 * :class:`SceneSearcher`, :class:`RankingsSource`, :class:`AccountProvider` — whatanimeisthis
 * :class:`ImageGenerator` — AnimeAPI
 * :class:`Cartoonizer` — AILabTools
+* :class:`PaidWork` — both of those: what the job runner needs to know about a request that costs
+  money or credits (its price, whether an error proves nothing was charged, the rate-limit wait)
 
 Rules every implementation follows:
 
@@ -32,6 +34,7 @@ from typing import Any, Protocol, runtime_checkable
 
 import httpx
 
+from animetui.errors import AnimetuiError
 from animetui.models import (
     ApiKey,
     ApiKeyPage,
@@ -228,3 +231,24 @@ class Cartoonizer(Protocol):
 
     async def credits(self) -> Credits:
         """Credits left on the account."""
+
+
+@runtime_checkable
+class PaidWork(Protocol):
+    """A provider whose requests cost money or credits; the job runner (``animetui.jobs``) asks
+    these, and nothing else, about it."""
+
+    name: str
+    #: the documented price of one request in US dollars (journalled with the job); None when the
+    #: service charges in credits
+    cost_usd: float | None
+
+    def is_safe_to_resubmit(self, exc: AnimetuiError) -> bool:
+        """True only when ``exc`` proves the request was refused before any work (nothing was
+        charged), so sending it again later is safe. Never for a ``maybe_charged`` error."""
+        ...
+
+    def slot_wait(self) -> float:
+        """Seconds until this provider's rate limiter lets the next request go (0: now). The
+        runner waits this out *before* it journals "submitting", so that state means "on the wire"."""
+        ...

@@ -79,6 +79,24 @@ class ProviderSpec:
     #: (all processes, per API key) instead of in this process only
     shared_limit: str | None = None
     limit_from: Callable[[Mapping[str, Any]], Limit] | None = field(default=None, compare=False)
+    #: False: answers on this machine (no HTTP client, no simulator, no header entry, no quota)
+    network: bool = True
+    #: the settings table its keys live in (default ``providers.<name>``), e.g. ``library``
+    table: str = ""
+    #: ``present(data_dir)``: can it answer here (a local library exists)? None: always. A provider
+    #: that is not present is left out of "all" and of the ``e`` cycle (naming it still works)
+    present: Callable[[Any], bool] | None = field(default=None, compare=False)
+    #: asked before the others in "all"; they are asked only when it has no "likely" match
+    #: (the ``library.search`` setting can make it ``together`` or ``off``)
+    first: bool = False
+
+    @property
+    def section(self) -> str:
+        """The dotted settings table of its keys: ``providers.<name>`` or its own ``table``."""
+        return self.table or f"providers.{self.name}"
+
+    def is_present(self, data_dir: Any) -> bool:
+        return self.present is None or (data_dir is not None and self.present(data_dir))
 
     @property
     def tag(self) -> str:

@@ -81,7 +81,6 @@ from typing import Any, Protocol
 
 import httpx
 
-from animetui import offload
 from animetui.errors import (
     AnimetuiError,
     AuthError,
@@ -96,6 +95,7 @@ from animetui.errors import (
 )
 from animetui.models import Credits, ImageSource, SceneMatch, SceneResult, confidence_label
 from animetui.net import download, json_body, parse_retry_after, retrying, send
+from animetui.pictures import offload
 from animetui.providers.base import ProviderContext, as_bool, as_float, as_int, server_text
 from animetui.providers.tracemoe_answers import (
     GUEST_CONCURRENCY,

@@ -19,10 +19,10 @@ from typing import Any
 
 import httpx
 
-from animetui import images
 from animetui.errors import BadInput, ServerError, Unsupported
 from animetui.models import ImageSource, SceneMatch, SceneResult
 from animetui.net import json_body
+from animetui.pictures import sources
 from animetui.providers.base import as_bool, as_float, as_int, episode_of, seconds_of, server_text
 
 NAME = "tracemoe"
@@ -286,7 +286,7 @@ class Upload:
 def prepare_upload(source: ImageSource) -> Upload:
     """The bytes to send: as they are when ≤ 25 MB (trace.moe decodes anything ffmpeg can), else an
     image downscaled and re-encoded to fit; anything else over 25 MB is refused here."""
-    data = images.read_source(source.path) if source.path is not None else source.data
+    data = sources.read_source(source.path) if source.path is not None else source.data
     assert data is not None
     if not data:
         raise BadInput(f"{source.label}: the file is empty", provider=NAME)
@@ -294,13 +294,13 @@ def prepare_upload(source: ImageSource) -> Upload:
     stem = Path(source.label).stem or "image"
     if ctype.startswith("image/"):  # the same pixel safety limit as every engine (header only: cheap)
         try:
-            images.inspect(data, source.label)
+            sources.inspect(data, source.label)
         except BadInput:  # Pillow cannot read it; trace.moe (ffmpeg) may: its answer says
             pass
     if len(data) <= MAX_BYTES:
         return Upload(data, ctype, f"{stem}.{ext}")
     if not ctype.startswith("image/"):
-        raise Unsupported(f"{source.label}: {images.human_bytes(len(data))} is over trace.moe's 25 MB limit", provider=NAME)
-    prepared = images.prepare_upload(data, label=source.label, formats=("JPEG", "PNG"), max_bytes=MAX_BYTES,
+        raise Unsupported(f"{source.label}: {sources.human_bytes(len(data))} is over trace.moe's 25 MB limit", provider=NAME)
+    prepared = sources.prepare_upload(data, label=source.label, formats=("JPEG", "PNG"), max_bytes=MAX_BYTES,
                                      max_side=MAX_SIDE, service=TITLE)
     return Upload(prepared.data, prepared.content_type, prepared.filename)

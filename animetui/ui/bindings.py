@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 
 #: what each lookup key runs
 LOOKUP_KINDS: dict[str, tuple[str, ...]] = {
@@ -22,9 +22,9 @@ LOOKUP_KINDS: dict[str, tuple[str, ...]] = {
     "both": ("scene", "characters"),
 }
 
-SCOPES = ("app", "files", "results", "rankings", "jobs", "history", "batch", "modal")
+SCOPES = ("app", "files", "results", "rankings", "jobs", "history", "batch", "library", "modal")
 #: scopes that are whole screens (the palette opens the screen first: ``screen(<scope>, <action>)``)
-SCREEN_SCOPES = ("history", "batch")
+SCREEN_SCOPES = ("history", "batch", "library")
 SCOPE_TITLES = {
     "app": "Everywhere",
     "files": "Files pane",
@@ -33,6 +33,7 @@ SCOPE_TITLES = {
     "jobs": "Jobs pane",
     "history": "History screen",
     "batch": "Batch screen",
+    "library": "Library screen",
     "modal": "Dialogs",
 }
 
@@ -134,6 +135,7 @@ ACTIONS: tuple[Action, ...] = (
     Action("fresh-lookup", "f", "fresh_lookup", "Fresh", "Look the chosen image up again, ignoring the history (costs a request)", "app", show=False),
     Action("history", "h", "history", "History", "Past lookups: filter, open offline, re-run, delete, export", "app"),
     Action("batch", "B", "batch", "Batch", "Run scene search and/or character recognition over the marked files", "app", show=False),
+    Action("library", "I", "library", "Library", "Your own library: folders, indexing progress and ETA; offline scene search (no quota)", "app", show=False),
     Action("settings", "comma", "settings", "Settings", "Settings: every config key, where it came from; edit, save, reveal secrets", "app"),
     Action("sign-in", "L", "sign_in", "Sign in", "Sign in to whatanimeisthis (email and password)", "app", show=False),
     Action("sign-out", "O", "sign_out", "Sign out", "Sign out of whatanimeisthis (deletes the stored session)", "app", show=False),
@@ -165,7 +167,8 @@ ACTIONS: tuple[Action, ...] = (
     Action("cancel-lookup", "x", "cancel_lookup", "Cancel", "Cancel the lookup in flight", "results"),
     Action("boxes", "v", "toggle_boxes", "Boxes", "Show or hide the detection boxes on the picture", "results"),
     Action("zoom-box", "i", "zoom_box", "Zoom box", "Show the highlighted character's box at full detail (again: whole picture)", "results"),
-    Action("play-clip", "p", "play_clip", "Play clip", "Play the highlighted scene match's short muted preview clip ($ANIMETUI_PLAYER, else mpv, else your viewer)", "results", show=False),
+    Action("play-match", "p", "play", "Play", "Play the highlighted match: your own video from that second (library), else its short muted preview clip ($ANIMETUI_PLAYER, else mpv, else your viewer)", "results", show=False),
+    Action("copy-match-time", "C", "copy_time", "Copy path", "Copy the highlighted library match's path with the time", "results", show=False),
     Action("open-page", "ctrl+o", "app.open_with('page')", "Page", "Open the highlighted scene match's AniList page in the browser", "results", show=False),
     # ---------------------------------------------------------------- rankings
     Action("next-period", "p", "cycle_period(1)", "Period", "Next ranking period (daily, weekly, monthly, yearly, all)", "rankings"),
@@ -197,6 +200,13 @@ ACTIONS: tuple[Action, ...] = (
     Action("batch-cancel", "x", "cancel", "Cancel", "Cancel the batch (what is done stays done)", "batch"),
     Action("batch-export", "e", "export", "Export", "Export the summary (file → best match) to JSON and CSV", "batch"),
     Action("batch-close", "escape", "close", "Back", "Go back to the panes (a running batch keeps running)", "batch"),
+    # ---------------------------------------------------------------- library screen
+    Action("library-add", "a", "add_folder", "Add folder", "Add a folder of your episodes to the library (indexed in the background)", "library"),
+    Action("library-rescan", "R", "rescan", "Rescan", "Look for new or changed videos and index them", "library"),
+    Action("library-pause", "p", "toggle_pause", "Pause", "Pause or resume the indexing job", "library"),
+    Action("library-cancel", "x", "cancel", "Cancel", "Stop the indexing job (what is indexed stays searchable)", "library"),
+    Action("library-title", "t", "title", "Title", "Correct the highlighted folder's title (empty: from the file names)", "library"),
+    Action("library-close", "escape", "close", "Back", "Go back to the panes (indexing goes on in the background)", "library"),
     # ---------------------------------------------------------------- dialogs
     Action("submit", "ctrl+s", "submit", "Submit", "Start the job in a new-job dialog", "modal", palette=False),
     Action("close", "escape", "close", "Close", "Close a dialog without doing anything", "modal", palette=False),
@@ -211,12 +221,12 @@ ACTIONS: tuple[Action, ...] = (
 ACTIONS_BY_ID = {a.id: a for a in ACTIONS}
 
 
-def bindings(scope: str) -> list[Binding]:
+def bindings(scope: str) -> list[BindingType]:
     """Textual bindings for one scope (ids ``animetui.<id>`` so a keymap can rebind them).
 
     An action with several keys becomes one binding per key; only the first is in the footer.
     """
-    out: list[Binding] = []
+    out: list[BindingType] = []  # Textual's own type for BINDINGS (a Binding here, always)
     for a in ACTIONS:
         if a.scope != scope:
             continue

@@ -59,7 +59,8 @@ NAMES: dict[str, str] = {
     "boxes": "Show/hide boxes",
     "zoom-box": "Zoom into box",
     "open-page": "Open match page",
-    "play-clip": "Play match clip",
+    "play-match": "Play match",
+    "copy-match-time": "Copy video path and time",
     "next-period": "Next ranking period",
     "prev-period": "Previous ranking period",
     "limit": "Rankings limit",
@@ -86,6 +87,13 @@ NAMES: dict[str, str] = {
     "batch-cancel": "Batch: cancel",
     "batch-export": "Batch: export",
     "batch-close": "Batch: back",
+    "library": "Library (your own videos)",
+    "library-add": "Library: add folder",
+    "library-rescan": "Library: rescan",
+    "library-pause": "Library: pause/resume indexing",
+    "library-cancel": "Library: cancel indexing",
+    "library-title": "Library: correct title",
+    "library-close": "Library: back",
 }
 #: Textual's own palette commands that ours replace
 REPLACED_SYSTEM_COMMANDS = frozenset({"Maximize", "Minimize", "Quit", "Keys"})

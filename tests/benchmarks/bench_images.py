@@ -34,7 +34,7 @@ the loop thread was sampled at during each of the longest stalls.
 
 What has been found and fixed with it, in order (details in the commit log): picture work in a
 separate process (decoders and the Sixel quantiser held the GIL); full GC passes deferred to idle
-moments (animetui.ui.collector); upload preparation in a niced child (animetui.offload); no
+moments (animetui.ui.collector); upload preparation in a niced child (animetui.pictures.offload); no
 whole-screen repaint on focus moves (MainScreen), no :focus-within restyle and an edges-only
 repaint for the pane border (Pane._show_focus), a one-widget footer (KeyFooter), Sixel pictures
 swapped without recomposing, one-line updates without a layout pass, no tree rebuild and reflow
@@ -49,6 +49,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import collections
+import contextlib
 import gc
 import io
 import multiprocessing
@@ -60,6 +61,8 @@ import tempfile
 import threading
 import time
 import traceback
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
@@ -184,10 +187,22 @@ class Heartbeat:
         return max(self.lates, default=0.0)
 
     def percentile(self, q: float) -> float:
-        if not self.lates:
-            return 0.0
-        ordered = sorted(self.lates)
-        return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+        return quantile(self.lates, q)
+
+    def print_stalls(self, most: int) -> None:
+        """With ``--where``: the ``most`` longest stalls and where the threads were meanwhile."""
+        for late, phase, places in sorted(self.stalls, key=lambda s: s[0], reverse=True)[:most]:
+            print(f"    stall {late * 1000:5.1f} ms in {phase}:")
+            for place, hits in places.most_common(3):
+                print(f"        {hits:3d}× {place}")
+
+
+def quantile(values: list[float], q: float) -> float:
+    """The ``q`` quantile of ``values`` (nearest rank; 0 for none)."""
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
 COUNTS: dict[str, int] = {}
@@ -195,8 +210,8 @@ COUNTS: dict[str, int] = {}
 
 def _count_work() -> None:
     """Count pictures drawn and Sixel streams emitted, so the figures are known to cover real work."""
-    from animetui.ui.widgets import prepared_image
-    from animetui.ui.widgets.image_view import ImageView
+    from animetui.ui.pictures import prepared as prepared_image
+    from animetui.ui.pictures.view import ImageView
 
     def counted(name: str, function):  # noqa: ANN001, ANN202
         def wrapper(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
@@ -223,6 +238,52 @@ def _simulators(conn) -> None:  # noqa: ANN001 - a multiprocessing Connection
     asyncio.run(run())
 
 
+@dataclass(frozen=True)
+class World:
+    scratch: Path
+    tiny: list[str]  # the 8 tiny (160×90) pictures in scratch/tiny: the baseline
+    big: list[str]  # the 8 × 4K ones in scratch/4k
+    base_url: str  # the simulators, in a child process
+    written_in: float  # seconds it took to write the pictures
+
+
+@contextlib.contextmanager
+def world(prefix: str, *, kitty: bool) -> Iterator[World]:
+    """What the picture benchmarks run in (this one and ``bench_stall.py``): a scratch HOME, config
+    and data dir; no terminal questions (10×20 px cells, as a VT340); the work counters; the two
+    picture folders; the simulators on a loopback port in a spawned child. All removed afterwards."""
+    scratch = Path(tempfile.mkdtemp(prefix=prefix))
+    os.environ.update(
+        HOME=str(scratch / "home"),
+        ANIMETUI_DATA_DIR=str(scratch / "data"),
+        ANIMETUI_CONFIG=str(scratch / "config.toml"),
+        TEXTUAL_ANIMATIONS="none",
+    )
+    os.environ.pop("TMUX", None)
+    (scratch / "home").mkdir()
+    from animetui.ui.pictures import terminal as terminal_images
+
+    terminal_images.ensure_probed()  # no terminal questions: 10×20 px cells, as a VT340
+    _count_work()
+    if kitty:  # textual-image writes Kitty graphics to the real stdout
+        sys.__stdout__ = open(os.devnull, "w")  # noqa: SIM115 - the process ends right after
+    try:
+        t0 = time.perf_counter()
+        tiny = write_folder(scratch / "tiny", (160, 90), heavy=False)
+        big = write_folder(scratch / "4k", FOUR_K, heavy=True)
+        written_in = time.perf_counter() - t0
+        ours, theirs = multiprocessing.Pipe()
+        server = multiprocessing.get_context("spawn").Process(target=_simulators, args=(theirs,), daemon=True)
+        server.start()
+        try:
+            yield World(scratch, tiny, big, ours.recv(), written_in)
+        finally:
+            ours.send("stop")
+            server.join(5)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
 async def run_session(
     kind: str, folder: Path, names: list[str], renderer: str, size: tuple[int, int], base_url: str, *, where: bool = False,
 ) -> tuple[Heartbeat, float]:
@@ -231,7 +292,7 @@ async def run_session(
     from animetui.config import Settings
     from animetui.providers import Providers
     from animetui.ui.app import make_app
-    from animetui.ui.widgets.image_view import ImageView
+    from animetui.ui.pictures.view import ImageView
 
     from animetui.simulator import DEMO_KEYS
 
@@ -295,45 +356,19 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     cols, rows = (int(v) for v in args.size.lower().split("x"))
 
-    scratch = Path(tempfile.mkdtemp(prefix="animetui-bench-images-"))
-    os.environ.update(
-        HOME=str(scratch / "home"),
-        ANIMETUI_DATA_DIR=str(scratch / "data"),
-        ANIMETUI_CONFIG=str(scratch / "config.toml"),
-        TEXTUAL_ANIMATIONS="none",
-    )
-    os.environ.pop("TMUX", None)
-    (scratch / "home").mkdir()
-    from animetui.ui import terminal_images
-
-    terminal_images.ensure_probed()  # no terminal questions: 10×20 px cells, as a VT340
-    _count_work()
-    if args.renderer == "kitty":  # textual-image writes Kitty graphics to the real stdout
-        sys.__stdout__ = open(os.devnull, "w")  # noqa: SIM115 - the process ends right after
-    try:
-        t0 = time.perf_counter()
-        tiny_names = write_folder(scratch / "tiny", (160, 90), heavy=False)
-        big_names = write_folder(scratch / "4k", FOUR_K, heavy=True)
-        sizes = sorted(((p.stat().st_size, p.name) for p in (scratch / "4k").iterdir()), reverse=True)
-        print(f"pictures written in {time.perf_counter() - t0:.1f} s; 4K folder: "
+    with world("animetui-bench-images-", kitty=args.renderer == "kitty") as w:
+        sizes = sorted(((p.stat().st_size, p.name) for p in (w.scratch / "4k").iterdir()), reverse=True)
+        print(f"pictures written in {w.written_in:.1f} s; 4K folder: "
               + ", ".join(f"{name} {size / 1e6:.1f} MB" for size, name in sizes))
         results = {}
-        ours, theirs = multiprocessing.Pipe()
-        server = multiprocessing.get_context("spawn").Process(target=_simulators, args=(theirs,), daemon=True)
-        server.start()
-        base_url = ours.recv()
         for kind, folder, names in (
-            ("idle", scratch / "4k", big_names),
-            ("tiny", scratch / "tiny", tiny_names),
-            ("4k", scratch / "4k", big_names),
+            ("idle", w.scratch / "4k", w.big),
+            ("tiny", w.scratch / "tiny", w.tiny),
+            ("4k", w.scratch / "4k", w.big),
         ):
             COUNTS.clear()
-            beat, elapsed = asyncio.run(run_session(kind, folder, names, args.renderer, (cols, rows), base_url, where=args.where))
+            beat, elapsed = asyncio.run(run_session(kind, folder, names, args.renderer, (cols, rows), w.base_url, where=args.where))
             results[kind] = (beat, elapsed, dict(COUNTS))
-        ours.send("stop")
-        server.join(5)
-    finally:
-        shutil.rmtree(scratch, ignore_errors=True)
     print(f"longest event-loop stall, renderer {args.renderer}, {cols}×{rows} cells of 10×20 px:")
     for kind, label in (("idle", "idle app (floor)"), ("tiny", "8 tiny pictures (baseline)"), ("4k", "8 × 4K pictures")):
         beat, elapsed, counts = results[kind]
@@ -352,10 +387,7 @@ def main(argv: list[str] | None = None) -> int:
         print("  " + " " * 28 + f" longest garbage-collector pause on the loop: {pauses or 'none'}")
         for place, hits in beat.samples.most_common(6):
             print(f"      {hits:4d}× {place}")
-        for late, phase, places in sorted(beat.stalls, key=lambda s: s[0], reverse=True)[:8]:
-            print(f"    stall {late * 1000:5.1f} ms in {phase}:")
-            for place, hits in places.most_common(3):
-                print(f"        {hits:3d}× {place}")
+        beat.print_stalls(8)
     worst = results["4k"][0].longest * 1000
     print(f"  goal: 4K longest < 16 ms → {'OK' if worst < 16 else 'OVER'} ({worst:.1f} ms)")
     return 0

@@ -1,6 +1,6 @@
 """Benchmark: the local library (issue 15) — each goal printed beside its anchor.
 
-    .venv/bin/python tests/benchmarks/bench_library.py [--parts index,accuracy,scale]
+    .venv/bin/python tests/benchmarks/bench_library.py [--parts index,accuracy,scale,stall]
         [--minutes 6] [--vectors 25000000] [--samples 150] [--cache DIR]
 
 * **index** — synthetic 720p H.264 (made once with PyAV, cached in ``--cache``; bitrate printed)
@@ -12,16 +12,32 @@
   ≈ 10), ≤ 400 MB, ≤ 1.5 MB/h (trace.moe ≈ 5).
 * **accuracy** — screenshots decoded from the indexed videos at random times, rescaled to
   640×360 and 1920×1080, JPEG quality 75, also letterboxed (black bars added) and with a subtitle
-  line drawn on. "Right": the right file and |Δt| ≤ 1 s, or — for a static hold, where every
-  second of the hold is the same picture — the frame at the answer is the same picture (both
-  figures printed). Frames of videos not in the library: share with no "likely" answer. Goals
-  ≥ 97 % and ≥ 99 %.
+  line drawn on. Two figures, both printed: **strict** — the right file and |Δt| ≤ 1 s between
+  the answer's ``at`` and the screenshot's time; **hold-aware** — also right when the screenshot
+  is from a static hold: its time lies inside the answer's ``[from − 1, to + 1]`` *and* the
+  frame at ``at`` is the same picture (mean pixel difference < 1 in the synthetic renderer).
+  Why the second is an honest answer to "which second": in a hold every second shows the same
+  picture, and trace.moe's rule (equal vectors dropped within 2 s) leaves one kept frame per 2 s
+  of it, all with the same vector — nothing in the picture says which second of the hold it was,
+  so no method can beat chance there, and what the user does with the answer (jump to ``at``)
+  shows exactly the picture they have, with from/to saying how long it is held. The span test
+  keeps it honest: the same picture elsewhere in the file (a recap) is still wrong. The search
+  answers a hold with from/to spanning it and ``at`` its middle (``search._settle_hold``),
+  which also raises the strict figure. Frames of videos not in the library: share with no
+  "likely" answer. Goals ≥ 97 % and ≥ 99 %.
 * **scale** — ``--vectors`` synthetic descriptors (real ones from the indexed videos plus noise,
   so they cluster like real ones) built into one segment by the production code
   (:meth:`FaissIndex._build` / ``_write``), memory-mapped back as a search would, then search
   p50/p99 for 1000 hits (the index alone, and the full search path with trace.moe's grouping).
   Recall of the exact nearest neighbour is measured on the real vectors hidden in the bulk.
-  Goals p50 ≤ 50 ms, p99 ≤ 200 ms; anchor: exact search (IndexFlat) on the same box.
+  Goals p50 ≤ 50 ms, p99 ≤ 200 ms; anchor: exact search (IndexFlat) on the same box. Recall@1
+  vs exhaustive: on ``--recall-sample`` queries, the IVF's nearest is as near as the exhaustive
+  (flat SQ8) search's over all ``--vectors``.
+* **stall** — the TUI (headless, demo providers) watched by a 1 ms heartbeat on its loop
+  (``bench_images.Heartbeat``) for ``--stall-seconds`` while the real indexer process indexes
+  the videos: half on the Library screen (it re-reads the library each second), half on the
+  panes moving through the Jobs pane (its indexing row re-reads every 2 s); the same session
+  with no library as the baseline. Goal: longest stall < 16 ms.
   ``--usearch N`` also builds usearch's HNSW (int8) over N of the vectors for comparison.
 
 The machine is shared: /proc/loadavg is printed beside every figure. Not a test (pytest collects
@@ -52,6 +68,8 @@ GOAL_RSS_MB = 400.0
 GOAL_MB_PER_H, ANCHOR_MB_PER_H = 1.5, 5.0
 GOAL_P50, GOAL_P99 = 50.0, 200.0
 GOAL_RIGHT, GOAL_STRANGER = 0.97, 0.99
+GOAL_RECALL = 0.95  # recall@1 of the approximate search vs exhaustive (our own bar: the goal text sets none)
+GOAL_STALL_MS = 16.0
 
 
 def load() -> str:
@@ -224,8 +242,9 @@ def part_accuracy(args: argparse.Namespace, videos, datas: dict[str, Path]) -> N
         searcher = Searcher(db, FaissIndex(db))
         print(f"   sampling {sampling}:  {load()}")
         total_right = total = 0
+        total_strict = 0
         for name, kw in variants.items():
-            right = strict = likely = 0
+            right = strict = likely = holds = 0
             for path, t, image in samples:
                 matches = searcher.search_image(shot(image, **kw))
                 best = matches[0] if matches else None
@@ -234,17 +253,86 @@ def part_accuracy(args: argparse.Namespace, videos, datas: dict[str, Path]) -> N
                     if abs(best.at - t) <= 1.0:
                         strict += 1
                         right += 1
-                    elif np.abs(r.frame(best.at).astype(int) - r.frame(t).astype(int)).mean() < 1.0:
-                        right += 1
+                    elif (best.start - 1.0 <= t <= best.end + 1.0
+                          and np.abs(r.frame(best.at).astype(int) - r.frame(t).astype(int)).mean() < 1.0):
+                        right += 1  # hold-aware: inside the answer's from/to, and `at` shows the same picture
+                        holds += 1
                 likely += bool(best and best.confidence == "likely")
             total_right += right
+            total_strict += strict
             total += len(samples)
-            print(f"     {name:<10} right {right / len(samples) * 100:5.1f} %  (strict |Δt| ≤ 1 s: {strict / len(samples) * 100:5.1f} %; labelled likely {likely / len(samples) * 100:5.1f} %)")
+            print(f"     {name:<10} strict |Δt| ≤ 1 s {strict / len(samples) * 100:5.1f} %   hold-aware {right / len(samples) * 100:5.1f} % "
+                  f"({holds} in a static hold, answered by a second showing the same picture); labelled likely {likely / len(samples) * 100:5.1f} %")
         clean = sum(1 for img in strangers if not any(m.confidence == "likely" for m in searcher.search_image(shot(img, (640, 360)))[:1]))
         share = total_right / total
-        print(f"     goal ≥ {GOAL_RIGHT * 100:g} % right: {share * 100:.1f} % — {ok(share >= GOAL_RIGHT)};  "
+        print(f"     goal ≥ {GOAL_RIGHT * 100:g} % right file and |Δt| ≤ 1 s: strict {total_strict / total * 100:.1f} % — "
+              f"{ok(total_strict / total >= GOAL_RIGHT)}; hold-aware {share * 100:.1f} % — {ok(share >= GOAL_RIGHT)}")
+        print(f"     goal ≥ {GOAL_RIGHT * 100:g} % right: {share * 100:.1f} % (hold-aware) — {ok(share >= GOAL_RIGHT)};  "
               f"goal ≥ {GOAL_STRANGER * 100:g} % strangers not 'likely': {clean / len(strangers) * 100:.1f} % — {ok(clean / len(strangers) >= GOAL_STRANGER)}")
         db.close()
+
+
+# --------------------------------------------------------------------------- stall
+def part_stall(args: argparse.Namespace, videos) -> None:  # noqa: ANN001
+    """The TUI (headless, demo providers) on the Library screen and then the panes while the real
+    indexer process indexes the videos; a 1 ms heartbeat on the app's loop (bench_images.Heartbeat)."""
+    import asyncio
+
+    sys.path.insert(0, str(HERE.parent))
+    sys.path.insert(0, str(HERE.parents[1] / "ui"))
+    work = Path(tempfile.mkdtemp(prefix="bench-library-stall-", dir=args.cache))
+    for name, sub in (("ANIMETUI_CONFIG", "config/config.toml"), ("ANIMETUI_DATA_DIR", "data"), ("XDG_CACHE_HOME", "cache")):
+        os.environ[name] = str(work / sub)
+    from bench_images import Heartbeat
+
+    from animetui.config import Settings
+    from animetui.library import control
+    from animetui.library.db import LibraryDB, default_path
+    from animetui.providers import Providers
+    from animetui.ui.app import make_app
+    from animetui.ui.screens.library import LibraryScreen
+
+    settings = Settings.load()
+    folder = videos[0][0].parent
+    print(f"\n== stall: the TUI while the indexer (niced child process) indexes {len(videos)} file(s); {load()}")
+
+    async def session(indexing: bool) -> tuple[Heartbeat, float, float]:
+        if indexing:
+            control.add_folder(settings.data_dir, str(folder), start=True)  # scans, starts the worker
+        app = make_app(settings, demo=True, start_path=folder, providers=Providers(settings, demo=True), renderer="halfcell")
+        beat = Heartbeat()
+        async with app.run_test(size=(160, 48)) as pilot:
+            await pilot.pause(0.5)
+            beat.start()
+            started = time.perf_counter()
+            await pilot.press("I")
+            while time.perf_counter() - started < args.stall_seconds / 2:
+                await asyncio.sleep(0.25)
+            if isinstance(app.screen, LibraryScreen):
+                await pilot.press("escape")
+            await pilot.press("4")  # the Jobs pane: the indexing row
+            while time.perf_counter() - started < args.stall_seconds:
+                await pilot.press("down")
+                await asyncio.sleep(0.3)
+            watched = time.perf_counter() - started
+            await beat.stop()
+        done = 0.0
+        if indexing:
+            with LibraryDB(default_path(settings.data_dir)) as db:
+                job = db.job()
+                done = job.seconds_done
+            control.steer(settings.data_dir, "cancel")
+        return beat, watched, done
+
+    base, _, _ = asyncio.run(session(False))
+    beat, watched, done = asyncio.run(session(True))
+    print(f"   idle baseline: longest stall {base.longest * 1000:.1f} ms, p99 {base.percentile(0.99) * 1000:.2f} ms  ({load()})")
+    print(f"   while indexing ({done:.0f} s of video indexed in the {watched:.0f} s watched): longest stall {beat.longest * 1000:.1f} ms, "
+          f"p99 {beat.percentile(0.99) * 1000:.2f} ms, beats over 16 ms {sum(x > 0.016 for x in beat.lates)} of {len(beat.lates)}  ({load()})")
+    print(f"   goal longest stall < {GOAL_STALL_MS:g} ms while indexing: {beat.longest * 1000:.1f} ms — {ok(beat.longest * 1000 < GOAL_STALL_MS)}"
+          f" (the same session without indexing: {base.longest * 1000:.1f} ms)")
+    time.sleep(1.0)
+    shutil.rmtree(work, ignore_errors=True)
 
 
 # --------------------------------------------------------------------------- scale
@@ -326,8 +414,27 @@ def part_scale(args: argparse.Namespace, datas: dict[str, Path]) -> None:
             t0 = time.perf_counter()
             flat.search(q[None].astype(np.float32), 1000)
             flat_lat.append((time.perf_counter() - t0) * 1000)
+        sample = queries[: args.recall_sample]
+        d_flat, _ = flat.search(sample.astype(np.float32), 1)
+        d_ivf_s, _ = index.search(sample, 1)
+        recall_flat = float(np.mean(d_ivf_s[:, 0] <= d_flat[:, 0] + 1e-3))
         del flat
         print(f"   anchor: exhaustive (flat SQ8) search over the same vectors: {np.median(flat_lat):.0f} ms per query")
+        print(f"   recall@1 of the IVF search vs exhaustive over all {n / 1e6:.1f} M ({len(sample)} queries; the IVF's nearest is "
+              f"as near as the exhaustive one's): {recall_flat * 100:.1f} % at nprobe {index.nprobe} — goal ≥ {GOAL_RECALL * 100:g} %: "
+              f"{ok(recall_flat >= GOAL_RECALL)}")
+        for nprobe in (int(x) for x in args.nprobes.split(",") if x.strip()):
+            probed = FaissIndex(shadow, work / "library" / "index", nprobe=nprobe)
+            probed.search(queries[:5], 1000)
+            times = []
+            for q in queries[:100]:
+                t0 = time.perf_counter()
+                probed.search(q[None], 1000)
+                times.append((time.perf_counter() - t0) * 1000)
+            d_p, _ = probed.search(sample, 1)
+            share = float(np.mean(d_p[:, 0] <= d_flat[:, 0] + 1e-3))
+            print(f"     nprobe {nprobe:>3}: recall@1 vs exhaustive {share * 100:5.1f} %, 1000 hits p50 {np.percentile(times, 50):.1f} ms "
+                  f"p99 {np.percentile(times, 99):.1f} ms")
         print(f"   goal p50 ≤ {GOAL_P50:g} ms, p99 ≤ {GOAL_P99:g} ms over {n / 1e6:.1f} M: {p50:.1f} / {p99:.1f} ms — "
               f"{ok(p50 <= GOAL_P50 and p99 <= GOAL_P99)}")
         if args.usearch:
@@ -357,11 +464,14 @@ def main() -> int:
         _index_child(sys.argv[2])
         return 0
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--parts", default="index,accuracy,scale")
+    parser.add_argument("--parts", default="index,accuracy,scale,stall")
     parser.add_argument("--minutes", type=float, default=6.0, help="minutes of 720p video to index")
     parser.add_argument("--samples", type=int, default=150)
     parser.add_argument("--vectors", type=int, default=25_000_000)
     parser.add_argument("--build-threads", type=int, default=1)
+    parser.add_argument("--recall-sample", type=int, default=50, help="queries compared with exhaustive search")
+    parser.add_argument("--nprobes", default="16,32,64", help="also measure recall and latency at these nprobe values")
+    parser.add_argument("--stall-seconds", type=float, default=20.0, help="how long the TUI is watched while indexing")
     parser.add_argument("--usearch", type=int, default=0, help="also build usearch HNSW over this many vectors")
     parser.add_argument("--cache", default=os.path.join(tempfile.gettempdir(), "animetui-bench-library"))
     args = parser.parse_args()
@@ -376,6 +486,8 @@ def main() -> int:
         part_accuracy(args, videos, datas)
     if "scale" in parts:
         part_scale(args, datas)
+    if "stall" in parts:
+        part_stall(args, videos)
     return 0
 
 

@@ -38,12 +38,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import gc
-import multiprocessing
 import os
-import shutil
 import statistics
 import sys
-import tempfile
 import threading
 import time
 from pathlib import Path
@@ -51,7 +48,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from bench_images import FOUR_K, COUNTS, Heartbeat, _count_work, _simulators, write_folder  # noqa: E402
+from bench_images import COUNTS, Heartbeat, quantile, world  # noqa: E402
 
 REPEAT = 0.030  # keyboard auto-repeat
 TYPING = 0.080  # a name typed into the jump box
@@ -148,7 +145,7 @@ class Script:
 
 
 def _drawn(app) -> bool:  # noqa: ANN001
-    from animetui.ui.widgets.image_view import ImageView
+    from animetui.ui.pictures.view import ImageView
 
     return all(view.settled for screen in app.screen_stack for view in screen.query(ImageView))
 
@@ -175,7 +172,7 @@ async def run_session(
     from animetui.providers import Providers
     from animetui.simulator import DEMO_KEYS
     from animetui.ui.app import make_app
-    from animetui.ui.widgets.image_view import ImageView
+    from animetui.ui.pictures.view import ImageView
 
     settings = Settings.load()
     for name in ("animetrace", "whatanime", "animeapi", "ailab"):
@@ -264,7 +261,7 @@ def report(label: str, result: dict, load: str) -> None:
     lates = sorted(beat.lates) or [0.0]
 
     def q(p: float) -> float:
-        return lates[min(len(lates) - 1, int(p * len(lates)))] * 1000
+        return quantile(lates, p) * 1000
 
     full = sum(1 for g, _ in watch.pauses if g == 2)
     print(
@@ -273,10 +270,10 @@ def report(label: str, result: dict, load: str) -> None:
         f"(gen 2: {full} passes, {watch.longest(2) * 1000:.1f} ms)  "
         f"[{len(beat.lates)} beats, {result['elapsed']:.1f} s, load {load}]"
     )
-    busy = sorted(beat.busy) or [0.0]
+    busy = beat.busy or [0.0]
     print(
-        f"  {'':22s} loop thread's own CPU time per beat: longest {busy[-1] * 1000:.1f} ms, "
-        f"p99.9 {busy[min(len(busy) - 1, int(0.999 * len(busy)))] * 1000:.1f} ms, over 16 ms {sum(x > 0.016 for x in busy)} "
+        f"  {'':22s} loop thread's own CPU time per beat: longest {max(busy) * 1000:.1f} ms, "
+        f"p99.9 {quantile(busy, 0.999) * 1000:.1f} ms, over 16 ms {sum(x > 0.016 for x in busy)} "
         "(a stall longer than this was waiting for a core or the GIL)"
     )
     phases = ", ".join(f"{name} {beat.by_phase.get(name, 0) * 1000:.1f}" for name in ("scroll", "lookup", "annotate"))
@@ -286,10 +283,7 @@ def report(label: str, result: dict, load: str) -> None:
         print(f"  {'':22s} app behind the timeline {len(result['behind'])}×: " + ", ".join(result["behind"][:4]))
     if result["error"]:
         print(f"  {'':22s} (the last picture failed: {result['error']})")
-    for late, phase, places in sorted(beat.stalls, key=lambda s: s[0], reverse=True)[:5]:
-        print(f"    stall {late * 1000:5.1f} ms in {phase}:")
-        for place, hits in places.most_common(3):
-            print(f"        {hits:3d}× {place}")
+    beat.print_stalls(5)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -304,42 +298,20 @@ def main(argv: list[str] | None = None) -> int:
     cols, rows = (int(v) for v in args.size.lower().split("x"))
     renderers = [r.strip() for r in args.renderer.split(",") if r.strip()]
 
-    scratch = Path(tempfile.mkdtemp(prefix="animetui-bench-stall-"))
-    os.environ.update(
-        HOME=str(scratch / "home"),
-        ANIMETUI_DATA_DIR=str(scratch / "data"),
-        ANIMETUI_CONFIG=str(scratch / "config.toml"),
-        TEXTUAL_ANIMATIONS="none",
-    )
-    os.environ.pop("TMUX", None)
-    (scratch / "home").mkdir()
-    from animetui.ui import terminal_images
-
-    terminal_images.ensure_probed()  # no terminal questions: 10×20 px cells, as a VT340
-    _count_work()
-    if "kitty" in renderers:  # textual-image writes Kitty graphics to the real stdout
-        sys.__stdout__ = open(os.devnull, "w")  # noqa: SIM115 - the process ends right after
     verdicts = []
-    try:
-        t0 = time.perf_counter()
-        tiny = write_folder(scratch / "tiny", (160, 90), heavy=False)
-        big = write_folder(scratch / "4k", FOUR_K, heavy=True)
-        print(f"pictures written in {time.perf_counter() - t0:.1f} s; load average {loadavg()}; "
+    with world("animetui-bench-stall-", kitty="kitty" in renderers) as w:
+        print(f"pictures written in {w.written_in:.1f} s; load average {loadavg()}; "
               f"{os.cpu_count()} CPUs; gap {args.gap * 1000:.0f} ms, auto-repeat {REPEAT * 1000:.0f} ms")
-        ours, theirs = multiprocessing.Pipe()
-        server = multiprocessing.get_context("spawn").Process(target=_simulators, args=(theirs,), daemon=True)
-        server.start()
-        base_url = ours.recv()
         for renderer in renderers:
             print(f"renderer {renderer}, {cols}×{rows} cells of 10×20 px:")
             for round_ in range(args.rounds):
                 pair = {}
-                for kind, folder, names in (("tiny", scratch / "tiny", tiny), ("4k", scratch / "4k", big)):
+                for kind, folder, names in (("tiny", w.scratch / "tiny", w.tiny), ("4k", w.scratch / "4k", w.big)):
                     if args.only and kind != args.only:
                         continue
                     COUNTS.clear()
                     result = asyncio.run(
-                        run_session(folder, names, renderer, (cols, rows), base_url, gap=args.gap, where=args.where)
+                        run_session(folder, names, renderer, (cols, rows), w.base_url, gap=args.gap, where=args.where)
                     )
                     load = loadavg()
                     report("8 tiny (baseline)" if kind == "tiny" else "8 × 4K", result, load)
@@ -353,10 +325,6 @@ def main(argv: list[str] | None = None) -> int:
                 verdicts.append(ok)
                 print(f"  goal ({renderer}): 4K longest {worst:.1f} ms < 16 and ≤ baseline {base:.1f} + 2; "
                       f"GC on the loop {gc_worst:.1f} ms ≤ 10 → {'OK' if ok else 'NOT MET'}")
-        ours.send("stop")
-        server.join(5)
-    finally:
-        shutil.rmtree(scratch, ignore_errors=True)
     if verdicts:
         print(f"verdict: {'OK' if all(verdicts) else 'NOT MET'} ({sum(verdicts)}/{len(verdicts)} pairs); load average {loadavg()}")
     return 0

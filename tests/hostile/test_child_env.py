@@ -1,6 +1,6 @@
 """The TUI's worker processes get only the environment they need: no key, no password.
 
-Before: the upload and picture workers (``animetui.offload``, ``spawn``) and multiprocessing's
+Before: the upload and picture workers (``animetui.pictures.offload``, ``spawn``) and multiprocessing's
 resource tracker inherited the whole environment, ``ANIMETUI_*_KEY`` and ``ANIMETUI_PASSWORD``
 included (readable in ``/proc/PID/environ`` for the life of the process).
 """
@@ -30,10 +30,10 @@ def _environ_of(pid: int) -> dict[str, str]:
 
 @pytest.mark.skipif(not Path("/proc/self/environ").exists(), reason="needs /proc")
 async def test_the_tuis_worker_processes_get_no_secrets(tmp_path, monkeypatch):
-    from animetui import offload
+    from animetui.pictures import offload
     from animetui.config import Settings
     from animetui.ui.app import make_app
-    from animetui.ui.image_process import _process as pictures  # the picture worker
+    from animetui.pictures.process import _process as pictures  # the picture worker
 
     offload.use_process(False)  # workers an earlier test in this process started: gone, so ours are new
     pictures.shutdown()
@@ -67,7 +67,7 @@ async def test_the_tuis_worker_processes_get_no_secrets(tmp_path, monkeypatch):
 
 
 def test_child_env_is_an_allow_list():
-    from animetui.offload import child_env
+    from animetui.pictures.offload import child_env
 
     env = child_env({
         "PATH": "/usr/bin", "HOME": "/home/me", "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8", "PYTHONPATH": "/x",

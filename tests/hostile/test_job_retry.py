@@ -40,9 +40,8 @@ async def until(pilot, predicate, what: str, timeout: float = 90.0) -> None:  # 
 
 
 @pytest.fixture
-async def world(settings, tmp_path):
+async def world(settings, hub, tmp_path):
     """A runner with one failed and one succeeded generation (newest first: the succeeded one)."""
-    hub = SimulatorHub(seed=7)
     settings.set("providers.animeapi.api_key", DEMO_KEYS["animeapi"])
     settings.set("providers.animeapi.requests_per_minute", 10)  # the documented maximum
     settings.set("general.confirm_paid", True)

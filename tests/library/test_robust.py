@@ -450,3 +450,59 @@ def test_watch_indexes_new_episodes_as_they_appear(tmp_path, videos) -> None:
     thread.join(60)
     assert not thread.is_alive()
     assert outcomes == ["Show A - 01.mp4", "Show A - 02.mp4"]
+
+
+def test_an_unreadable_file_is_one_line_and_the_rest_is_indexed(tmp_path, videos, monkeypatch) -> None:
+    """Permission denied (the tests may run as root, where chmod 000 still reads: the open is
+    made to fail as it would for another user)."""
+    import av
+
+    root, data = _library(tmp_path, videos)
+    locked = root / "Show A - 02.mp4"
+    real_open = av.open
+
+    def guarded(path, *args, **kwargs):  # noqa: ANN001, ANN202
+        if str(path) == str(locked):
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_open(path, *args, **kwargs)
+
+    monkeypatch.setattr(av, "open", guarded)
+    with _open(data) as db:
+        db.add_folder(root)
+        scan(db)
+        result = run(db, FaissIndex(db))
+        assert not result.stopped
+        rows = {Path(f.path).name: f for f in db.files()}
+        assert rows["Show A - 02.mp4"].state == dbm.ERROR and "permission denied" in rows["Show A - 02.mp4"].error
+        assert "\n" not in rows["Show A - 02.mp4"].error
+        assert rows["Show A - 01.mp4"].state == dbm.DONE
+    monkeypatch.setattr(av, "open", real_open)  # readable again: a rescan picks it up
+    with _open(data) as db:
+        scan(db)
+        run(db, FaissIndex(db))
+        assert {f.state for f in db.files()} == {dbm.DONE}
+        assert _find(db, videos, "a2")[0].file == str(locked)  # and searchable
+
+
+def test_a_damaged_library_file_is_one_line_everywhere(library_copy, videos) -> None:
+    """library.sqlite3 overwritten with junk (a bad sector, a half-copied backup): the Library
+    screen's overview, the local provider and the CLI say so in one line; nothing crashes."""
+    import asyncio
+
+    from animetui.errors import AnimetuiError
+    from animetui.library import control
+    from animetui.library.provider import LocalLibraryProvider
+    from animetui.models import ImageSource
+
+    path = default_path(library_copy)
+    for extra in ("-wal", "-shm"):
+        Path(str(path) + extra).unlink(missing_ok=True)
+    path.write_bytes(b"this is not a database" * 100)
+    view = control.overview(library_copy)
+    assert view.exists and view.error and "\n" not in view.error
+    provider = LocalLibraryProvider(library_copy)
+    with pytest.raises(AnimetuiError) as caught:
+        asyncio.run(provider.search_scene(ImageSource(data=screenshot(videos.files["a1"][1], 3.0), name="s.jpg")))
+    assert "\n" not in str(caught.value) and str(caught.value)
+    line = control.rescan(library_copy, start=False)
+    assert line and "\n" not in line and "Traceback" not in line

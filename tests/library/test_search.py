@@ -209,3 +209,24 @@ def test_a_big_library_uses_an_inverted_file_with_the_same_answers(library_copy,
             assert (a.file, a.at, a.similarity) == (b.file, b.at, b.similarity)
     finally:
         db.close()
+
+
+def test_a_static_hold_spans_the_hold_and_answers_its_middle() -> None:
+    """Equal frames are dropped within 2 s, so a picture held 0-5 s is kept at 0, 2 and 4 s with
+    one vector: the answer spans the hold and ``at`` is its middle, not its first frame."""
+    ids = vector_ids(7, [20.0, 22.0, 24.0, 25.5, 27.0]).tolist()
+    d = np.array([3.0, 3.0, 3.0, 8.0, 9.0])
+    (g,) = group_hits(d, np.array(ids))
+    assert g.hold and (g.start, g.end, g.at) == (20.0, 25.5, 22.0)  # to: the next different frame, 1.5 s on
+    # one best hit: trace.moe's answer (at = that hit), the whole group as from/to
+    (g,) = group_hits(np.array([3.0, 2.0, 3.5]), np.array(vector_ids(7, [20.0, 22.0, 24.0]).tolist()))
+    assert not g.hold and (g.start, g.end, g.at) == (20.0, 24.0, 22.0)
+    # two holds of one picture with another frame between: the longer run, not both
+    ids = vector_ids(7, [10.0, 12.0, 13.0, 14.0, 16.0, 18.0]).tolist()
+    (g,) = group_hits(np.array([1.0, 1.0, 5.0, 1.0, 1.0, 1.0]), np.array(ids))
+    assert g.hold and g.start == 14.0 and g.at == 16.0
+
+    # the same picture twice with frames between that are no hits (4 s apart): two holds, not one
+    ids = vector_ids(7, [10.0, 12.0, 16.0]).tolist()
+    (g,) = group_hits(np.array([1.0, 1.0, 1.0]), np.array(ids))
+    assert g.hold and (g.start, g.at) == (10.0, 11.0)

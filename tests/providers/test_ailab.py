@@ -23,6 +23,7 @@ from animetui.errors import (
     NotFound,
     QuotaError,
     RateLimited,
+    ResultExpired,
     ServerError,
 )
 from animetui.models import CARTOON_STYLES, ImageSource, TaskInfo, TaskStatus
@@ -30,22 +31,14 @@ from animetui.net import RateLimiter, download, make_client
 from animetui.providers.ailab import AILabProvider, TaskExpired, create
 from animetui.providers.base import Cartoonizer, ProviderContext
 from animetui.simulator import DEMO_KEYS, SimulatorHub
-from animetui.simulator.ailab import CREDITS_PATH, QUERY_PATH, SUBMIT_PATH, Simulator
+from animetui.simulator.ailab import CREDITS_PATH, QUERY_PATH, SUBMIT_PATH
 from animetui.simulator.imagery import scene
 
 KEY = DEMO_KEYS["ailab"]
 DONE = 6.5  # seconds after submit when the simulator's task is done
 
 
-@pytest.fixture
-def hub():
-    # only the service under test (the shared fixture builds all four simulators)
-    return SimulatorHub(seed=7, services=("ailab",))
-
-
-@pytest.fixture
-def sim(hub) -> Simulator:
-    return hub.services["ailab"]  # type: ignore[return-value]
+pytestmark = pytest.mark.simulator("ailab")
 
 
 class CountingLimiter(RateLimiter):
@@ -362,8 +355,7 @@ async def test_expired_task_and_result_url(ailab, hub, providers, tmp_path):
     hub.clock.advance(24 * 3600)
     with pytest.raises(TaskExpired) as caught:
         await ailab.query(task_id)
-    assert isinstance(caught.value, NotFound)
-    assert caught.value.code == "expired"
+    assert isinstance(caught.value, NotFound) and isinstance(caught.value, ResultExpired)
     assert "expired" in str(caught.value) and "24 h" in str(caught.value)
     assert len(queries(hub)) == 2  # not retried
     assert (await providers.downloads.get(done.result_url)).status_code == 410

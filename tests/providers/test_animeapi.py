@@ -17,22 +17,14 @@ from animetui.net import RateLimiter, RetryPolicy, download, make_client, retryi
 from animetui.providers.animeapi import AnimeAPIProvider, create, is_safe_to_resubmit
 from animetui.providers.base import ImageGenerator, ProviderContext
 from animetui.simulator import DEMO_KEYS, SimulatorHub
-from animetui.simulator.animeapi import FAIL_TRIGGER, Simulator
+from animetui.simulator.animeapi import FAIL_TRIGGER
 from animetui.simulator.base import HOSTILE_STRINGS
 
 KEY = DEMO_KEYS["animeapi"]
 CHARGED = "may have been charged — check your balance"
 
 
-@pytest.fixture
-def hub():
-    # only the service under test (the shared fixture builds all four simulators)
-    return SimulatorHub(seed=7, services=("animeapi",))
-
-
-@pytest.fixture
-def sim(hub) -> Simulator:
-    return hub.services["animeapi"]  # type: ignore[return-value]
+pytestmark = pytest.mark.simulator("animeapi")
 
 
 class FakeTime:

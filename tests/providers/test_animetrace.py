@@ -24,17 +24,7 @@ MODELS = "/v1/model/list"
 CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u202a-\u202e]")
 
 
-@pytest.fixture
-def hub():
-    """Only the AnimeTrace simulator: these tests do not depend on the other three."""
-    from animetui.simulator import SimulatorHub
-
-    return SimulatorHub(seed=7, services=("animetrace",))
-
-
-@pytest.fixture
-def sim(hub):
-    return hub.services["animetrace"]
+pytestmark = pytest.mark.simulator("animetrace")
 
 
 @pytest.fixture

@@ -39,10 +39,9 @@ from animetui.providers.tracemoe import (
     parse_search,
     preview_url,
 )
-from animetui.simulator import SimulatorHub
 from animetui.simulator.imagery import scene
 from animetui.simulator.server import serve
-from animetui.simulator.tracemoe import DEMO_KEY, Simulator
+from animetui.simulator.tracemoe import DEMO_KEY
 
 API = "https://api.trace.moe"
 FAST = RetryPolicy(attempts=3, base_delay=0.001, max_delay=0.005, max_retry_after=2.0)
@@ -50,14 +49,7 @@ VECTOR = [32, 24, 7, 19, 13, 13, 19, 22, 24, 15, 14, 16, 15, 15, 13, 18, 16, 17,
           26, 17, 19, 17, 26, 19, 8, 12, 11, 9]
 
 
-@pytest.fixture
-def hub():
-    return SimulatorHub(seed=7, services=("tracemoe",))
-
-
-@pytest.fixture
-def sim(hub) -> Simulator:
-    return hub.services["tracemoe"]  # type: ignore[return-value]
+pytestmark = pytest.mark.simulator("tracemoe")
 
 
 @pytest.fixture(params=["inprocess", "loopback"])

@@ -29,14 +29,13 @@ from animetui.errors import (
 )
 from animetui.models import ImageSource
 from animetui.net import RateLimiter
-from animetui.providers.base import AccountProvider, RankingsSource, SceneSearcher
+from animetui.providers.base import AccountProvider, RankingsSource, SceneSearcher, episode_of
 from animetui.providers.whatanime import (
     GUEST_LIMIT,
     NOT_SIGNED_IN,
     SESSION_EXPIRED,
     SESSION_FILE,
     WhatAnimeProvider,
-    episode_of,
     parse_credits,
     parse_key_page,
     parse_rankings,
@@ -44,8 +43,8 @@ from animetui.providers.whatanime import (
     parse_search,
     similarity_of,
 )
-from animetui.simulator import DEMO_KEYS, SimulatorHub
-from animetui.simulator.whatanime import DEMO_EMAIL, DEMO_PASSWORD, Simulator
+from animetui.simulator import DEMO_KEYS
+from animetui.simulator.whatanime import DEMO_EMAIL, DEMO_PASSWORD
 
 KEY = DEMO_KEYS["whatanime"]
 SEARCH = "/api/anime/search"
@@ -53,15 +52,7 @@ DAY = 86400.0
 URL = "https://example.com/shots/frame-0042.png"
 
 
-@pytest.fixture
-def hub():
-    # only the service under test (the shared fixture builds all four simulators)
-    return SimulatorHub(seed=7, services=("whatanime",))
-
-
-@pytest.fixture
-def sim(hub) -> Simulator:
-    return hub.services["whatanime"]  # type: ignore[return-value]
+pytestmark = pytest.mark.simulator("whatanime")
 
 
 @pytest.fixture
@@ -737,7 +728,7 @@ async def test_only_unexpired_path_matching_cookies_are_sent(wa, hub, sim):
     import http.cookiejar
 
     await wa.sign_in(DEMO_EMAIL, DEMO_PASSWORD)
-    jar = wa._jar.jar
+    jar = wa.session_store.jar.jar
     domain = next(iter(jar)).domain
 
     def add(name, path, expires):
@@ -748,7 +739,7 @@ async def test_only_unexpired_path_matching_cookies_are_sent(wa, hub, sim):
     add("elsewhere", "/api/other", None)
     add("near-miss", "/api/user/anime", None)  # /api/user/anime-credits does not path-match it
     add("here", "/api/user", None)
-    header = wa._cookie_header("/api/user/anime-credits")
+    header = wa.session_store.cookie_header("/api/user/anime-credits")
     names = [part.split("=")[0] for part in header.split("; ")]
     assert "better-auth.session_token" in names and "here" in names
     assert not {"stale", "elsewhere", "near-miss"} & set(names)
@@ -763,7 +754,7 @@ async def test_cookie_expiry_survives_a_restart(wa, session_file):
     assert expires > time.time() + 6 * 86400  # Max-Age=604800
     again = WhatAnimeProvider(wa.ctx)
     assert again.session is not None
-    assert [c.expires for c in again._jar.jar] == [expires]
+    assert [c.expires for c in again.session_store.jar.jar] == [expires]
 
 
 # =========================================================================== unexpected answers

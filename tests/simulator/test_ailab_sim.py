@@ -14,12 +14,11 @@ import httpx
 import pytest
 from PIL import Image
 
-from animetui.simulator import DEMO_KEYS, SimulatorHub
+from animetui.simulator import DEMO_KEYS
 from animetui.simulator.ailab import (
     CREDITS_PATH,
     QUERY_PATH,
     SUBMIT_PATH,
-    Simulator,
     output_size,
     stylise,
 )
@@ -32,20 +31,7 @@ BASE = "https://www.ailabapi.com"
 ENVELOPE_KEYS = {"request_id", "log_id", "error_code", "error_code_str", "error_msg", "error_detail"}
 
 
-@pytest.fixture
-def hub():
-    return SimulatorHub(seed=7, services=("ailab",))
-
-
-@pytest.fixture
-def sim(hub) -> Simulator:
-    return hub.services["ailab"]  # type: ignore[return-value]
-
-
-@pytest.fixture
-async def client(hub):
-    async with httpx.AsyncClient(transport=hub.transport(), base_url=BASE) as http:
-        yield http
+pytestmark = pytest.mark.simulator("ailab")
 
 
 def image_bytes(width: int, height: int, fmt: str = "PNG", seed: int = 1) -> bytes:

@@ -12,29 +12,15 @@ import httpx
 import pytest
 from PIL import Image
 
-from animetui.simulator import DEMO_KEYS, SimulatorHub
-from animetui.simulator.animeapi import FAIL_TRIGGER, Simulator
+from animetui.simulator import DEMO_KEYS
+from animetui.simulator.animeapi import FAIL_TRIGGER
 from animetui.simulator.server import serve
 
 KEY = DEMO_KEYS["animeapi"]
 URL = "https://api.animeapi.com/api/generate"
 
 
-@pytest.fixture
-def hub():
-    # only the service under test: these checks must not depend on the other simulators
-    return SimulatorHub(seed=7, services=("animeapi",))
-
-
-@pytest.fixture
-def sim(hub) -> Simulator:
-    return hub.services["animeapi"]  # type: ignore[return-value]
-
-
-@pytest.fixture
-async def client(hub):
-    async with httpx.AsyncClient(transport=hub.transport()) as http:
-        yield http
+pytestmark = pytest.mark.simulator("animeapi")
 
 
 def auth(key: str = KEY) -> dict[str, str]:

@@ -9,7 +9,6 @@ import re
 import httpx
 import pytest
 
-from animetui.simulator import SimulatorHub
 from animetui.simulator.animetrace import analyse
 from animetui.simulator.base import HOSTILE_STRINGS
 from animetui.simulator.imagery import scene
@@ -18,20 +17,7 @@ BASE = "https://api.animetrace.com"
 UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 
 
-@pytest.fixture
-def hub():
-    return SimulatorHub(seed=7, services=("animetrace",))
-
-
-@pytest.fixture
-def sim(hub):
-    return hub.services["animetrace"]
-
-
-@pytest.fixture
-async def client(hub):
-    async with httpx.AsyncClient(base_url=BASE, transport=hub.transport()) as http:
-        yield http
+pytestmark = pytest.mark.simulator("animetrace")
 
 
 def picture(detections: int = 2) -> bytes:

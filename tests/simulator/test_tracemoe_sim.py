@@ -16,10 +16,9 @@ import httpx
 import pytest
 from PIL import Image
 
-from animetui.simulator import SimulatorHub
 from animetui.simulator.imagery import scene
 from animetui.simulator.server import serve
-from animetui.simulator.tracemoe import DEMO_KEY, Simulator
+from animetui.simulator.tracemoe import DEMO_KEY
 
 API = "https://api.trace.moe"
 VECTOR = [32, 24, 7, 19, 13, 13, 19, 22, 24, 15, 14, 16, 15, 15, 13, 18, 16, 17, 14, 13, 19, 34, 12,
@@ -29,14 +28,7 @@ ITEM_KEYS = {"anilist", "filename", "episode", "episode_start", "episode_end", "
              "duration", "similarity", "video", "image"}
 
 
-@pytest.fixture
-def hub():
-    return SimulatorHub(seed=7, services=("tracemoe",))
-
-
-@pytest.fixture
-def sim(hub) -> Simulator:
-    return hub.services["tracemoe"]  # type: ignore[return-value]
+pytestmark = pytest.mark.simulator("tracemoe")
 
 
 @pytest.fixture(params=["inprocess", "loopback"])

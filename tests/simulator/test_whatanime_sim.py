@@ -15,31 +15,17 @@ import httpx
 import pytest
 from PIL import Image
 
-from animetui.simulator import DEMO_KEYS, SimulatorHub
+from animetui.simulator import DEMO_KEYS
 from animetui.simulator.imagery import scene
 from animetui.simulator.server import serve
-from animetui.simulator.whatanime import DEMO_EMAIL, DEMO_PASSWORD, Simulator
+from animetui.simulator.whatanime import DEMO_EMAIL, DEMO_PASSWORD
 
 SITE = "https://whatanimeisthis.com"
 ORIGIN = {"Origin": SITE}
 CREDENTIALS = {"email": DEMO_EMAIL, "password": DEMO_PASSWORD}
 
 
-@pytest.fixture
-def hub():
-    return SimulatorHub(seed=7, services=("whatanime",))
-
-
-@pytest.fixture
-def sim(hub) -> Simulator:
-    return hub.services["whatanime"]  # type: ignore[return-value]
-
-
-@pytest.fixture
-async def client(hub):
-    # sign_in() empties the client's own jar: the tests send the session cookie explicitly
-    async with httpx.AsyncClient(transport=hub.transport(), base_url=SITE) as http:
-        yield http
+pytestmark = pytest.mark.simulator("whatanime")
 
 
 def session_cookie(response: httpx.Response) -> str:

@@ -25,7 +25,7 @@ SIZES = [pytest.param((80, 24), id="80x24"), pytest.param((160, 48), id="160x48"
 
 @pytest.fixture(autouse=True)
 def deterministic(monkeypatch, ui_settings):
-    import animetui.jobs
+    import animetui.jobs.runner
 
     class Counter:
         count = 0
@@ -34,7 +34,7 @@ def deterministic(monkeypatch, ui_settings):
             self.count += 1
             return f"{self.count:0{nbytes * 2}x}"
 
-    monkeypatch.setattr(animetui.jobs, "secrets", Counter())
+    monkeypatch.setattr(animetui.jobs.runner, "secrets", Counter())
     monkeypatch.setenv("TZ", "UTC")
     time.tzset()
     ui_settings.path = Path.home() / ".config" / "animetui" / "config.toml"

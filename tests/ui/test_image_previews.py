@@ -24,7 +24,7 @@ async def test_scene_matches_show_their_preview_frames_once_downloaded(build_app
         await settle(pilot)
         assert view.key == matches[0].image_url and view.caption_text.startswith("match 1")
         assert view.error is None and view._inner is not None
-        from animetui.previews import cache_path
+        from animetui.pictures.previews import cache_path
 
         first = cache_path(app.settings.cache_dir, matches[0].image_url)
         assert first.is_file()

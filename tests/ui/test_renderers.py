@@ -26,8 +26,8 @@ from textual.app import App, ComposeResult
 from textual.geometry import Region
 from ui_helpers import wait_for
 
-from animetui.ui import imaging
-from animetui.ui.widgets.image_view import ImageView
+from animetui.pictures import imaging
+from animetui.ui.pictures.view import ImageView
 
 BACKGROUND = (20, 20, 20)
 BOX = imaging.Box((0.25, 0.25, 0.75, 0.75), 1)
@@ -128,7 +128,7 @@ def decode_sixel(stream: str) -> tuple[tuple[int, int], dict[tuple[int, int], tu
 async def test_sixel_stream_is_sized_to_the_widget_and_shows_the_box(monkeypatch):
     from textual_image.widget.sixel import _ImageSixelImpl
 
-    from animetui.ui.widgets.prepared_image import PreparedSixelImage, _PreparedSixelImpl
+    from animetui.ui.pictures.prepared import PreparedSixelImage, _PreparedSixelImpl
 
     encoded_on_loop: list[tuple[int, int]] = []
     original = _ImageSixelImpl._image_to_sixels
@@ -167,7 +167,7 @@ async def test_sixel_stream_is_sized_to_the_widget_and_shows_the_box(monkeypatch
 
 async def test_sixel_next_picture_reuses_the_inner_widget_and_emits_its_stream():
     """A new picture is handed to the mounted inner widget (no recompose), and it is what is drawn."""
-    from animetui.ui.widgets.prepared_image import _PreparedSixelImpl
+    from animetui.ui.pictures.prepared import _PreparedSixelImpl
 
     async with ViewApp("sixel").run_test(size=(60, 20)) as pilot:
         view = await _show_annotated(pilot)
@@ -200,7 +200,7 @@ def _tgp_messages(text: str) -> list[tuple[dict[str, str], str]]:
 async def test_kitty_stream_is_sized_to_the_widget_and_shows_the_box(monkeypatch):
     from PIL import Image
 
-    from animetui.ui.widgets.prepared_image import PreparedTGPImage
+    from animetui.ui.pictures.prepared import PreparedTGPImage
 
     # textual-image writes Kitty graphics straight to sys.__stdout__, past Textual and pytest
     captured = io.StringIO()
@@ -336,7 +336,7 @@ async def test_zoom_crops_the_original_at_full_detail():
 def test_prepared_stream_is_only_used_when_it_fits(renderer):
     from PIL import Image
 
-    from animetui.ui.widgets import prepared_image
+    from animetui.ui.pictures import prepared as prepared_image
 
     image = Image.new("RGB", (COLS * CELL[0], ROWS * CELL[1]), BACKGROUND)
     prepared = prepared_image.encode(renderer, image, (COLS, ROWS), CELL)

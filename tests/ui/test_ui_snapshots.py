@@ -30,9 +30,9 @@ class _Counter:
 
 @pytest.fixture(autouse=True)
 def deterministic(monkeypatch):
-    import animetui.jobs
+    import animetui.jobs.runner
 
-    monkeypatch.setattr(animetui.jobs, "secrets", _Counter())
+    monkeypatch.setattr(animetui.jobs.runner, "secrets", _Counter())
     monkeypatch.setenv("TZ", "UTC")
     time.tzset()
     yield

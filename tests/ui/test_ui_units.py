@@ -1,67 +1,15 @@
-"""Unit tests for the TUI's non-visual parts: the picture pipeline, the probe guard, start-up cost,
-formatting, the key table, and the demo pictures."""
+"""Unit tests for the TUI's non-visual parts: start-up cost, formatting, the key table, the pane grid
+and the demo pictures (the picture pipeline: tests/pictures/; the probe guard: tests/ui/pictures/)."""
 
 from __future__ import annotations
 
 import subprocess
 import sys
-import termios
 from pathlib import Path
 
 import pytest
 
-from animetui.ui import imaging, terminal_images
 from animetui.ui.format import ago, credits_text, display_path, elapsed, mmss, percent, span
-
-
-# --------------------------------------------------------------------------- textual-image probe
-def test_image_probe_seed_is_in_effect():
-    """The root conftest seeds textual-image's probe (a private attribute: textual-image is pinned)."""
-    from textual_image._terminal import CellSize, probe_terminal
-
-    result = probe_terminal()
-    assert result.cell_size == CellSize(10, 20)
-    assert not result.sixel and not result.tgp
-
-
-@pytest.mark.parametrize("error", [ZeroDivisionError("division by zero"), termios.error(25, "Inappropriate ioctl"), OSError(5, "EIO")])
-def test_a_failing_probe_falls_back_to_halfcell_with_a_note(monkeypatch, error):
-    from textual_image._terminal import probe_terminal
-
-    seeded = probe_terminal._result
-    monkeypatch.delattr(probe_terminal, "_result")
-
-    def broken() -> None:
-        raise error
-
-    try:
-        note = terminal_images.probe_before_start("auto", probe=broken)
-        assert note is not None and type(error).__name__ in note and "--renderer" in note
-        assert "half-cell" in note
-        assert probe_terminal._result.sixel is False and probe_terminal._result.tgp is False
-        assert probe_terminal._result.cell_size == (10, 20)
-    finally:
-        probe_terminal._result = seeded
-
-
-def test_probe_is_not_repeated_once_cached():
-    calls = []
-    assert terminal_images.probe_before_start("auto", probe=lambda: calls.append(1)) is None
-    assert calls == []
-
-
-def test_renderer_resolution():
-    assert terminal_images.resolve("halfcell") == "halfcell"
-    assert terminal_images.resolve("none") == "none"
-    assert terminal_images.resolve("bogus") in terminal_images.RENDERERS
-    # no TTY under pytest: textual-image itself would pick its Unicode renderer
-    assert terminal_images.resolve("auto") == "unicode"
-    from textual_image.widget import HalfcellImage, SixelImage, TGPImage
-
-    assert terminal_images.widget_class("halfcell") is HalfcellImage
-    assert terminal_images.widget_class("sixel") is SixelImage
-    assert terminal_images.widget_class("kitty") is TGPImage
-    assert terminal_images.widget_class("none") is None
 
 
 # --------------------------------------------------------------------------- start-up cost
@@ -84,75 +32,6 @@ def test_styles_are_found():
 
     assert (styles_dir() / "app.tcss").is_file()
     assert Path(AnimeTUI.CSS_PATH[0]).is_file()
-
-
-# --------------------------------------------------------------------------- picture pipeline
-def _png(width: int, height: int, colour=(20, 20, 20)) -> bytes:
-    import io
-
-    from PIL import Image
-
-    buffer = io.BytesIO()
-    Image.new("RGB", (width, height), colour).save(buffer, "PNG")
-    return buffer.getvalue()
-
-
-def test_halfcell_render_puts_the_box_colour_in_the_right_cells():
-    picture = imaging.decode(_png(800, 400), "flat.png")
-    cols, rows = imaging.fit_cells(800, 400, 40, 40, (10, 20))
-    assert (cols, rows) == (40, 10)
-    size = imaging.target_pixels("halfcell", cols, rows, (10, 20))
-    assert size == (40, 20)
-    box = imaging.Box((0.25, 0.25, 0.75, 0.75), 1)
-    image = imaging.render(picture, size, boxes=[box], highlight=None)
-    colour = imaging.box_colour(1)
-    # the outline is on the box's edges, the inside and outside keep the picture
-    assert image.getpixel((9, 4)) == colour  # top-left corner: int(0.25 * 39), int(0.25 * 19)
-    assert image.getpixel((29, 14)) == colour  # bottom-right corner: round(0.75 * 39), round(0.75 * 19)
-    assert image.getpixel((20, 10)) == (20, 20, 20)
-    assert image.getpixel((2, 2)) == (20, 20, 20)
-
-
-def test_highlighted_box_stands_out_and_weak_boxes_are_dashed():
-    picture = imaging.decode(_png(400, 400), "flat.png")
-    boxes = [imaging.Box((0.1, 0.1, 0.4, 0.4), 1), imaging.Box((0.6, 0.6, 0.9, 0.9), 2, weak=True)]
-    image = imaging.render(picture, (200, 200), boxes=boxes, highlight=2, fine=True)
-    # box 1 is dimmed (not highlighted)
-    dim = tuple(int(c * 0.55) for c in imaging.box_colour(1))
-    assert image.getpixel((19, 40)) == dim
-    # box 2 (weak) is dashed: some edge pixels carry the colour, some do not
-    edge = [image.getpixel((x, 119)) for x in range(125, 175)]
-    assert imaging.box_colour(2) in edge and (20, 20, 20) in edge
-
-
-def test_decode_refuses_garbage_and_bombs(monkeypatch):
-    from animetui.errors import BadInput, Unsupported
-
-    with pytest.raises(BadInput, match="not an image"):
-        imaging.decode(b"not an image", "x.png")
-    monkeypatch.setattr(imaging, "MAX_PIXELS", 100)
-    with pytest.raises(Unsupported, match="megapixel|bomb"):
-        imaging.decode(_png(20, 20), "big.png")
-
-
-def test_decode_keeps_pictures_small_and_takes_the_first_frame():
-    import io
-
-    from PIL import Image
-
-    frames = [Image.new("RGB", (3000, 1000), c) for c in ((255, 0, 0), (0, 0, 255))]
-    buffer = io.BytesIO()
-    frames[0].save(buffer, "GIF", save_all=True, append_images=frames[1:])
-    picture = imaging.decode(buffer.getvalue(), "anim.gif")
-    assert max(picture.image.size) == imaging.MAX_KEEP_SIDE
-    assert picture.frames == 2 and "2 frames" in picture.description
-    assert picture.image.getpixel((10, 10))[0] > 200  # red: the first frame
-
-
-def test_crop_zooms_into_a_box():
-    picture = imaging.decode(_png(1000, 500), "flat.png")
-    zoomed = imaging.crop(picture, (0.5, 0.5, 0.7, 0.9), pad=0)
-    assert zoomed.image.size == (200, 200)
 
 
 # --------------------------------------------------------------------------- formatting
@@ -245,24 +124,44 @@ def test_demo_pictures(tmp_path):
 def test_pane_grid_layout(width, hidden, expected):
     from textual.widgets import Static
 
-    from animetui.ui.app import PANES, PaneGrid
+    from animetui.ui.panes.grid import PaneGrid
+    from animetui.ui.panes.registry import NAMES as PANES
 
     panes = {name: Static(id=name) for name in PANES}
     grid = PaneGrid(*panes.values(), id="panes")
     grid.hidden = set(hidden)
     grid.relayout(width, panes=panes)
     size, columns, rows, spans = expected
-    assert grid._layout[0] == size
-    assert grid._layout[1] == columns and grid._layout[2] == rows
-    assert dict(grid._layout[3]) == spans
+    assert grid.current_layout[0] == size
+    assert grid.current_layout[1] == columns and grid.current_layout[2] == rows
+    assert dict(grid.current_layout[3]) == spans
     for name, pane in panes.items():
         assert pane.display == (name not in hidden)
+
+
+def test_the_grid_lays_out_whatever_the_registry_declares():
+    """A fifth pane (a side pane, as a Library pane would be) needs no change to the grid."""
+    from dataclasses import replace
+
+    from animetui.ui.panes.grid import layout_for
+    from animetui.ui.panes.registry import PANES
+
+    extra = replace(PANES[-1], name="library", key="5", title="Library")
+    specs = (*PANES, extra)
+    size, columns, rows, spans = layout_for(160, set(), specs)
+    assert size == (3, 3) and columns == "2fr 3fr 2fr" and rows == "1fr 1fr 1fr"
+    assert spans["files"] == spans["results"] == (3, 1) and spans["library"] == (1, 1)
+    size, columns, rows, spans = layout_for(80, set(), specs)
+    assert size == (3, 2) and columns == "2fr 3fr 1fr" and rows == "3fr 2fr"
+    assert spans["files"] == (1, 1) and spans["results"] == (1, 2) and spans["library"] == (1, 1)
+    assert layout_for(80, {"rankings", "jobs", "library"}, specs) == layout_for(80, {"rankings", "jobs"})
 
 
 def test_pane_grid_keeps_one_pane():
     from textual.widgets import Static
 
-    from animetui.ui.app import PANES, PaneGrid
+    from animetui.ui.panes.grid import PaneGrid
+    from animetui.ui.panes.registry import NAMES as PANES
 
     grid = PaneGrid(*(Static(id=name) for name in PANES), id="panes")
     grid.relayout = lambda *a, **k: None  # not mounted: only the bookkeeping is under test

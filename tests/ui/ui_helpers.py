@@ -45,7 +45,7 @@ def _unfinished(app) -> list[str]:
     from textual.widgets import DirectoryTree
     from textual.worker import WorkerState
 
-    from animetui.ui.widgets.image_view import ImageView
+    from animetui.ui.pictures.view import ImageView
 
     left: list[str] = []
     if not app._services_ready.is_set():
@@ -126,6 +126,32 @@ async def highlight_file(pilot, name: str, *, wait: bool = True) -> None:
     await wait_for(pilot, highlighted, what=f"{name!r} highlighted in Files")
     if wait:
         await settle(pilot)
+
+
+async def look_up(pilot, name: str, key: str):
+    """Highlight picture ``name`` in Files, press the lookup ``key`` (``r`` characters, ``s`` scene,
+    ``b`` both), wait until the app has settled and return the Results pane."""
+    from animetui.ui.panes.results import ResultsPane
+
+    await highlight_file(pilot, name)
+    await pilot.press(key)
+    await settle(pilot)
+    return pilot.app.query_one(ResultsPane)
+
+
+async def finish_jobs(pilot, clock: FrozenClock, count: int = 1) -> list:
+    """Wait for ``count`` jobs in the Jobs pane, then move the simulated clock on (2 s a step) until
+    every one has ended; returns them (their states are for the test to check)."""
+    from animetui.ui.panes.jobs import JobsPane
+
+    jobs = pilot.app.query_one(JobsPane)
+    await wait_for(pilot, lambda: len(jobs.jobs) == count, what=f"{count} job(s)")
+    for _ in range(60):
+        clock.advance(2)
+        await pilot.pause(0.1)
+        if all(j.state.terminal for j in jobs.jobs.values()):
+            break
+    return list(jobs.jobs.values())
 
 
 async def open_screen(pilot, key: str, screen_type: type) -> None:

@@ -5,6 +5,9 @@ from typing import Any
 
 from animetui.providers.spec import CREDITS, GENERATE, Limit, ProviderSpec, Setting, timeout_setting
 
+#: the documented price of one image, in US dollars (the provider's ``cost_usd``; the cost question)
+COST_USD = 0.009
+
 
 def _per_key(section: Mapping[str, Any]) -> Limit:
     """Documented per minute per key: never more than that in any 60 s."""

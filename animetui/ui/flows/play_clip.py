@@ -39,7 +39,7 @@ def play_clip(pane: "ResultsPane") -> None:
 
 async def _fetch_and_play(pane: "ResultsPane", match: "SceneMatch") -> None:
     from animetui.errors import AnimetuiError
-    from animetui.previews import fetch_clip
+    from animetui.pictures.previews import fetch_clip
     from animetui.ui.services import services_of
 
     app = pane.app

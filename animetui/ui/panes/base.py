@@ -6,6 +6,7 @@ widgets they import) are mounted: the same frame and title, one widget instead o
 
 from __future__ import annotations
 
+from textual import events
 from textual.color import Color
 from textual.containers import Vertical
 from textual.geometry import Region
@@ -43,7 +44,7 @@ class Pane(Vertical):
     # ~10 ms per pane in tests/benchmarks/bench_images.py), though only the edges change colour.
     _focus_shown = False
 
-    def on_descendant_focus(self) -> None:
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
         self._show_focus()
 
     def on_descendant_blur(self) -> None:

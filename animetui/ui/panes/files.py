@@ -23,16 +23,16 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.widgets import DirectoryTree, Input, Static, Tree
 
-from animetui.ui.widgets.safe_input import SafeInput
 from animetui.models import ImageSource
 from animetui.ui.bindings import bindings
 from animetui.ui.format import display_path, shown
 from animetui.ui.messages import LookupRequested, SourceChanged
 from animetui.ui.panes.base import Pane
+from animetui.ui.pictures.view import ImageView
 from animetui.ui.services import services_of
 from animetui.ui.widgets.image_tree import ImageTree, is_image_name
-from animetui.ui.widgets.image_view import ImageView
 from animetui.ui.widgets.line import update_line
+from animetui.ui.widgets.safe_input import SafeInput
 
 
 class FilesPane(Pane):
@@ -55,7 +55,7 @@ class FilesPane(Pane):
         yield ImageView(id="files-preview", renderer=self.renderer, placeholder="Highlight an image to preview it")
 
     @property
-    def tree(self) -> ImageTree:
+    def tree(self) -> ImageTree:  # type: ignore[override]  # shadows DOMNode.tree (a debug rendering)
         return self.query_one("#tree", ImageTree)
 
     @property
@@ -101,7 +101,7 @@ class FilesPane(Pane):
     @work(exclusive=True, group="url-preview", exit_on_error=False)
     async def _preview_url(self, url: str) -> None:
         from animetui.errors import AnimetuiError
-        from animetui.previews import fetch_preview
+        from animetui.pictures.previews import fetch_preview
 
         self.preview.clear("Fetching the picture…")
         try:
@@ -263,5 +263,6 @@ class FilesPane(Pane):
         return sorted(self.marked)
 
     def _marks_changed(self) -> None:
-        self.tree._invalidate()  # the ● marks are part of each line's render
+        for node in self.tree.visible_nodes():  # the ● marks are part of each line's render
+            node.refresh()
         self._show_source()

@@ -19,12 +19,15 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.widgets import DataTable, Static
 
-from animetui.models import Job, JobKind, JobState
+from animetui.jobs.kinds import find, kind_of
+from animetui.models import Job, JobState
 from animetui.ui.bindings import bindings
+from animetui.text import safe
 from animetui.ui.format import display_path, elapsed, one_line, shown
+from animetui.ui.messages import JobRetryRequested
 from animetui.ui.panes.base import Pane
+from animetui.ui.pictures.view import ImageView
 from animetui.ui.services import services_of
-from animetui.ui.widgets.image_view import ImageView
 
 STATE_ICONS = {
     JobState.QUEUED: "◌",
@@ -38,16 +41,11 @@ STATE_ICONS = {
 }
 #: what ``R`` may start again (a new, paid job): only jobs that ended without a result
 RETRYABLE = (JobState.FAILED, JobState.EXPIRED, JobState.CANCELLED)
-KIND_LABELS = {JobKind.GENERATE: "text→image", JobKind.CARTOONIZE: "photo→anime"}
-KIND_SHORT = {JobKind.GENERATE: "gen", JobKind.CARTOONIZE: "anime"}
 
 
 def job_summary(job: Job) -> str:
-    if job.kind is JobKind.GENERATE:
-        return one_line(job.summary, 300) or "(no prompt)"
-    source = Path(str(job.params.get("source", ""))).name or "?"
-    style = str(job.params.get("style_name", "") or "")
-    return shown(f"{source} · {style}" if style else source)
+    """The job in a few words, as its kind puts it (the prompt; the photo and its style)."""
+    return one_line(kind_of(job).headline(job), 300)
 
 
 def job_elapsed(job: Job, now: float) -> float:
@@ -100,6 +98,7 @@ class JobsPane(Pane):
         self.clock = clock
         self.jobs: dict[str, Job] = {}
         self._order: list[str] = []
+        self.library: Any = None  # the library's indexing job (animetui.ui.panes.library_row), below the jobs
 
     def compose(self) -> ComposeResult:
         yield DataTable(id="jobs-table", cursor_type="row", zebra_stripes=True)
@@ -115,6 +114,43 @@ class JobsPane(Pane):
         self._add_columns()
         self._show_detail()
         self.set_interval(1.0, self._tick)
+        from animetui.ui.panes import library_row
+
+        self.poll_library()
+        self.set_interval(library_row.POLL_SECONDS, self.poll_library)
+
+    @work(exclusive=True, group="library-row", exit_on_error=False)
+    async def poll_library(self) -> None:
+        """The indexer's state from library.sqlite3 (a thread; no library: no row)."""
+        import asyncio
+
+        from animetui.ui.panes import library_row
+        from animetui.ui.services import ServicesUnavailable, host_of
+
+        try:
+            data_dir = getattr(host_of(self).settings, "data_dir", None)
+        except ServicesUnavailable:
+            return
+        view = await asyncio.to_thread(library_row.read, data_dir)
+        had = self.library is not None
+        self.library = view
+        if view is None and not had:
+            return
+        if view is None or not had:
+            self._rebuild()
+            return
+        for column, cell in zip(self._keys, library_row.cells(view, self._keys, self.app.theme_variables)):
+            try:
+                self.table.update_cell(library_row.ROW_KEY, column, cell)
+            except Exception:  # noqa: BLE001 - the row vanished meanwhile
+                self._rebuild()
+                return
+        if self.on_library_row:
+            self._show_detail()
+
+    @property
+    def on_library_row(self) -> bool:
+        return self.library is not None and self.table.cursor_row == len(self._order)
 
     def _add_columns(self) -> None:
         table = self.table
@@ -189,6 +225,10 @@ class JobsPane(Pane):
         now = self.clock()
         for job_id in self._order:
             table.add_row(*self._cells(self.jobs[job_id], now), key=job_id)
+        if self.library is not None:
+            from animetui.ui.panes import library_row
+
+            table.add_row(*library_row.cells(self.library, self._keys, self.app.theme_variables), key=library_row.ROW_KEY)
         if selected in self._order:
             table.move_cursor(row=self._order.index(selected), animate=False)
         self._show_detail()
@@ -218,7 +258,7 @@ class JobsPane(Pane):
         else:
             result = Text("—", style="dim")
         cells = {
-            "kind": Text(KIND_SHORT.get(job.kind, job.kind.value)),
+            "kind": Text(shown(kind_of(job).short)),
             "state": Text(f"{STATE_ICONS.get(job.state, '?')} {STATE_SHORT.get(job.state, job.state.value)}", style=colour),
             "time": Text(elapsed(job_elapsed(job, now)), justify="right"),
             "what": Text(one_line(job_summary(job), 60), no_wrap=True, overflow="ellipsis"),
@@ -254,17 +294,20 @@ class JobsPane(Pane):
         from animetui.ui.screens.prompt import PromptScreen
 
         job = self.selected
-        if job is None or job.kind is not JobKind.GENERATE:
-            self.app.notify("Highlight a text-to-image job to read its prompt.", title="Prompt", severity="warning", timeout=3)
+        if job is None or not str(job.params.get("prompt", "") or ""):
+            self.app.notify("Highlight a job with a prompt (text-to-image) to read it.", title="Prompt", severity="warning", timeout=3)
             return
         enhanced = str(job.params.get("enhanced_prompt", "") or "")
         self.app.push_screen(PromptScreen(str(job.params.get("prompt", "")), enhanced, title=f"Job {job.id[:8]}"))
 
     @on(DataTable.RowSelected, "#jobs-table")
-    def _row_selected(self, event: DataTable.RowSelected) -> None:
+    async def _row_selected(self, event: DataTable.RowSelected) -> None:
         """Enter (or a click on the highlighted row): open the finished job's result."""
         event.stop()
-        self.app.action_open_with("open")  # type: ignore[attr-defined]
+        if self.on_library_row:
+            self.run_worker(self.app.run_action("library"), group="library-open")
+            return
+        await self.app.run_action("app.open_with('open')")
 
     def _show_detail(self) -> None:
         job = self.selected
@@ -272,25 +315,32 @@ class JobsPane(Pane):
         error = self.query_one("#job-error", Static)
         preview = self.query_one("#job-preview", ImageView)
         error.display = bool(job is not None and job.error)
+        if job is None and self.on_library_row:
+            from animetui.ui.panes import library_row
+
+            detail.update(library_row.detail(self.library))
+            preview.clear("library indexing")
+            return
         if job is None:
             detail.update(Text("No jobs yet — g: text-to-image, a: photo-to-anime of the chosen image.", style="italic"))
             preview.clear()
             return
         room = max(12, detail.content_size.width or 40)
         text = Text()
-        text.append(f"{KIND_LABELS.get(job.kind, job.kind.value)} · ", style="bold")
+        kind = kind_of(job)
+        text.append(f"{shown(kind.label)} · ", style="bold")
         text.append(job.state.value)
-        if job.kind is JobKind.GENERATE:
-            options = [str(job.params.get("orientation", ""))]
-            if job.params.get("allow_nsfw"):
-                options.append("NSFW allowed")
-            if not job.params.get("enhance", True):
-                options.append("no enhance")
-            text.append(fit(f" · {', '.join(o for o in options if o)}", room - len(text.plain)), style="dim")
-            # the prompt over up to two lines (word wrap leaves some slack), the enhanced one on a
+        options = kind.options(job)
+        if options:
+            text.append(fit(f" · {shown(options)}", room - len(text.plain)), style="dim")
+        subject = kind.subject(job)
+        if kind.subject_is_file:
+            text.append("\n" + middle_cut(display_path(subject), room))
+        else:
+            # the prompt over up to two lines (word wrap leaves some slack), an enhanced one on a
             # line; what does not fit ends in … and v shows both whole
-            prompt = one_line(job.params.get("prompt", "") or job.summary, 4000)
-            enhanced = one_line(job.params.get("enhanced_prompt", ""), 4000)
+            prompt = one_line(subject, 4000)
+            enhanced = one_line(str(job.params.get("enhanced_prompt", "") or ""), 4000)
             enhanced = "" if enhanced == prompt else enhanced
             hint = " (v: read all)"
             prompt_room = 2 * room - room // 4 - len(hint)
@@ -304,9 +354,6 @@ class JobsPane(Pane):
                 text.append(fit(enhanced, enhanced_room))
                 if cut:
                     text.append(hint, style="dim italic")
-        else:
-            text.append(fit(f" · {shown(job.params.get('style_name', ''))}", room - len(text.plain)), style="dim")
-            text.append("\n" + middle_cut(display_path(str(job.params.get("source", ""))), room))
         balance = f" · balance ${job.balance_usd:,.2f}" if job.balance_usd is not None else ""
         if job.result_path and job.state in (JobState.SUCCEEDED, JobState.DOWNLOADING):
             result = Path(job.result_path)  # while downloading: the name it will be saved under
@@ -329,7 +376,25 @@ class JobsPane(Pane):
     def _runner(self) -> Any:
         return getattr(self.app, "runner", None)
 
+    def _steer_library(self, what: str) -> None:
+        from animetui.library import control
+        from animetui.ui.services import host_of
+
+        settings = host_of(self).settings
+
+        async def go() -> None:
+            import asyncio
+
+            line = await asyncio.to_thread(control.steer, settings.data_dir, what, config=str(settings.path))
+            self.app.notify(safe(line, limit=200), title="Library", timeout=4, markup=False)
+            self.poll_library()
+
+        self.run_worker(go(), group="library-steer")
+
     def action_cancel_job(self) -> None:
+        if self.on_library_row:
+            self._steer_library("cancel")
+            return
         job = self.selected
         if job is None:
             self.app.notify("No job highlighted.", timeout=2)
@@ -339,6 +404,9 @@ class JobsPane(Pane):
     def action_retry_job(self) -> None:
         """Start the highlighted failed, expired or cancelled job again — a new job that costs
         again, so it goes through the same key check and cost question as a new one."""
+        if self.on_library_row:
+            self._steer_library("resume")  # the indexing: free, carries on where it stopped
+            return
         job = self.selected
         if job is None:
             self.app.notify("No job highlighted.", timeout=2)
@@ -357,17 +425,13 @@ class JobsPane(Pane):
                 timeout=4,
             )
             return
-        app: Any = self.app
-        if job.kind is JobKind.GENERATE:
-            if not app.require_key("animeapi", "Text-to-image"):
-                return
-            title, cost, yes = "Generate this image again?", app.generate_cost(), "Generate"
-        else:
-            if not app.require_key("ailab", "Photo-to-anime"):
-                return
-            title, cost, yes = "Convert this photo again?", app.cartoonize_cost(), "Convert"
-        job_id = job.id
-        app.confirm_cost(title, cost, lambda: self._call("retry", job_id), yes=yes)
+        kind = kind_of(job)
+        if find(str(job.kind)) is None:  # written by a newer animetui
+            self.app.notify(f"This animetui cannot run “{shown(kind.name)}” jobs; upgrade it to retry this one.",
+                            title="Nothing to retry", timeout=4, markup=False)
+            return
+        job_id = job.id  # the jobs flow checks the key and asks about the cost, then proceeds
+        self.post_message(JobRetryRequested(job, lambda: self._call("retry", job_id)))
 
     def action_delete_job(self) -> None:
         job = self.selected
@@ -400,7 +464,7 @@ class JobsPane(Pane):
         if job is None:
             self.app.notify("No job highlighted.", timeout=2)
             return
-        text = job.result_path or (job.summary if job.kind is JobKind.GENERATE else str(job.params.get("source", "")))
+        text = job.result_path or kind_of(job).subject(job)
         from animetui.ui.clipboard import copy
 
         copy(self.app, text, shown=one_line(text, 80))

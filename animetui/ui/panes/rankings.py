@@ -14,6 +14,7 @@ are ``rich.text.Text``, never markup.
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
@@ -326,6 +327,7 @@ class RankingsPane(Pane):
             self.load_rankings()
 
     def action_copy(self) -> None:
+        items: Sequence[Ranking | RecentSearch]
         if self.active_tab == "tab-recent":
             table, items = self.query_one("#recent-table", DataTable), self.recent
         else:

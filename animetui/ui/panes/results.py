@@ -41,10 +41,10 @@ from animetui.ui.bindings import bindings
 from animetui.ui.format import one_line, percent, span
 from animetui.ui.messages import DetectionHighlighted, LookupFinished
 from animetui.ui.panes.base import Pane
+from animetui.ui.pictures.view import ImageView
 from animetui.ui.services import ServicesUnavailable, host_of, services_of
 from animetui.ui.widgets.detection_list import DetectionList
 from animetui.ui.widgets.fitted_table import FittedTable
-from animetui.ui.widgets.image_view import ImageView
 from animetui.ui.widgets.line import update_line
 from animetui.ui.widgets.row_detail import RowDetail
 
@@ -64,9 +64,11 @@ class ResultsPane(Pane):
     KEY = "2"
     BINDINGS = bindings("results")
 
-    def __init__(self, *, renderer: str, id: str | None = "results") -> None:
+    def __init__(self, *, renderer: str, id: str | None = "results", idle_hint: str = "") -> None:
         super().__init__(id=id)
         self.renderer = renderer
+        #: shown until the first lookup, whatever repaints the status (demo mode: what to try)
+        self.idle_hint = idle_hint
         self.source: ImageSource | None = None
         self.scene: SceneResult | None = None
         self.characters: CharacterResult | None = None
@@ -100,6 +102,8 @@ class ResultsPane(Pane):
         table.add_column("Eng", key="engine")
         table.add_column("Title", key="title")
         self._update_titles()
+        if self.idle_hint:
+            self._update_status()
 
     # ------------------------------------------------------------------ choices
     def _setting(self, name: str, default: object) -> object:
@@ -111,6 +115,14 @@ class ResultsPane(Pane):
     @property
     def engine_choice(self) -> str:
         return self.scene_engine or str(self._setting("general.scene_provider", "all") or "all")
+
+    @property
+    def data_dir(self) -> object:
+        """Where a local library would be (None without services: then no library is offered)."""
+        try:
+            return getattr(host_of(self).settings, "data_dir", None)
+        except ServicesUnavailable:
+            return None
 
     @property
     def adult_shown(self) -> bool:
@@ -125,7 +137,7 @@ class ResultsPane(Pane):
         from animetui.providers import title_of
 
         try:
-            names = resolve_scene_providers(self.engine_choice)
+            names = resolve_scene_providers(self.engine_choice, data_dir=self.data_dir)
         except Exception:  # noqa: BLE001 - an unknown name in the config: the lookup says so
             return self.engine_choice
         return " + ".join(title_of(name) for name in names)
@@ -134,7 +146,7 @@ class ResultsPane(Pane):
         """The next scene engine choice (each scene provider, then all); returns its label."""
         from animetui.lookups import scene_choices
 
-        choices = scene_choices()
+        choices = scene_choices(self.data_dir)  # "local" only when a library exists
         current = self.engine_choice
         self.scene_engine = choices[(choices.index(current) + 1) % len(choices)] if current in choices else choices[0]
         self._update_titles()
@@ -270,7 +282,7 @@ class ResultsPane(Pane):
             self.image.show(source.path, label=source.path.name)
             return
         if source.url is not None:
-            from animetui.previews import fetch_preview
+            from animetui.pictures.previews import fetch_preview
 
             self.image.clear("Fetching the picture…")
             try:
@@ -359,7 +371,7 @@ class ResultsPane(Pane):
         self._update_titles()
 
     def _sync_boxes(self) -> None:
-        from animetui.ui.imaging import Box
+        from animetui.pictures.imaging import Box
 
         result = self.characters
         if result is None:
@@ -425,7 +437,7 @@ class ResultsPane(Pane):
     def _update_status(self) -> None:
         status = Text()
         if self.source is None:
-            status.append(getattr(self, "idle_hint", "") or "No lookup yet.", style="" if getattr(self, "idle_hint", "") else "italic")
+            status.append(self.idle_hint or "No lookup yet.", style="" if self.idle_hint else "italic")
         else:
             status.append(one_line(self.source.label, 200), style="bold")
             if self.running:
@@ -467,9 +479,9 @@ class ResultsPane(Pane):
 
     @work(exclusive=True, group="match-preview", exit_on_error=False)
     async def _match_preview(self, row: int, url: str, title: str) -> None:
-        """Download the match's preview frame once (``animetui.previews`` caches it), then show it."""
+        """Download the match's preview frame once (``animetui.pictures.previews`` caches it), then show it."""
         from animetui.errors import AnimetuiError
-        from animetui.previews import fetch_preview
+        from animetui.pictures.previews import fetch_preview
 
         try:
             services = await services_of(self)
@@ -489,7 +501,7 @@ class ResultsPane(Pane):
                 self.image.show(source.path, label=source.path.name)
                 self._sync_boxes()
         elif source.url is not None and self.image.key != source.url:
-            from animetui.previews import cache_path
+            from animetui.pictures.previews import cache_path
 
             cached = cache_path(host_of(self).settings.cache_dir, source.url)
             if cached.exists():  # fetched when the lookup started
@@ -543,16 +555,23 @@ class ResultsPane(Pane):
         self.app.copy_to_clipboard(link)
         self.app.notify(f"Copied {link}", title="Clipboard", timeout=3, markup=False)
 
+    def action_play(self) -> None:
+        """``p``: a library match from that second, else the match's muted preview clip."""
+        from animetui.ui.flows.play import play_match
+
+        play_match(self)
+
+    def action_copy_time(self) -> None:
+        """``C``: a library match — copy the video's path with the time."""
+        from animetui.ui.flows.play import copy_time
+
+        copy_time(self)
+
     def action_copy_anilist(self) -> None:
         self._copy_link("AniList")
 
     def action_copy_mal(self) -> None:
         self._copy_link("MyAnimeList")
-
-    def action_play_clip(self) -> None:
-        from animetui.ui.flows.play_clip import play_clip
-
-        play_clip(self)
 
     def clip_ready(self, match: "SceneMatch", path: Path) -> None:
         """A clip fetched on demand: keep its path on the match (played again with no request)."""

@@ -163,7 +163,10 @@ class ApiKeysScreen(ModalScreen[None]):
         self.query_one("#keys-create-row").display = False
         self.query_one("#keys-table", DataTable).focus()
         self._say(f"Created “{one_line(key.title, 60)}” ({key.masked}).")
-        self.app.push_screen(NewKeyScreen(key, save_key=self.save_key), lambda _: self.load(self.page))
+        def reload(_closed: None) -> None:
+            self.load(self.page)
+
+        self.app.push_screen(NewKeyScreen(key, save_key=self.save_key), reload)
 
     def action_close(self) -> None:
         row = self.query_one("#keys-create-row")

@@ -33,7 +33,7 @@ def recent_prompts(jobs: list, limit: int = RECENT_PROMPTS) -> list[str]:
     """The prompts of text-to-image jobs, newest first, each once."""
     seen: list[str] = []
     for job in sorted(jobs, key=lambda j: j.created_at, reverse=True):
-        prompt = str(job.params.get("prompt", "")).strip() if job.kind is JobKind.GENERATE else ""
+        prompt = str(job.params.get("prompt", "")).strip() if job.kind == JobKind.GENERATE else ""
         if prompt and prompt not in seen:
             seen.append(prompt)
         if len(seen) >= limit:

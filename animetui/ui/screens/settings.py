@@ -15,7 +15,7 @@ the table, and the config file's path on top.
 * A value from the environment wins over the file: saving such a key says so.
 
 The screen writes the file itself and then calls ``on_saved(name)`` so the app can apply the new
-value to the running providers (see :mod:`animetui.ui.accounts`).
+value to the running providers (see :mod:`animetui.ui.flows.accounts`).
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.coordinate import Coordinate
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Input, Label, Static
 
@@ -140,7 +141,7 @@ class SettingsScreen(ModalScreen[None]):
         table = self.table
         if table.row_count == 0:
             return None
-        row_key, _ = table.coordinate_to_cell_key((table.cursor_row, 0))
+        row_key, _ = table.coordinate_to_cell_key(Coordinate(table.cursor_row, 0))
         return str(row_key.value)
 
     @on(DataTable.RowHighlighted, "#settings-table")

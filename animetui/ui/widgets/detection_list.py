@@ -1,6 +1,6 @@
 """The characters found in a picture: one numbered entry per detection, candidates under it.
 
-Each number is drawn in its box's colour (``animetui.ui.imaging.box_colour``), so the list and the
+Each number is drawn in its box's colour (``animetui.pictures.imaging.box_colour``), so the list and the
 boxes on the picture match even where the picture is too coarse for printed labels. Low-confidence
 detections are marked with ``?`` and a note. Every name comes from a server: entries are
 ``rich.text.Text`` built from plain strings, never markup.
@@ -13,8 +13,8 @@ from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
 from animetui.models import CharacterResult, Detection
+from animetui.pictures.imaging import box_colour_hex
 from animetui.ui.format import one_line
-from animetui.ui.imaging import box_colour_hex
 from animetui.ui.messages import DetectionHighlighted
 
 MAX_CANDIDATES = 4

@@ -20,7 +20,7 @@ from typing import Any
 
 from rich.text import Text
 from textual.widgets import DataTable
-from textual.widgets._data_table import ColumnKey
+from textual.widgets.data_table import ColumnKey
 
 
 def ellipsis_text(text: str, style: str = "") -> Text:

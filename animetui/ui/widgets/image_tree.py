@@ -17,10 +17,10 @@ from textual import events
 from textual.reactive import reactive
 from textual.widget import Widget
 from textual.widgets import DirectoryTree
-from textual.widgets._directory_tree import DirEntry
-from textual.widgets._tree import TreeNode
+from textual.widgets.directory_tree import DirEntry
+from textual.widgets.tree import TreeNode
 
-from animetui.images import IMAGE_SUFFIXES
+from animetui.pictures.sources import IMAGE_SUFFIXES
 from animetui.text import has_controls as _UNSAFE
 from animetui.text import safe
 from animetui.ui.format import display_path

@@ -25,7 +25,7 @@ from animetui.ui.widgets.line import update_line
 if TYPE_CHECKING:
     from animetui.models import Credits
 
-PROVIDER_ORDER = tuple(spec.name for spec in all_specs())
+PROVIDER_ORDER = tuple(spec.name for spec in all_specs() if spec.network)  # the library has no quota to show
 PROVIDER_LABELS = {spec.name: spec.title for spec in all_specs()}
 #: providers that work without a key (a guest) are "ready" until told otherwise
 _READY = {spec.name: not spec.key_required for spec in all_specs()}

@@ -1,0 +1,264 @@
+"""Your own library (issue 15): folders, files, indexed hours, the indexing job's progress and ETA.
+
+Opened with ``I`` or the palette ("Library"). ``a`` adds a folder (a path box), ``R`` rescans,
+``p`` pauses or resumes, ``x`` cancels, ``t`` corrects the highlighted folder's title (empty: from
+the file names again), Esc goes back. The indexer is a separate niced process
+(:mod:`animetui.library.worker`) whose state lives in ``library.sqlite3``; this screen reads it
+once a second in a thread (:func:`animetui.library.control.overview`), so the event loop never
+waits on SQLite or the disk. Paths and titles come from the user's disk: every string goes
+through :func:`animetui.text.safe`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, ClassVar
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, DataTable, Input, ProgressBar, Static
+
+from animetui.text import safe
+from animetui.ui.bindings import bindings
+from animetui.ui.format import display_path
+from animetui.ui.widgets.key_footer import KeyFooter
+from animetui.ui.widgets.safe_input import SafeInput
+
+if TYPE_CHECKING:
+    from animetui.library.control import Overview
+
+POLL_SECONDS = 1.0
+
+
+class AskTextScreen(ModalScreen[str | None]):
+    """One line of text (a folder, a title): Enter gives it back, Esc gives None."""
+
+    BINDINGS = [Binding("escape", "close", "Cancel", id="animetui.close")]
+
+    def __init__(self, title: str, label: str, value: str = "") -> None:
+        super().__init__(classes="dialog-screen")
+        self.title_text, self.label, self.value = title, label, value
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="confirm-dialog", classes="dialog") as dialog:
+            dialog.border_title = Text(safe(self.title_text, limit=60))
+            yield Static(Text(safe(self.label, limit=200)))
+            yield SafeInput(self.value, id="ask-text", compact=True)
+            with Horizontal(classes="buttons"):
+                yield Button("OK (Enter)", variant="primary", id="ok", compact=True)
+                yield Button("Cancel (Esc)", id="cancel", compact=True)
+
+    def on_mount(self) -> None:
+        box = self.query_one("#ask-text", Input)
+        box.focus()
+        box.cursor_position = len(box.value)
+
+    @on(Input.Submitted, "#ask-text")
+    @on(Button.Pressed, "#ok")
+    def _ok(self) -> None:
+        self.dismiss(self.query_one("#ask-text", Input).value)
+
+    @on(Button.Pressed, "#cancel")
+    def action_close(self) -> None:
+        self.dismiss(None)
+
+
+def _hours(value: float) -> str:
+    seconds = value * 3600
+    if seconds < 59.5:
+        return f"{seconds:.0f} s"
+    return f"{value:.1f} h" if value >= 0.95 else f"{seconds / 60:.0f} min"
+
+
+class LibraryScreen(ModalScreen[None]):
+    """Modal, so the app-wide letter keys do not act on the panes behind it."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [*bindings("library")]
+    DEFAULT_CSS = """
+    LibraryScreen { layout: vertical; background: $background; }
+    LibraryScreen #library-title { height: 1; padding: 0 1; background: $panel; text-style: bold; }
+    LibraryScreen #library-bar { height: 1; padding: 0 1; }
+    LibraryScreen #library-bar Bar { width: 1fr; }
+    LibraryScreen #library-job { height: 1; padding: 0 1; }
+    LibraryScreen #library-notes { height: auto; max-height: 4; padding: 0 1; color: $warning; }
+    LibraryScreen #library-table { height: 1fr; }
+    """
+
+    def __init__(self, data_dir: Path, *, config: str | None = None, poll: float = POLL_SECONDS,
+                 start_worker: bool = True) -> None:
+        super().__init__()
+        self.data_dir = Path(data_dir)
+        self.config = config
+        self.poll = poll
+        self.start_worker = start_worker  # tests turn the background process off
+        self.view: Overview | None = None
+        self.note = ""
+        self.loads = 0  # overviews read so far (tests wait on it)
+        self._folder_ids: list[int] = []
+
+    def compose(self) -> ComposeResult:
+        yield Static("Library", id="library-title")
+        yield ProgressBar(id="library-bar", show_eta=False, show_percentage=True)
+        yield Static("", id="library-job")
+        yield Static("", id="library-notes")
+        yield DataTable(id="library-table", cursor_type="row", zebra_stripes=True)
+        yield KeyFooter()
+
+    @property
+    def table(self) -> DataTable:
+        return self.query_one("#library-table", DataTable)
+
+    def on_mount(self) -> None:
+        table = self.table
+        table.add_column("Folder", key="folder", width=36)
+        table.add_column("Title", key="title", width=24)
+        table.add_column("Files", key="files", width=9)
+        table.add_column("Indexed", key="hours", width=16)
+        table.add_column("", key="state", width=16)
+        table.focus()
+        if self.view is not None:
+            self.redraw()
+        self.refresh_view()
+        if self.poll > 0:
+            self.set_interval(self.poll, self.refresh_view)
+
+    # ------------------------------------------------------------------ reading
+    @work(exclusive=True, group="library-read")
+    async def refresh_view(self) -> None:
+        from animetui.library.control import overview
+
+        view = await asyncio.to_thread(overview, self.data_dir)
+        self.view = view
+        self.loads += 1
+        self.redraw()
+
+    def redraw(self) -> None:
+        from animetui.library.control import job_line
+
+        view = self.view
+        title = Text("Library")
+        if view is not None and view.exists:
+            title.append(f" · {len(view.folders)} folder{'s' if len(view.folders) != 1 else ''} · "
+                         f"{_hours(view.indexed_hours)} indexed · {view.disk_bytes / 1e6:.1f} MB on disk")
+        self.query_one("#library-title", Static).update(title)
+        job = view.job if view is not None else None
+        bar = self.query_one("#library-bar", ProgressBar)
+        bar.update(total=100, progress=(job.progress or 0) * 100 if job and job.progress is not None else 0)
+        line = Text()
+        if view is None:
+            line.append("reading the library…", style="italic")
+        elif view.error:
+            line.append(safe(view.error, limit=200), style="bold red")
+        elif not view.exists:
+            line.append("No library yet: a adds a folder of your episodes (offline scene search, no quota).", style="italic")
+        else:
+            line.append(safe(job_line(job), limit=200), style="bold" if job and job.running else "")
+            if job is not None and job.state == "interrupted":
+                line.append(" — p resumes", style="yellow")
+        self.query_one("#library-job", Static).update(line)
+        notes = [self.note] if self.note else []
+        if view is not None:
+            if job is not None and job.message:
+                notes.append(job.message)
+            notes += list(view.problems[:3])
+        self.query_one("#library-notes", Static).update(Text("\n".join(safe(n, limit=200) for n in notes)))
+        self._fill_table()
+
+    def _fill_table(self) -> None:
+        table = self.table
+        if not table.columns:  # read before on_mount made the columns: on_mount draws it
+            return
+        folders = self.view.folders if self.view is not None else ()
+        ids = [f.id for f in folders]
+        if ids != self._folder_ids:
+            table.clear()
+            for f in folders:
+                table.add_row(*self._cells(f), key=str(f.id))
+            self._folder_ids = ids
+            return
+        for f in folders:
+            for column, cell in zip(("folder", "title", "files", "hours", "state"), self._cells(f), strict=True):
+                table.update_cell(str(f.id), column, cell)
+
+    @staticmethod
+    def _cells(f: object) -> tuple[Text, Text, Text, Text, Text]:
+        from animetui.library.control import FolderView
+
+        assert isinstance(f, FolderView)
+        state = "not reachable" if f.offline else ("watching" if f.watch else "")
+        if f.problems:
+            state = f"{state} · {f.problems} unreadable".strip(" ·")
+        return (
+            Text(safe(display_path(f.path), limit=200), no_wrap=True, overflow="ellipsis"),
+            Text(safe(f.title, limit=120) if f.title else "(from file names)", style="" if f.title else "dim italic"),
+            Text(f"{f.indexed_files}/{f.files}"),
+            Text(f"{_hours(f.indexed_hours)} of {_hours(f.total_hours)}"),
+            Text(state, style="yellow" if f.offline or f.problems else "dim"),
+        )
+
+    # ------------------------------------------------------------------ acting
+    def _highlighted_folder(self) -> int | None:
+        table = self.table
+        if not self._folder_ids or table.cursor_row < 0 or table.cursor_row >= len(self._folder_ids):
+            return None
+        return self._folder_ids[table.cursor_row]
+
+    def _run(self, step: Callable[[], str]) -> None:
+        async def go() -> None:
+            self.note = await asyncio.to_thread(step)
+            self.app.notify(safe(self.note, limit=200), title="Library", timeout=4, markup=False)
+            self.refresh_view()  # exclusive: a newer read replaces an older one
+
+        self.run_worker(go(), group="library-act")
+
+    def action_add_folder(self) -> None:
+        from animetui.library import control
+
+        def chosen(text: str | None) -> None:
+            if text:
+                self._run(lambda: control.add_folder(self.data_dir, text, config=self.config, start=self.start_worker))
+
+        self.app.push_screen(AskTextScreen("Add a folder", "The folder of your episodes (indexed in the background, niced):",
+                                           str(Path.home())), chosen)
+
+    def action_rescan(self) -> None:
+        from animetui.library import control
+
+        self._run(lambda: control.rescan(self.data_dir, config=self.config, start=self.start_worker))
+
+    def action_toggle_pause(self) -> None:
+        from animetui.library import control
+
+        job = self.view.job if self.view is not None else None
+        what = "pause" if job is not None and job.state == "running" and job.running else "resume"
+        self._run(lambda: control.steer(self.data_dir, what, config=self.config, start=self.start_worker))
+
+    def action_cancel(self) -> None:
+        from animetui.library import control
+
+        self._run(lambda: control.steer(self.data_dir, "cancel", config=self.config))
+
+    def action_title(self) -> None:
+        from animetui.library import control
+
+        folder_id = self._highlighted_folder()
+        if folder_id is None:
+            self.app.notify("Add a folder first (a).", title="Library", severity="warning", timeout=3)
+            return
+        current = next((f.title or "" for f in self.view.folders if f.id == folder_id), "") if self.view else ""
+
+        def chosen(text: str | None) -> None:
+            if text is not None:
+                self._run(lambda: control.set_title(self.data_dir, folder_id, text))
+
+        self.app.push_screen(AskTextScreen("Correct the title", "Title for every file in this folder (empty: from the file names):",
+                                           current), chosen)
+
+    def action_close(self) -> None:
+        self.dismiss(None)
