@@ -115,7 +115,7 @@ def decode(source: Path | bytes, label: str = "image", *, max_side: int = MAX_KE
     Image.MAX_IMAGE_PIXELS = MAX_PIXELS
     image: PILImage
     try:
-        image: PILImage = Image.open(io.BytesIO(data))
+        image = Image.open(io.BytesIO(data))
         fmt = image.format or "?"
         width, height = image.size
         if width * height > MAX_PIXELS:
