@@ -344,24 +344,11 @@ class ResultsPane(Pane):
 
     def _show_match_detail(self, row: int) -> None:
         """The highlighted match in full under the table (its cells are cut to the pane's width)."""
-        from animetui.providers import title_of
+        from animetui.ui.widgets.row_detail import scene_match_detail
 
         detail = self.query_one("#scene-detail", RowDetail)
-        if not 0 <= row < len(self.shown):
-            detail.show(None)
-            return
-        match = self.shown[row]
-        text = Text(f"{row + 1}. ", style="dim")
-        text.append(one_line(match.title_in(self.title_language), 300) or "?", style="bold")
-        if match.adult:
-            text.append(" (18+)")
-        facts = [f"{percent(match.similarity)} {match.confidence}".strip() if match.similarity is not None else ""]
-        facts.append(f"episode {one_line(match.episode, 40)}" if match.episode else "")
-        facts.append(span(match.start, match.end) if match.start is not None else "")
-        facts.append(one_line(title_of(match.engine), 40) if match.engine else "")
-        facts.append(one_line(match.filename, 200) if match.filename else "")
-        text.append("".join(f" · {fact}" for fact in facts if fact), style="dim")
-        detail.show(text)
+        ok = 0 <= row < len(self.shown)
+        detail.show(scene_match_detail(row + 1, self.shown[row], self.title_language) if ok else None)
 
     def _show_characters(self, result: CharacterResult | None, *, cached: bool = False) -> None:
         self.characters = result

@@ -8,8 +8,13 @@ what does not fit even there ends in ``…``. Contents are ``rich.text.Text`` ma
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.text import Text
 from textual.widgets import Static
+
+if TYPE_CHECKING:
+    from animetui.models import SceneMatch
 
 
 class RowDetail(Static):
@@ -51,3 +56,22 @@ class RowDetail(Static):
         last.rstrip()
         last.append("…")
         return Text("\n").join(kept)
+
+
+def scene_match_detail(number: int, match: "SceneMatch", language: str) -> Text:
+    """A scene match whole: title (in ``language``), similarity with the full confidence label,
+    episode, from–to, engine and the indexed file."""
+    from animetui.providers import title_of
+    from animetui.ui.format import one_line, percent, span
+
+    text = Text(f"{number}. ", style="dim")
+    text.append(one_line(match.title_in(language), 300) or "?", style="bold")
+    if match.adult:
+        text.append(" (18+)")
+    facts = [f"{percent(match.similarity)} {match.confidence}".strip() if match.similarity is not None else ""]
+    facts.append(f"episode {one_line(match.episode, 40)}" if match.episode else "")
+    facts.append(span(match.start, match.end) if match.start is not None else "")
+    facts.append(one_line(title_of(match.engine), 40) if match.engine else "")
+    facts.append(one_line(match.filename, 200) if match.filename else "")
+    text.append("".join(f" · {fact}" for fact in facts if fact), style="dim")
+    return text
