@@ -112,7 +112,7 @@ async def test_library_is_in_the_palette_and_e_offers_it(build_app, ui_settings,
         await settle(pilot)
         seen = []
         for _ in range(4):  # e cycles: each engine present here, then all
-            app.action_cycle_scene_engine()
+            app.main_screen.action_cycle_scene_engine()
             seen.append(app.results_pane.engine_choice)
         assert "local" in seen and "all" in seen
         await app.run_action("screen('library', 'rescan')")
@@ -125,7 +125,7 @@ async def test_no_library_no_local_engine(build_app, ui_settings):
         await settle(pilot)
         seen = set()
         for _ in range(4):
-            app.action_cycle_scene_engine()
+            app.main_screen.action_cycle_scene_engine()
             seen.add(app.results_pane.engine_choice)
         assert "local" not in seen
 

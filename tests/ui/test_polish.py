@@ -386,7 +386,7 @@ async def test_at_80x24_the_panes_say_how_to_see_the_pictures(build_app):
 async def test_jobs_columns_fit_the_pane_and_the_result_shows_when_there_is_room(build_app):
     from animetui.ui.panes.jobs import JobsPane
 
-    for size, with_result in (((120, 40), False), ((160, 48), False), ((220, 50), True)):
+    for size, with_result in (((120, 40), False), ((160, 48), True), ((220, 50), True)):
         app = build_app()
         async with app.run_test(size=size) as pilot:
             await settle(pilot)
