@@ -148,8 +148,9 @@ async def test_indexing_shows_in_the_jobs_pane(build_app, ui_settings, show_dir,
         pane = app.query_one("#jobs")
         await wait_for(pilot, lambda: pane.library is not None, what="the library row")
         table = pane.table
-        row = [str(c) for c in table.get_row(library_row.ROW_KEY)]
-        assert row[0] == "index" and "interrupted" in row[1] and "40 % · x.mp4" in row[-1], row
+        row = dict(zip(pane._keys, (str(c) for c in table.get_row(library_row.ROW_KEY))))  # the columns the width allows
+        assert "interrupted" in row["state"] and row["what"] == "40 % · x.mp4", row
+        assert row.get("kind", "index") == "index"
         await pilot.press("4")
         table.move_cursor(row=table.row_count - 1)
         await settle(pilot)
