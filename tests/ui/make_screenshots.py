@@ -48,13 +48,11 @@ Scenario = Callable[[object], Awaitable[None]]
 
 
 def _scenarios() -> dict[str, tuple[Scenario, str]]:
-    from ui_helpers import highlight_file, settle, wait_for
+    from ui_helpers import highlight_file, look_up, settle, wait_for
 
     async def overview(pilot) -> None:
         await settle(pilot)
-        await highlight_file(pilot, "festival")
-        await pilot.press("b")
-        await settle(pilot)
+        await look_up(pilot, "festival", "b")
         pilot.app.query_one("#detections").focus()
         await pilot.press("down")
         await settle(pilot)

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 from animetui.ui.screens.generate import GenerateScreen
-from ui_helpers import FAST_RETRY, highlight_file, settle, wait_for, open_screen
+from ui_helpers import FAST_RETRY, highlight_file, look_up, open_screen, settle, wait_for
 
 from animetui.config import SCHEMA
 from animetui.simulator.whatanime import DEMO_EMAIL, DEMO_PASSWORD
@@ -259,9 +259,7 @@ async def test_an_expired_session_is_noticed_and_the_search_falls_back(build_app
         await settle(pilot)
         await sign_in(pilot)
         ui_hub.services["whatanime"].expire_sessions()
-        await highlight_file(pilot, "beach")
-        await pilot.press("s")
-        await settle(pilot)
+        await look_up(pilot, "beach", "s")
         results = app.results_pane
         assert results.scene is not None and results.scene.matches, "the search went on with the API key"
         header = app.query_one(StatusHeader)
@@ -430,9 +428,7 @@ async def test_header_credits_and_the_animetrace_usage_limit(build_app, ui_hub):
         header = app.query_one(StatusHeader)
         assert "ailab" in header.credits
         ui_hub.services["animetrace"].daily_limit = 0
-        await highlight_file(pilot, "beach")
-        await pilot.press("r")
-        await settle(pilot)
+        await look_up(pilot, "beach", "r")
         assert header.limits.get("animetrace") == "usage limit reached"
         assert "usage limit reached" in str(header.render())
         ui_hub.services["animetrace"].daily_limit = 1000
@@ -563,9 +559,7 @@ async def test_no_secret_in_notifications_or_data_files(build_app, ui_settings, 
         settings_screen = await open_settings_at(pilot, "providers.whatanime.api_key")
         await pilot.press("r", "r", "escape")
         ui_hub.services["whatanime"].expire_sessions()
-        await highlight_file(pilot, "beach")
-        await pilot.press("s")
-        await settle(pilot)
+        await look_up(pilot, "beach", "s")
         assert settings_screen.revealed is False
         shown = "\n".join(notes(app))
         header = str(app.query_one(StatusHeader).render())

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 from animetui.ui.screens.generate import GenerateScreen
-from ui_helpers import FAST_RETRY, highlight_file, settle, wait_for, open_screen
+from ui_helpers import FAST_RETRY, look_up, open_screen, settle, wait_for
 
 from animetui.config import SCHEMA
 from animetui.simulator.whatanime import DEMO_EMAIL, DEMO_PASSWORD
@@ -154,9 +154,7 @@ def test_session_expired(snap_compare, build_app, ui_hub):
         await _sign_in(pilot)
         pilot.app.clear_notifications()
         ui_hub.services["whatanime"].expire_sessions()
-        await highlight_file(pilot, "beach")
-        await pilot.press("s")
-        await settle(pilot)
+        await look_up(pilot, "beach", "s")
 
     assert snap_compare(build_app(), terminal_size=(160, 48), run_before=run_before)
 
@@ -196,9 +194,7 @@ def test_paid_scene_search_question(snap_compare, build_app, ui_hub):
         await settle(pilot)
         await _sign_in(pilot)
         pilot.app.clear_notifications()
-        await highlight_file(pilot, "beach")
-        await pilot.press("s")
-        await settle(pilot)
+        await look_up(pilot, "beach", "s")
 
     assert snap_compare(build_app(), terminal_size=(120, 40), run_before=run_before)
 
@@ -208,9 +204,7 @@ def test_animetrace_usage_limit_in_header(snap_compare, build_app, ui_hub):
 
     async def run_before(pilot):
         await settle(pilot)
-        await highlight_file(pilot, "beach")
-        await pilot.press("r")
-        await settle(pilot)
+        await look_up(pilot, "beach", "r")
         pilot.app.clear_notifications()
         await settle(pilot)
 

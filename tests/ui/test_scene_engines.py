@@ -7,7 +7,7 @@ an ``https://`` URL in Files shows the picture (it used to stay on "Fetching the
 
 from __future__ import annotations
 
-from ui_helpers import highlight_file, settle, wait_for
+from ui_helpers import highlight_file, look_up, settle, wait_for
 
 from animetui.simulator.imagery import scene
 
@@ -27,9 +27,7 @@ async def test_demo_default_asks_both_engines_and_shows_trace_moe_previews(build
     app = build_app()
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        await highlight_file(pilot, "beach")
-        await pilot.press("s")
-        await settle(pilot)
+        await look_up(pilot, "beach", "s")
         pane = app.results_pane
         engines = {m.engine for m in pane.shown}
         assert engines == {"tracemoe", "whatanime"}, engines
@@ -93,9 +91,7 @@ async def test_one_engine_failing_keeps_the_others_matches(build_app, ui_hub, ui
     app = build_app()
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        await highlight_file(pilot, "beach")
-        await pilot.press("s")
-        await settle(pilot)
+        await look_up(pilot, "beach", "s")
         pane = app.results_pane
         assert pane.shown and {m.engine for m in pane.shown} == {"tracemoe"}
         assert "whatanimeisthis" in pane.errors["scene"] and "Traceback" not in pane.errors["scene"]

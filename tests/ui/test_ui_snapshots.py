@@ -12,7 +12,7 @@ import time
 
 import pytest
 from animetui.ui.screens.generate import GenerateScreen
-from ui_helpers import highlight_file, settle, wait_for, open_screen
+from ui_helpers import highlight_file, look_up, open_screen, settle, wait_for
 
 SIZES = [pytest.param((80, 24), id="80x24"), pytest.param((160, 48), id="160x48")]
 
@@ -52,9 +52,7 @@ def test_start(snap_compare, build_app, size):
 def test_both_lookups_second_detection(snap_compare, build_app, size):
     async def run_before(pilot):
         await settle(pilot)
-        await highlight_file(pilot, "beach")
-        await pilot.press("b")
-        await settle(pilot)
+        await look_up(pilot, "beach", "b")
         pilot.app.query_one("#detections").focus()
         await pilot.press("down")
         await settle(pilot)
@@ -66,9 +64,7 @@ def test_both_lookups_second_detection(snap_compare, build_app, size):
 def test_results_maximised_with_picture(snap_compare, build_app, size):
     async def run_before(pilot):
         await settle(pilot)
-        await highlight_file(pilot, "festival")
-        await pilot.press("b")
-        await settle(pilot)
+        await look_up(pilot, "festival", "b")
         pilot.app.query_one("#detections").focus()
         await pilot.press("down", "z")
         await settle(pilot)
@@ -80,9 +76,7 @@ def test_results_maximised_with_picture(snap_compare, build_app, size):
 def test_zoomed_box(snap_compare, build_app, size):
     async def run_before(pilot):
         await settle(pilot)
-        await highlight_file(pilot, "beach")
-        await pilot.press("r")
-        await settle(pilot)
+        await look_up(pilot, "beach", "r")
         pilot.app.query_one("#detections").focus()
         await pilot.press("z", "i")
         await settle(pilot)
@@ -94,9 +88,7 @@ def test_zoomed_box(snap_compare, build_app, size):
 def test_no_characters_found(snap_compare, build_app, size):
     async def run_before(pilot):
         await settle(pilot)
-        await highlight_file(pilot, "flat")
-        await pilot.press("b")
-        await settle(pilot)
+        await look_up(pilot, "flat", "b")
 
     assert snap_compare(build_app(), terminal_size=size, run_before=run_before)
 
@@ -242,9 +234,7 @@ def test_lookup_errors(snap_compare, build_app, ui_hub, size):
 
     async def run_before(pilot):
         await settle(pilot)
-        await highlight_file(pilot, "beach")
-        await pilot.press("b")
-        await settle(pilot)
+        await look_up(pilot, "beach", "b")
 
     assert snap_compare(build_app(), terminal_size=size, run_before=run_before)
 
@@ -268,8 +258,6 @@ def test_hostile_server_strings(snap_compare, build_app, ui_hub, size):
 
     async def run_before(pilot):
         await settle(pilot)
-        await highlight_file(pilot, "festival")
-        await pilot.press("b")
-        await settle(pilot)
+        await look_up(pilot, "festival", "b")
 
     assert snap_compare(build_app(), terminal_size=size, run_before=run_before)
