@@ -268,7 +268,7 @@ class ImageView(Vertical):
             return
         for placeholder in frame.query(".image-placeholder"):
             placeholder.remove()
-        if self._inner is None or type(self._inner) is not widget_class or not self._inner.is_attached:
+        if self._inner is None or not self._inner.is_attached or type(self._inner) is not widget_class:
             if self._inner is not None:
                 self._inner.remove()
             self._inner = widget_class(image, classes="image-inner")

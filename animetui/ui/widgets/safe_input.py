@@ -5,6 +5,13 @@ Textual's ``Input`` renders its value as is, so a pasted path with ``ESC [ 2J`` 
 the app put there — would reach the terminal. :class:`SafeInput` renders each unsafe character as
 one visible stand-in (:func:`animetui.text.one_for_one`: ``␛``, ``␊``, ``�``) so the cursor still
 lines up; the value itself is unchanged (a real odd file name can still be opened).
+
+It also types without laying out the screen: ``Input`` sets its ``virtual_size`` (the text's
+width, for horizontal scrolling) on every change, and ``Widget.virtual_size`` is a layout
+reactive, so each key typed into the Files pane's jump box reflowed the whole screen (~5 ms of the
+event loop at 160×48 on a slow core, ``tests/benchmarks/bench_stall.py --explain``). An input's
+box does not depend on its text unless its width or height is ``auto`` (then ``Input`` asks for
+the layout itself); scrolling reads ``virtual_size`` directly.
 """
 
 from __future__ import annotations
@@ -12,6 +19,8 @@ from __future__ import annotations
 from typing import Any
 
 from rich.text import Text
+from textual.geometry import Size
+from textual.reactive import Reactive
 from textual.widgets import Input, TextArea
 from textual.widgets.text_area import Edit, EditResult
 
@@ -19,6 +28,8 @@ from animetui.text import one_for_one, safe
 
 
 class SafeInput(Input):
+    virtual_size: Reactive[Size] = Reactive(Size(0, 0), layout=False)
+
     @property
     def _value(self) -> Text:
         if self.password:
