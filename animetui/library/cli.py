@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from animetui.cli import output as cli
 
 if TYPE_CHECKING:
+    from animetui.library.db import LibraryDB
     from animetui.models import SceneMatch
 
 EXIT_OK, EXIT_USAGE, EXIT_ERROR = 0, 2, 3
@@ -57,7 +58,7 @@ def _settings_section(settings: Any) -> dict:
     return settings.section("library") if hasattr(settings, "section") else {}
 
 
-def _db(settings: Any):  # noqa: ANN202
+def _db(settings: Any) -> LibraryDB:
     from animetui.library.db import LibraryDB, default_path
 
     return LibraryDB(default_path(settings.data_dir))

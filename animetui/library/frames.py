@@ -60,7 +60,7 @@ def _reason(exc: BaseException) -> str:
     return text.split(": '", 1)[0]
 
 
-def _open(path: Path):  # noqa: ANN202
+def _open(path: Path) -> Any:  # an av container (PyAV is untyped)
     import av
 
     try:
@@ -262,7 +262,7 @@ def load_image(source: Path | bytes) -> PILImage:
     return image
 
 
-def cut_borders(image, *, threshold: int = 30):  # noqa: ANN001, ANN201
+def cut_borders(image: PILImage, *, threshold: int = 30) -> PILImage | None:
     """The picture without uniform dark borders (letterbox/pillarbox), or ``None`` when there are
     none worth cutting. Rows/columns whose brightest pixel stays under ``threshold`` count as
     border; the inner area must keep a sensible aspect ratio (like trace.moe's cutBorders)."""
@@ -282,7 +282,7 @@ def cut_borders(image, *, threshold: int = 30):  # noqa: ANN001, ANN201
     return image.crop((int(left), int(top), int(right), int(bottom)))
 
 
-def query_vectors(image, *, cut: bool = True, flip: bool = False):  # noqa: ANN001, ANN201
+def query_vectors(image: PILImage, *, cut: bool = True, flip: bool = False) -> tuple[Any, list[str]]:
     """The descriptor(s) for a query picture: as given, border-cut, mirrored — ``(n, 33)`` uint8
     and the variant names."""
     import numpy as np

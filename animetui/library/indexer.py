@@ -28,7 +28,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from animetui.library import db as dbm
 from animetui.library.db import LibraryDB
@@ -275,7 +275,7 @@ def _index_file(db: LibraryDB, f: dbm.FileRow, *, sampling: str, threads: int) -
 
 
 # --------------------------------------------------------------------------- the background process
-def worker_lock(db_path: Path):  # noqa: ANN201
+def worker_lock(db_path: Path) -> IO[str] | None:
     """An exclusive lock on ``<library>/worker.lock`` or ``None`` when another worker has it."""
     import fcntl
 

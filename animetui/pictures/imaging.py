@@ -28,6 +28,7 @@ from animetui.pictures.sources import MAX_PIXELS, MAX_SOURCE_BYTES, human_bytes,
 
 if TYPE_CHECKING:  # Pillow costs ~40 ms to import; only for types here
     from PIL.Image import Image as PILImage
+    from PIL.ImageDraw import ImageDraw
 
 #: Decoded pictures are kept at most this big (long side); enough for a full-screen Sixel view.
 MAX_KEEP_SIDE = 2048
@@ -230,7 +231,7 @@ def _pixels(rect: tuple[float, float, float, float], width: int, height: int) ->
     )
 
 
-def _dashed_rect(draw, rect, colour, width: int, *, dash: int) -> None:  # noqa: ANN001
+def _dashed_rect(draw: ImageDraw, rect: tuple[int, int, int, int], colour: tuple[int, int, int], width: int, *, dash: int) -> None:
     x1, y1, x2, y2 = rect
     for start in range(x1, x2 + 1, dash * 2):
         end = min(start + dash - 1, x2)
@@ -242,7 +243,7 @@ def _dashed_rect(draw, rect, colour, width: int, *, dash: int) -> None:  # noqa:
         draw.line((x2, start, x2, end), fill=colour, width=width)
 
 
-def _label(draw, corner: tuple[int, int], text: str, colour, image_height: int) -> None:  # noqa: ANN001
+def _label(draw: ImageDraw, corner: tuple[int, int], text: str, colour: tuple[int, int, int], image_height: int) -> None:
     from PIL import ImageFont
 
     size = max(10, image_height // 18)

@@ -16,8 +16,12 @@ import io
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from animetui.errors import BadInput, Unsupported
+
+if TYPE_CHECKING:  # Pillow is imported where a picture is handled
+    from PIL.Image import Image as PILImage
 
 MAX_SOURCE_BYTES = 80 * 1024 * 1024  # refuse to even read bigger files
 MAX_PIXELS = 120_000_000  # ~ 11k x 11k; beyond this Pillow would allocate gigabytes
@@ -88,7 +92,7 @@ def read_source(path: Path, *, max_bytes: int = MAX_SOURCE_BYTES) -> bytes:
         raise BadInput(f"{path}: {exc.strerror}") from None
 
 
-def _open(data: bytes, label: str):  # -> PIL.Image.Image
+def _open(data: bytes, label: str) -> PILImage:
     from PIL import Image, UnidentifiedImageError
 
     Image.MAX_IMAGE_PIXELS = MAX_PIXELS
@@ -214,7 +218,7 @@ def _fit(width: int, height: int, *, max_side: int | None, max_size: tuple[int, 
     return max(1, int(width * scale)), max(1, int(height * scale))
 
 
-def _encode(image, fmt: str, *, quality: int) -> bytes:  # noqa: ANN001
+def _encode(image: PILImage, fmt: str, *, quality: int) -> bytes:
     buffer = io.BytesIO()
     if fmt == "JPEG":
         if image.mode not in ("RGB", "L"):

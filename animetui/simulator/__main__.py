@@ -10,7 +10,7 @@ import sys
 
 from animetui.limits import TEST_CLOCK_ENV
 
-from animetui.simulator.hub import DEMO_KEYS, SimulatorHub
+from animetui.simulator.hub import DEMO_KEYS, LoggedRequest, SimulatorHub
 from animetui.simulator.server import serve
 
 
@@ -32,7 +32,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.log:
             log_file = open(args.log, "a", buffering=1, encoding="utf-8")  # noqa: SIM115 - open while serving
 
-            def write(entry) -> None:  # noqa: ANN001
+            def write(entry: LoggedRequest) -> None:
                 log_file.write(json.dumps({"service": entry.service, "method": entry.method, "path": entry.path,
                                            "status": entry.status, "at": entry.at}) + "\n")
 

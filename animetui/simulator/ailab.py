@@ -55,11 +55,15 @@ import io
 import random
 import secrets
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import httpx
 
 from animetui.simulator.base import SimService, json_response, parse_body, route
 from animetui.simulator.imagery import rgb_extrema
+
+if TYPE_CHECKING:
+    from PIL.Image import Image as PILImage
 
 SUBMIT_PATH = "/api/image/effects/ai-anime-generator"
 QUERY_PATH = "/api/common/query-async-task-result"
@@ -407,7 +411,7 @@ def stylise(data: bytes, index: int, *, short_side: int = OUTPUT_SHORT_SIDE) -> 
     return buffer.getvalue()
 
 
-def _ink(image, threshold: int = 28, darkness: int = 40):  # noqa: ANN001, ANN202 - PIL types
+def _ink(image: PILImage, threshold: int = 28, darkness: int = 40) -> PILImage:
     """Dark outlines where the picture has edges (the cel-shaded look)."""
     from PIL import Image, ImageChops, ImageFilter, ImageOps
 
@@ -416,7 +420,7 @@ def _ink(image, threshold: int = 28, darkness: int = 40):  # noqa: ANN001, ANN20
     return ImageChops.multiply(image, Image.merge("RGB", (mask, mask, mask)))
 
 
-def _tint(image, colour: tuple[int, int, int], alpha: float):  # noqa: ANN001, ANN202
+def _tint(image: PILImage, colour: tuple[int, int, int], alpha: float) -> PILImage:
     from PIL import Image
 
     return Image.blend(image, Image.new("RGB", image.size, colour), alpha)

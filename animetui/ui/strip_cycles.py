@@ -17,8 +17,9 @@ if a later Textual stops caching ``self``.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
+from rich.style import Style
 from textual.strip import Strip
 
 _installed = False
@@ -32,14 +33,14 @@ def install() -> None:
     divide = Strip.divide
     crop_extend = Strip.crop_extend
 
-    def divide_no_cycle(self: Strip, cuts: Iterable[int]):  # noqa: ANN202 - as Textual's
+    def divide_no_cycle(self: Strip, cuts: Iterable[int]) -> Sequence[Strip]:  # as Textual's
         cuts = list(cuts)
         length = self.cell_length
         if [cut for cut in cuts if cut <= length] == [length]:
             return [self]
         return divide(self, cuts)
 
-    def crop_extend_no_cycle(self: Strip, start: int, end: int, style):  # noqa: ANN001, ANN202
+    def crop_extend_no_cycle(self: Strip, start: int, end: int, style: Style | None) -> Strip:
         if start <= 0 and end == self.cell_length:  # extend and crop both give the strip itself
             return self
         return crop_extend(self, start, end, style)

@@ -19,7 +19,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from rich.text import Text
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.widgets import DirectoryTree, Input, Static, Tree
 
@@ -181,7 +181,7 @@ class FilesPane(Pane):
     def _jump_done(self) -> None:
         self._close_jump()
 
-    def on_key(self, event) -> None:  # noqa: ANN001 - textual.events.Key
+    def on_key(self, event: events.Key) -> None:
         if event.key == "escape":
             focused = self.app.focused
             if focused is not None and focused.id in ("jump", "location"):
