@@ -286,6 +286,8 @@ class Credits:
     total: float | None = None
     detail: str = ""
     free: float | None = None  # of ``remaining``, how many are free (e.g. today's free searches), if known
+    concurrency: int | None = None  # searches the service runs at once for this account (trace.moe's /me)
+    priority: int | None = None  # the account's queue priority (trace.moe's /me; guests 0)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -295,6 +297,8 @@ class Credits:
             "total": self.total,
             "detail": self.detail,
             "free": self.free,
+            "concurrency": self.concurrency,
+            "priority": self.priority,
         }
 
 

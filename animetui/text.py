@@ -26,6 +26,9 @@ Rich markup is not this module's business: :func:`safe` returns a plain ``str``;
 ``rich.text.Text`` (or passes ``markup=False``), so ``[b]`` in a name stays literal.
 
 Pure and cheap: a string with nothing to escape is returned after one regex search.
+
+:func:`without_controls` *deletes* the same characters (``\n`` and tabs kept): providers normalise
+server data with it (``providers.base.server_text``) — data hygiene, not the display sanitiser.
 """
 
 from __future__ import annotations
@@ -33,7 +36,7 @@ from __future__ import annotations
 import os
 import re
 
-__all__ = ["safe", "for_stream", "SafeStream", "one_for_one", "unsafe_chars", "has_controls"]
+__all__ = ["safe", "for_stream", "SafeStream", "one_for_one", "unsafe_chars", "has_controls", "without_controls"]
 
 _FORMAT = (
     "\u061c\u180e\u200b\u200e\u200f\u2028-\u202e\u2060-\u206f\ufeff\ufff9-\ufffb"
@@ -100,6 +103,19 @@ def has_controls(text: str) -> bool:
     For values that must be taken verbatim or refused (an API key): nothing there is ever valid.
     """
     return _BAD.search(text) is not None
+
+
+def without_controls(text: str) -> str:
+    """``text`` with every character :func:`safe` would escape *deleted*, except ``\n`` and tabs.
+
+    For data, not display: :func:`animetui.providers.base.server_text` normalises what a server
+    sent with it (one definition of "unsafe" for both), so stored results, history and JSON hold
+    no control characters. It does not make a string safe to show — that is :func:`safe`'s job,
+    where the string is shown (line breaks and tabs are kept here as data).
+    """
+    if _BAD.search(text) is None:
+        return text
+    return _BAD.sub(lambda m: m.group() if m.group() in "\n\t" else "", text)
 
 
 def for_stream(text: str) -> str:

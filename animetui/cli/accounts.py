@@ -6,12 +6,12 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from animetui.cli.output import EXIT_OK, UsageError, emit_json, err, plain, print_table, wants_json
 
 if TYPE_CHECKING:
-    from animetui.config import Settings
+    from animetui.config import Key, Settings
     from animetui.runtime import Runtime
 
 
@@ -50,14 +50,14 @@ async def credits(args: argparse.Namespace, settings: Settings, rt: Runtime) -> 
             amount = f"${c.remaining:.3f}"
         else:
             amount = f"{c.remaining:g} {c.unit}"
-        rows.append([title_of(c.provider), amount, c.detail])
+        rows.append([title_of(c.provider), amount, "–" if c.concurrency is None else str(c.concurrency), c.detail])
     for name, message in problems.items():
-        rows.append([title_of(name), "?", message])
-    print_table(["service", "left", "note"], rows, max_width=70)
+        rows.append([title_of(name), "?", "–", message])
+    print_table(["service", "left", "at once", "note"], rows, max_width=70)
     return EXIT_OK
 
 
-def _schema_key(name: str) -> Any:  # the settings schema's entry, or None
+def _schema_key(name: str) -> Key | None:  # the settings schema's entry, or None
     from animetui.config import SCHEMA_BY_NAME
 
     return SCHEMA_BY_NAME.get(name)

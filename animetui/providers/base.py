@@ -13,8 +13,9 @@ Rules every implementation follows:
 
 * Domain types in, domain types out (``animetui.models``); never a dict or an httpx object.
 * Every failure is one of ``animetui.errors``; messages are written for a user, contain no secret,
-  and quote server text only through :func:`server_text` (length-capped, control characters
-  removed — the UI still escapes markup).
+  and quote server text only through :func:`server_text` (a data normaliser: length-capped, the
+  characters :func:`animetui.text.safe` escapes removed); whatever reaches the terminal still goes
+  through :func:`animetui.text.safe` where it is shown.
 * Parse defensively: unknown fields ignored, missing optional fields tolerated; a body that is not
   what the docs say is a :class:`~animetui.errors.ServerError`, never a ``KeyError``.
 * Retry only what is safe: idempotent reads, and writes the service says were not done. A paid
@@ -27,7 +28,6 @@ from __future__ import annotations
 
 import asyncio
 import math
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
@@ -51,6 +51,7 @@ from animetui.models import (
     TaskInfo,
 )
 from animetui.net import RateLimiter, RetryPolicy, Sleep
+from animetui.text import without_controls
 
 
 @dataclass(slots=True)
@@ -69,14 +70,16 @@ class ProviderContext:
     shared_limits: Any = None
 
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
-
-
 def server_text(value: object, *, limit: int = 300, default: str = "") -> str:
-    """A string from a server, safe to put in a message or a table cell.
+    """A string from a server, normalised as *data*: a ``str`` (numbers converted), stripped, with
+    the characters :func:`animetui.text.safe` would escape deleted (:func:`animetui.text.without_controls`:
+    escape sequences, C1, bidi overrides, invisible format characters, lone surrogates; line breaks
+    and tabs kept) and the length capped.
 
-    Control characters (escape sequences, bidi overrides) are removed and the length capped.
-    Rich markup is *not* escaped here — that is the UI's job at render time.
+    This is not the display sanitiser and never replaces it: what a provider returns is stored,
+    exported and compared, and shown only through :func:`animetui.text.safe` (which would escape
+    anything left, e.g. the kept line breaks in a table cell). One definition of "unsafe" serves both.
+    Rich markup is not escaped here either — the UI puts text in ``rich.text.Text``.
     """
     if value is None:
         return default
@@ -85,7 +88,7 @@ def server_text(value: object, *, limit: int = 300, default: str = "") -> str:
             value = str(value)
         else:
             return default
-    cleaned = _CONTROL.sub("", value).strip()
+    cleaned = without_controls(value).strip()
     if len(cleaned) > limit:
         cleaned = cleaned[: limit - 1] + "…"
     return cleaned

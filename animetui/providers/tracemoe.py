@@ -520,7 +520,9 @@ class TraceMoeProvider:
             remaining=float(account.remaining),
             unit="searches",
             total=float(account.quota),
-            detail=f"{who}; rolling 24 h; concurrency {account.concurrency}, priority {account.priority}",
+            detail=f"{who}; {account.quota_used} of {account.quota} used in the rolling 24 h; priority {account.priority}",
+            concurrency=account.concurrency,
+            priority=account.priority,
         )
 
 

@@ -167,7 +167,7 @@ ACTIONS: tuple[Action, ...] = (
     Action("cancel-lookup", "x", "cancel_lookup", "Cancel", "Cancel the lookup in flight", "results"),
     Action("boxes", "v", "toggle_boxes", "Boxes", "Show or hide the detection boxes on the picture", "results"),
     Action("zoom-box", "i", "zoom_box", "Zoom box", "Show the highlighted character's box at full detail (again: whole picture)", "results"),
-    Action("play-match", "p", "play", "Play", "Play the highlighted match from your library from that second (mpv --start=, else your opener)", "results", show=False),
+    Action("play-match", "p", "play", "Play", "Play the highlighted match: your own video from that second (library), else its short muted preview clip ($ANIMETUI_PLAYER, else mpv, else your viewer)", "results", show=False),
     Action("copy-match-time", "C", "copy_time", "Copy path", "Copy the highlighted library match's path with the time", "results", show=False),
     Action("open-page", "ctrl+o", "app.open_with('page')", "Page", "Open the highlighted scene match's AniList page in the browser", "results", show=False),
     # ---------------------------------------------------------------- rankings

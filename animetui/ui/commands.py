@@ -59,7 +59,7 @@ NAMES: dict[str, str] = {
     "boxes": "Show/hide boxes",
     "zoom-box": "Zoom into box",
     "open-page": "Open match page",
-    "play-match": "Play from here (library match)",
+    "play-match": "Play match",
     "copy-match-time": "Copy video path and time",
     "next-period": "Next ranking period",
     "prev-period": "Previous ranking period",

@@ -26,7 +26,34 @@ tmux and SSH users get). Printed per session: longest stall, p99, p99.9, beats o
 longest garbage-collector pause on the loop while the script ran, how many full (gen 2) passes
 ran, and with ``--where`` where the loop thread was during the worst stalls. Not a pytest test.
 
-    .venv/bin/python tests/benchmarks/bench_stall.py [--renderer sixel,halfcell] [--where] [--rounds 1]
+    .venv/bin/python tests/benchmarks/bench_stall.py [--renderer sixel,halfcell] [--where] [--rounds 1] [--burn]
+
+Options for finding causes (each slows the app somewhat): ``--where`` samples the loop thread's
+stack during stalls; ``--explain`` lists, per loop callback over 8 ms of the loop thread's CPU,
+the widgets it repainted (CPU and lines drawn afresh), the layouts (which widgets' geometry
+changed) and whole-widget refreshes with who asked, then groups them by kind; ``--profile``
+runs each loop callback under cProfile and prints the costliest (``loop_profile.py``).
+``--only tiny`` for one quick session. ``--burn`` runs a CPU-bound process pinned to the last
+core for the whole run (the issue's "under a second CPU-bound process" check). Prefer the loop
+thread's own CPU time per beat over wall-clock stalls on a shared machine: a wall-clock stall
+also counts the time the process waited for a core.
+
+What it found, and what was removed (``--explain``, loop CPU per callback at load 7-12, 160×48):
+every long callback was a repaint, and most of each was Textual compositing, not picture work.
+
+* a partial repaint composited the rectangle around *all* dirty regions: a pane border's left and
+  right edges plus the footer made it the whole screen, ~60 widgets rendered and every line cut
+  (a focus move ~20 ms, the jump box ~20 ms). ``animetui.ui.partial_paint`` renders only the
+  widgets a dirty region touches (same bytes, tests/ui/test_partial_paint.py): 13 / 10 ms.
+* each key typed into an ``Input`` (the jump box) laid the whole screen out (``virtual_size`` is
+  a layout reactive): ~6 ms → ~2 ms per key (``SafeInput``).
+* the jump box opening or closing resized the tree, and ``Tree`` drops its rendered lines on any
+  resize; ``ImageTree`` keeps them when only the height changed, and works out its own style once
+  per repaint rather than once per line.
+* what is left over 16 ms: the first paint of the rankings table (~30 ms, start-up: the script
+  now starts after it), the jump box appearing in the same frame as a focus move (~25 ms), a
+  focus move between panes (~13-22 ms: the two panes' borders, the tree's cursor, the footer),
+  a lookup's tables filling (~15-20 ms).
 
 Goal (issue 16): for 8 × 4K, longest stall < 16 ms and within 2 ms of the tiny baseline, and no
 GC pause on the loop over 10 ms, for each renderer. The load average is printed with the figures:
@@ -38,6 +65,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import gc
+import multiprocessing
 import os
 import statistics
 import sys
@@ -53,6 +81,13 @@ from bench_images import COUNTS, Heartbeat, quantile, world  # noqa: E402
 REPEAT = 0.030  # keyboard auto-repeat
 TYPING = 0.080  # a name typed into the jump box
 BOX_STEPS = 3  # detections stepped through per picture (the simulator finds 0-3)
+
+
+def _burn(cpu: int) -> None:
+    """A CPU-bound process on one core (``--burn``): what a second busy program does to the app."""
+    os.sched_setaffinity(0, {cpu})
+    while True:
+        pass
 
 
 def loadavg() -> str:
@@ -102,6 +137,7 @@ class Script:
         self.gap = gap
         self.next_at = time.perf_counter()
         self.behind: list[str] = []
+        self.beat = None  # the heartbeat: its ``step`` names the keys last sent (for --explain)
 
     def key(self, key: str) -> None:
         from textual import events
@@ -123,6 +159,8 @@ class Script:
             if index:
                 self.next_at += every
                 await self.at_slot()
+            if self.beat is not None:
+                self.beat.step = key if len(key) == 1 and index < 2 else f"<{key}>" if len(key) > 1 else "typed"
             self.key(key)
         self.next_at += self.gap
 
@@ -165,7 +203,8 @@ def _no_work(app) -> bool:  # noqa: ANN001
 
 
 async def run_session(
-    folder: Path, names: list[str], renderer: str, size: tuple[int, int], base_url: str, *, gap: float, where: bool
+    folder: Path, names: list[str], renderer: str, size: tuple[int, int], base_url: str, *, gap: float, where: bool,
+    profile: str = "",
 ) -> dict:
     from animetui.config import Settings
     from animetui.net import RetryPolicy
@@ -182,6 +221,15 @@ async def run_session(
     retry = RetryPolicy(attempts=3, base_delay=0.01, max_delay=0.05, max_retry_after=2.0)
     app = make_app(settings, demo=True, start_path=folder, providers=Providers(settings, retry=retry), renderer=renderer)
     beat = Heartbeat(sample=where)
+    profiler = None
+    if profile == "profile":
+        from loop_profile import LoopProfile
+
+        profiler = LoopProfile()
+    elif profile == "explain":
+        from loop_profile import Explain
+
+        profiler = Explain()
     watch = GcWatch()
     async with app.run_test(size=size):
         loop_start = time.perf_counter()
@@ -189,16 +237,26 @@ async def run_session(
             if time.perf_counter() - loop_start > 60:
                 raise AssertionError("the app did not start")
             await asyncio.sleep(0.01)
+        rankings = app.query_one("#rankings-table")
+        while not rankings.row_count:  # start-up's rankings drawn before the script, not in the middle of it
+            if time.perf_counter() - loop_start > 60:
+                raise AssertionError("the rankings never loaded")
+            await asyncio.sleep(0.01)
         await asyncio.sleep(1.0)  # start-up's last work (the idle collector starts with the services)
         results = app.query_one("#results")
         detections = app.query_one("#detections")
         script = Script(app, gap)
+        script.beat = beat
         gc.callbacks.append(watch)
         watch.on = True
         if os.environ.get("BENCH_GARBAGE"):
             gc.set_debug(gc.DEBUG_SAVEALL)
         started = time.perf_counter()
         beat.start()
+        if profiler is not None:
+            profiler.install()
+            profiler.on = True
+            profiler.beat = beat
         try:
             beat.phase = "scroll"
             await script.keys("1")
@@ -233,6 +291,9 @@ async def run_session(
         finally:
             elapsed = time.perf_counter() - started
             watch.on = False
+            if profiler is not None:
+                profiler.on = False
+                profiler.uninstall()
             if watch in gc.callbacks:
                 gc.callbacks.remove(watch)
             await beat.stop()
@@ -252,7 +313,8 @@ async def run_session(
             kinds = collections.Counter(type(o).__qualname__ for o in objects)
             print(f"    heap: {len(objects)} tracked, {gc.get_freeze_count()} frozen; " + ", ".join(f"{k} {v}" for k, v in kinds.most_common(25)))
             del objects
-    return {"beat": beat, "gc": watch, "elapsed": elapsed, "behind": script.behind, "error": error, "counts": dict(COUNTS)}
+    return {"beat": beat, "gc": watch, "elapsed": elapsed, "behind": script.behind, "error": error, "counts": dict(COUNTS),
+            "profile": profiler}
 
 
 def report(label: str, result: dict, load: str) -> None:
@@ -283,6 +345,8 @@ def report(label: str, result: dict, load: str) -> None:
         print(f"  {'':22s} app behind the timeline {len(result['behind'])}×: " + ", ".join(result["behind"][:4]))
     if result["error"]:
         print(f"  {'':22s} (the last picture failed: {result['error']})")
+    if result.get("profile") is not None:
+        result["profile"].report()
     beat.print_stalls(5)
 
 
@@ -294,6 +358,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=1, help="tiny+4K pairs per renderer (default 1)")
     parser.add_argument("--only", choices=["tiny", "4k"], help="one session per renderer (quicker, for finding causes)")
     parser.add_argument("--where", action="store_true", help="sample where the loop was during stalls over 16 ms")
+    parser.add_argument("--profile", action="store_true",
+                        help="profile each loop callback; print the costliest ones (slows the app ~2x: for finding causes)")
+    parser.add_argument("--explain", action="store_true",
+                        help="per long loop callback: which widgets were repainted whole, who asked, style updates")
+    parser.add_argument("--burn", action="store_true",
+                        help="run a CPU-bound process pinned to the last core for the whole run (the issue's second check)")
     args = parser.parse_args(argv)
     cols, rows = (int(v) for v in args.size.lower().split("x"))
     renderers = [r.strip() for r in args.renderer.split(",") if r.strip()]
@@ -302,6 +372,12 @@ def main(argv: list[str] | None = None) -> int:
     with world("animetui-bench-stall-", kitty="kitty" in renderers) as w:
         print(f"pictures written in {w.written_in:.1f} s; load average {loadavg()}; "
               f"{os.cpu_count()} CPUs; gap {args.gap * 1000:.0f} ms, auto-repeat {REPEAT * 1000:.0f} ms")
+        burner = None
+        if args.burn:
+            core = max(os.sched_getaffinity(0))
+            burner = multiprocessing.get_context("spawn").Process(target=_burn, args=(core,), daemon=True)
+            burner.start()
+            print(f"burning: a CPU-bound process (pid {burner.pid}) pinned to core {core}")
         for renderer in renderers:
             print(f"renderer {renderer}, {cols}×{rows} cells of 10×20 px:")
             for round_ in range(args.rounds):
@@ -311,7 +387,8 @@ def main(argv: list[str] | None = None) -> int:
                         continue
                     COUNTS.clear()
                     result = asyncio.run(
-                        run_session(folder, names, renderer, (cols, rows), w.base_url, gap=args.gap, where=args.where)
+                        run_session(folder, names, renderer, (cols, rows), w.base_url, gap=args.gap, where=args.where,
+                                    profile="profile" if args.profile else "explain" if args.explain else "")
                     )
                     load = loadavg()
                     report("8 tiny (baseline)" if kind == "tiny" else "8 × 4K", result, load)
@@ -325,8 +402,12 @@ def main(argv: list[str] | None = None) -> int:
                 verdicts.append(ok)
                 print(f"  goal ({renderer}): 4K longest {worst:.1f} ms < 16 and ≤ baseline {base:.1f} + 2; "
                       f"GC on the loop {gc_worst:.1f} ms ≤ 10 → {'OK' if ok else 'NOT MET'}")
+        if burner is not None:
+            burner.terminate()
+            burner.join(5)
     if verdicts:
-        print(f"verdict: {'OK' if all(verdicts) else 'NOT MET'} ({sum(verdicts)}/{len(verdicts)} pairs); load average {loadavg()}")
+        print(f"verdict: {'OK' if all(verdicts) else 'NOT MET'} ({sum(verdicts)}/{len(verdicts)} pairs); load average {loadavg()}"
+              + ("; with a CPU burner on the last core" if args.burn else ""))
     return 0
 
 

@@ -271,3 +271,32 @@ def test_config_set_refuses_a_key_with_control_characters(capsys, name):
     assert_clean(out, err)
     assert Settings.load().get(name) == ""
     assert run(capsys, "config", "set", name, "ank_fine0123")[0] == 0
+
+
+async def test_a_paste_into_the_generate_prompt_goes_through_the_sanitiser(build_app):
+    """The prompt is a TextArea (not a SafeInput): a paste, or a recent prompt put back, used to keep
+    ESC, OSC 52 and a bidi override in the text — rendered as is and sent to the service."""
+    from textual import events
+
+    from animetui.text import safe
+    from animetui.ui.screens.generate import GenerateScreen
+
+    app = build_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("g")
+        await wait_for(pilot, lambda: isinstance(app.screen, GenerateScreen), what="the Generate dialog")
+        area = app.screen.query_one("#prompt")
+        assert app.focused is area
+        app.post_message(events.Paste("a cat\n" + _PROMPT))  # as the terminal's bracketed paste arrives
+        await wait_for(pilot, lambda: "cleared" in area.text, what="the paste")
+        await settle(pilot)
+        assert area.text == "a cat\n" + safe(_PROMPT, line=False)  # line breaks stay, controls show as \x1b
+        assert "\x1b" not in area.text and "\u202e" not in area.text and "\x07" not in area.text
+        text = assert_no_injection(app)
+        assert "x\\x1b[2J\\x1b[Hcleared" in text
+        area.text = _PROMPT  # as a recent prompt from the journal is put back
+        await settle(pilot)
+        assert area.text == safe(_PROMPT, line=False)
+        assert "\x1b" not in app.screen.prompt and "\\x1b[2J" in app.screen.prompt  # what would be sent
+        assert_no_injection(app)

@@ -362,7 +362,9 @@ async def test_credits_for_a_guest_and_a_key(tm, sim):
     await tm.search_scene(ImageSource(data=jpeg()), anilist_info=False)
     credits = await tm.credits()
     assert (credits.remaining, credits.total, credits.unit) == (99, 100, "searches")
-    assert "concurrency 1" in credits.detail and "guest" in credits.detail
+    assert credits.concurrency == 1 and credits.priority == 0 and "guest" in credits.detail
+    assert "1 of 100 used" in credits.detail
+    assert credits.to_json()["concurrency"] == 1
     tm.settings["api_key"] = DEMO_KEY
     keyed = await tm.credits()  # quotaUsed arrives as a string
     assert (keyed.remaining, keyed.total) == (1000, 1000) and "API key" in keyed.detail

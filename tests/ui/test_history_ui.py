@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from ui_helpers import highlight_file, settle, wait_for, open_screen
+from ui_helpers import highlight_file, look_up, open_screen, settle, wait_for
 
 from animetui.history import History
 from animetui.models import SceneMatch, SceneResult
@@ -54,12 +54,8 @@ async def test_history_lists_lookups_made_in_the_app_newest_first(build_app, ui_
     app = build_app()
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
-        await highlight_file(pilot, "beach")
-        await pilot.press("b")
-        await settle(pilot)
-        await highlight_file(pilot, "classroom")
-        await pilot.press("s")
-        await settle(pilot)
+        await look_up(pilot, "beach", "b")
+        await look_up(pilot, "classroom", "s")
 
         screen = await open_history(pilot)
         assert [(e.kind, Path(e.source_path or "").name) for e in screen.entries][0] == ("scene", "classroom.png")
@@ -191,9 +187,7 @@ async def test_rerun_from_history_and_fresh_key_skip_the_cache(build_app, ui_hub
     app = build_app()
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
-        await highlight_file(pilot, "beach")
-        await pilot.press("s")
-        await settle(pilot)
+        await look_up(pilot, "beach", "s")
         searches = len(ui_hub.requests_to("whatanime"))
         await pilot.press("s")  # answered from the history
         await settle(pilot)

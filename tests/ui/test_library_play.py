@@ -99,7 +99,7 @@ async def test_without_mpv_the_opener_opens_the_video(build_app, library, tmp_pa
         assert record.read_text().splitlines() == [str(library)]
 
 
-async def test_play_on_a_remote_match_says_why_not(build_app, ui_settings, pictures, monkeypatch):
+async def test_copy_time_on_a_remote_match_says_why_not(build_app, ui_settings, pictures, monkeypatch):
     ui_settings.set("general.scene_provider", "tracemoe")
     app = build_app()
     notes = []
@@ -112,5 +112,5 @@ async def test_play_on_a_remote_match_says_why_not(build_app, ui_settings, pictu
         await wait_for(pilot, lambda: bool(pane.shown), what="the matches")
         pane.scene_table.focus()
         await settle(pilot)
-        await pilot.press("p")
+        await pilot.press("C")  # (p on a trace.moe match plays its preview clip: tests/ui/test_play_clip.py)
         await wait_for(pilot, lambda: any(t == "Not a local match" for t, _ in notes), what="the refusal")

@@ -147,3 +147,18 @@ async def test_the_paid_scene_question_is_only_asked_when_whatanimeisthis_is_ask
         await pilot.press("f")
         await settle(pilot)
         assert isinstance(app.screen, ConfirmScreen)
+
+
+async def test_header_shows_trace_moe_quota_and_concurrency(build_app, ui_settings, ui_hub):
+    from animetui.ui.widgets.status_header import StatusHeader
+
+    ui_hub.services["tracemoe"].add_key("tm_sponsor_key_0000000000", email="s@example.com", quota=5000, concurrency=3)
+    ui_settings.set("providers.tracemoe.api_key", "tm_sponsor_key_0000000000")
+    app = build_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        header = app.query_one(StatusHeader)
+        await wait_for(pilot, lambda: "tracemoe" in header.credits, what="trace.moe's /me in the header")
+        assert header.credits["tracemoe"] == "5,000/5,000 searches, 3 at a time"
+        assert "trace.moe 5,000/5,000 searches, 3 at a time" in str(header.render())
+        assert "tm_sponsor_key" not in str(header.render())

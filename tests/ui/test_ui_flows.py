@@ -11,7 +11,7 @@ from pathlib import Path
 
 from animetui.ui.screens.cartoonize import CartoonizeScreen
 from animetui.ui.screens.generate import GenerateScreen
-from ui_helpers import highlight_file, settle, wait_for, open_screen
+from ui_helpers import highlight_file, look_up, open_screen, settle, wait_for
 
 from animetui.models import JobState
 from animetui.ui.panes.grid import PaneGrid
@@ -94,10 +94,7 @@ async def test_lookup_error_is_a_line_and_a_notification(build_app, ui_hub):
     app = build_app()
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
-        await highlight_file(pilot, "beach")
-        await pilot.press("b")
-        await settle(pilot)
-        results = app.query_one(ResultsPane)
+        results = await look_up(pilot, "beach", "b")
         assert "scene" in results.errors and "Traceback" not in results.errors["scene"]
         assert results.characters is not None, "the other lookup still answered"
         title = str(app.query_one("#scene-title").render())
@@ -306,10 +303,7 @@ async def test_hostile_server_strings_are_shown_as_text(build_app, ui_hub):
     app = build_app()
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
-        await highlight_file(pilot, "beach")
-        await pilot.press("b")
-        await settle(pilot)
-        results = app.query_one(ResultsPane)
+        results = await look_up(pilot, "beach", "b")
         assert not results.errors, results.errors
         titles = [m.title for m in results.scene.matches]
         assert any("[bold red]PWNED[/]" in t for t in titles) or any("\x1b" not in t for t in titles)
@@ -338,10 +332,7 @@ async def test_services_that_fail_to_start_are_reported_not_crashed(build_app):
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         assert any("journal is locked" in str(n.message) for n in app._notifications)
-        await highlight_file(pilot, "beach")
-        await pilot.press("b")
-        await settle(pilot)
-        results = app.query_one(ResultsPane)
+        results = await look_up(pilot, "beach", "b")
         assert "journal is locked" in results.errors["scene"]
         assert app.is_running
 
@@ -433,3 +424,57 @@ async def test_files_tree_keeps_its_lines_across_focus_moves_but_not_a_theme_cha
         app.theme = "textual-light"
         await settle(pilot)
         assert drawn() != focused and labels > 0, "a new theme draws the lines again"
+
+
+async def test_jump_box_keeps_the_tree_lines_and_typing_lays_nothing_out(build_app):
+    """Opening or closing the jump box only changes the tree's height: its lines stay cached and
+    right; a key typed into the box repaints the box without laying out the screen."""
+    from textual.geometry import Region
+
+    from animetui.ui.widgets.image_tree import ImageTree
+
+    app = build_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await highlight_file(pilot, "beach")
+        tree = app.query_one(ImageTree)
+        await pilot.press("1")
+        await wait_for(pilot, lambda: app.focused is tree, what="the tree focused")
+        await settle(pilot)
+        labels = 0
+        render_label = tree.render_label
+
+        def counted(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202 - called only when a line is not cached
+            nonlocal labels
+            labels += 1
+            return render_label(*args, **kwargs)
+
+        tree.render_label = counted  # type: ignore[method-assign]
+        height = tree.size.height
+        await pilot.press("slash")
+        jump = app.query_one("#jump")
+        await wait_for(pilot, lambda: app.focused is jump and tree.size.height < height, what="the jump box open")
+        await settle(pilot)
+        assert labels <= 1, f"the tree drew {labels} lines again for a height change (the cursor's may change: focus)"
+        layouts = 0
+        real_refresh = jump.refresh
+
+        def counting_refresh(*regions, **kwargs):  # noqa: ANN002, ANN003, ANN202
+            nonlocal layouts
+            layouts += bool(kwargs.get("layout"))
+            return real_refresh(*regions, **kwargs)
+
+        jump.refresh = counting_refresh  # type: ignore[method-assign]
+        await pilot.press("c", "l")
+        await wait_for(pilot, lambda: tree.highlighted_path is not None and tree.highlighted_path.name.startswith("cl"), what="the jump")
+        await settle(pilot)
+        assert layouts == 0, f"typing asked for {layouts} layouts of the screen"
+        assert jump.value == "cl" and "cl" in "".join(s.text for s in jump.render_line(0))
+        del jump.refresh
+        labels = 0
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: app.focused is tree and tree.size.height == height, what="the jump box closed")
+        await settle(pilot)
+        region = Region(0, 0, tree.size.width, tree.size.height)
+        lines = ["".join(s.text for s in strip) for strip in tree.render_lines(region)]
+        assert labels <= 2 and any("classroom" in line for line in lines), f"{labels} lines drawn again (the two cursor lines may be)"

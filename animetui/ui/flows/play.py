@@ -21,6 +21,19 @@ def _local(pane: Any) -> Any:
     return match, path
 
 
+def play_match(pane: Any) -> None:
+    """``p`` in Results: a match from the user's library plays the video from that second; any
+    other scene match plays its muted preview clip (:mod:`animetui.ui.flows.play_clip`)."""
+    from animetui.library.play import local_file
+
+    if local_file(pane.selected_match()) is not None:
+        play(pane)
+    else:
+        from animetui.ui.flows.play_clip import play_clip
+
+        play_clip(pane)
+
+
 def play(pane: Any) -> None:
     from animetui.library.play import clock, play_command, seconds_of
     from animetui.opener import OpenFailed, launch

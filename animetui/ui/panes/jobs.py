@@ -54,8 +54,26 @@ def job_elapsed(job: Job, now: float) -> float:
     return max(0.0, end - start)
 
 
-STATE_WIDTH = max(len(s.value) for s in JobState) + 2
+#: the state as the table shows it (the line under the table gives the full name)
+STATE_SHORT = {JobState.SUBMITTING: "sending", JobState.DOWNLOADING: "saving", JobState.SUCCEEDED: "done"}
+STATE_WIDTH = max(len(STATE_SHORT.get(s, s.value)) for s in JobState) + 2
 FIXED_WIDTHS = {"kind": 5, "state": STATE_WIDTH, "time": 6}
+#: the column sets tried, widest first: the result outranks the time and the kind
+COLUMN_SETS: tuple[tuple[str, ...], ...] = (
+    ("kind", "state", "time", "what", "result"),
+    ("state", "time", "what", "result"),
+    ("state", "what", "result"),
+    ("state", "time", "what"),
+    ("state", "what"),
+)
+MIN_WHAT, MIN_RESULT = 10, 11
+
+
+def fit(text: str, width: int) -> str:
+    """``text`` cut to ``width`` cells with ``…`` (one line of the detail under the table)."""
+    if width <= 0:
+        return ""
+    return text if len(text) <= width else text[: max(0, width - 1)] + "…"
 
 
 def middle_cut(text: str, width: int) -> str:
@@ -144,19 +162,20 @@ class JobsPane(Pane):
             table.add_column(titles[key], key=key, width=width)
 
     def on_resize(self) -> None:
-        """Columns by priority: the state and the prompt stay; the result, then the time, then the
-        kind give way when the pane is narrow (the line under the table shows the whole job)."""
+        """Columns by priority: the state and the prompt stay; then the result (the file, or the
+        error); the time and then the kind give way first when the pane is narrow (the lines
+        under the table show the whole job)."""
         width = self.content_size.width - 1  # the vertical scrollbar
         if width <= 0:
             return
-        for keys in (("kind", "state", "time", "what", "result"), ("kind", "state", "time", "what"), ("kind", "state", "what"), ("state", "what")):
+        for keys in COLUMN_SETS:
             fixed = sum(FIXED_WIDTHS.get(k, 0) for k in keys) + 2 * len(keys)
             room = width - fixed
-            if room >= (10 + 2 + 14 if "result" in keys else 10) or len(keys) == 2:
+            if room >= (MIN_WHAT + MIN_RESULT if "result" in keys else MIN_WHAT) or len(keys) == 2:
                 break
         if "result" in keys:
-            what = min(36, max(10, room // 2))
-            widths = (what, max(8, room - what - 2))
+            what = min(36, max(MIN_WHAT, room * 2 // 5))
+            widths = (what, max(MIN_RESULT, room - what))
         else:
             widths = (max(4, room), 0)
         if (keys, widths) == (self._keys, self._widths):
@@ -232,15 +251,15 @@ class JobsPane(Pane):
             JobState.EXPIRED: theme.get("warning", "yellow"),
             JobState.CANCELLED: "dim",
         }.get(job.state, theme.get("accent", "cyan"))
-        if job.state is JobState.SUCCEEDED and job.result_path:
-            result = Text(shown(Path(job.result_path).name), no_wrap=True, overflow="ellipsis")
+        if job.state is JobState.SUCCEEDED and job.result_path:  # the date and the extension both stay
+            result = Text(middle_cut(shown(Path(job.result_path).name), self._widths[1]), no_wrap=True, overflow="ellipsis")
         elif job.error:
             result = Text(one_line(job.error, 200), style=colour, no_wrap=True, overflow="ellipsis")
         else:
             result = Text("—", style="dim")
         cells = {
             "kind": Text(shown(kind_of(job).short)),
-            "state": Text(f"{STATE_ICONS.get(job.state, '?')} {job.state.value}", style=colour),
+            "state": Text(f"{STATE_ICONS.get(job.state, '?')} {STATE_SHORT.get(job.state, job.state.value)}", style=colour),
             "time": Text(elapsed(job_elapsed(job, now)), justify="right"),
             "what": Text(one_line(job_summary(job), 60), no_wrap=True, overflow="ellipsis"),
             "result": result,
@@ -306,27 +325,47 @@ class JobsPane(Pane):
             detail.update(Text("No jobs yet — g: text-to-image, a: photo-to-anime of the chosen image.", style="italic"))
             preview.clear()
             return
-        text = Text(no_wrap=True, overflow="ellipsis")
+        room = max(12, detail.content_size.width or 40)
+        text = Text()
         kind = kind_of(job)
         text.append(f"{shown(kind.label)} · ", style="bold")
         text.append(job.state.value)
         options = kind.options(job)
         if options:
-            text.append(f" · {shown(options)}", style="dim")
-        text.append("\n")
+            text.append(fit(f" · {shown(options)}", room - len(text.plain)), style="dim")
         subject = kind.subject(job)
-        text.append(display_path(subject) if kind.subject_is_file else one_line(subject, 1000))
+        if kind.subject_is_file:
+            text.append("\n" + middle_cut(display_path(subject), room))
+        else:
+            # the prompt over up to two lines (word wrap leaves some slack), an enhanced one on a
+            # line; what does not fit ends in … and v shows both whole
+            prompt = one_line(subject, 4000)
+            enhanced = one_line(str(job.params.get("enhanced_prompt", "") or ""), 4000)
+            enhanced = "" if enhanced == prompt else enhanced
+            hint = " (v: read all)"
+            prompt_room = 2 * room - room // 4 - len(hint)
+            enhanced_room = room - len("enhanced: ") - len(hint)
+            cut = len(prompt) > prompt_room or len(enhanced) > enhanced_room
+            text.append("\n" + fit(prompt, prompt_room))
+            if cut and not enhanced:
+                text.append(hint, style="dim italic")
+            if enhanced:
+                text.append("\nenhanced: ", style="dim")
+                text.append(fit(enhanced, enhanced_room))
+                if cut:
+                    text.append(hint, style="dim italic")
+        balance = f" · balance ${job.balance_usd:,.2f}" if job.balance_usd is not None else ""
         if job.result_path and job.state in (JobState.SUCCEEDED, JobState.DOWNLOADING):
             result = Path(job.result_path)  # while downloading: the name it will be saved under
-            text.append("\n→ " if job.state is JobState.SUCCEEDED else "\n→ (not saved yet) ", style="bold")
-            room = detail.content_size.width - 2
-            text.append(middle_cut(shown(result.name), room))  # the date and the extension both stay
-            text.append(f"\n  in {display_path(result.parent)}", style="dim")
+            arrow = "\n→ " if job.state is JobState.SUCCEEDED else "\n→ (not saved yet) "
+            text.append(arrow, style="bold")
+            text.append(middle_cut(shown(result.name), room - len(arrow) + 1))  # the date and the extension both stay
+            text.append("\n" + middle_cut(f"  in {display_path(result.parent)}", room - len(balance)) + balance, style="dim")
+        elif balance:
+            text.append("\n" + balance[3:], style="dim")
         if job.error:
             colour = "dim" if job.state is JobState.CANCELLED else self.app.theme_variables.get("error", "red")
             error.update(Text(one_line(job.error, 500), style=colour))
-        if job.balance_usd is not None:
-            text.append(f"\nbalance ${job.balance_usd:,.2f}", style="dim")
         detail.update(text)
         if job.state is JobState.SUCCEEDED and job.result_path:
             preview.show(Path(job.result_path), label=Path(job.result_path).name)

@@ -28,6 +28,7 @@ from animetui.ui.format import ago, one_line, percent
 from animetui.ui.panes.base import Pane
 from animetui.ui.services import services_of
 from animetui.ui.widgets.fitted_table import FittedTable, ellipsis_text
+from animetui.ui.widgets.row_detail import RowDetail
 
 if TYPE_CHECKING:
     from animetui.models import Ranking, RecentSearch
@@ -95,9 +96,11 @@ class RankingsPane(Pane):
                 yield RankControls("", id="rank-controls", classes="section-title")
                 yield Static("", id="rank-status", classes="status-line")
                 yield FittedTable(id="rankings-table", cursor_type="row", zebra_stripes=True, flex="title")
+                yield RowDetail(id="rank-detail")
             with TabPane("Recent", id="tab-recent"):
                 yield Static("", id="recent-status", classes="section-title")
                 yield FittedTable(id="recent-table", cursor_type="row", zebra_stripes=True, flex="title")
+                yield RowDetail(id="recent-detail")
 
     def on_mount(self) -> None:
         ranks = self.query_one("#rankings-table", DataTable)
@@ -178,6 +181,39 @@ class RankingsPane(Pane):
                 key=f"r{item.rank}-{len(table.rows)}",
             )
         self._status("#rank-status", None if rankings else Text(f"{period}: nothing ranked yet", style="italic"))
+        self._show_rank_detail(table.cursor_row)
+
+    @on(DataTable.RowHighlighted, "#rankings-table")
+    def _rank_row(self, event: DataTable.RowHighlighted) -> None:
+        self._show_rank_detail(event.cursor_row)
+
+    def _show_rank_detail(self, row: int) -> None:
+        """The highlighted title in full (the table cuts it to the pane's width)."""
+        detail = self.query_one("#rank-detail", RowDetail)
+        if not 0 <= row < len(self.rankings):
+            detail.show(None)
+            return
+        item = self.rankings[row]
+        text = Text(f"#{item.rank} ", style="dim")
+        text.append(one_line(item.title, 300) or "?", style="bold")
+        if item.adult:
+            text.append(" (18+)")
+        if item.searches is not None:
+            text.append(f" · {item.searches:,} searches", style="dim")
+        detail.show(text)
+
+    def _show_recent_detail(self, row: int) -> None:
+        detail = self.query_one("#recent-detail", RowDetail)
+        if not 0 <= row < len(self.recent):
+            detail.show(None)
+            return
+        item = self.recent[row]
+        text = Text(one_line(item.title, 300) or "?", style="bold")
+        facts = [f"episode {one_line(item.episode, 40)}" if item.episode else "",
+                 percent(item.similarity) if item.similarity is not None else "",
+                 one_line(item.searched_at, 40) if item.searched_at else ""]
+        text.append("".join(f" · {fact}" for fact in facts if fact), style="dim")
+        detail.show(text)
 
     # ------------------------------------------------------------------ recent searches
     def load_recent(self, *, reset: bool = False) -> None:
@@ -187,6 +223,7 @@ class RankingsPane(Pane):
             self.recent = []
             self.recent_done = False
             self.query_one("#recent-table", DataTable).clear()
+            self._show_recent_detail(-1)
         if self.recent_done:
             return
         self.recent_loading = True
@@ -234,9 +271,11 @@ class RankingsPane(Pane):
         else:
             status = Text(f"{count} loaded · more load at the end of the list")
         self._status("#recent-status", status)
+        self._show_recent_detail(table.cursor_row)
 
     @on(DataTable.RowHighlighted, "#recent-table")
     def _recent_row(self, event: DataTable.RowHighlighted) -> None:
+        self._show_recent_detail(event.cursor_row)
         if (
             event.cursor_row >= event.data_table.row_count - 1
             and not self.recent_done

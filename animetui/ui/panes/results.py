@@ -46,6 +46,7 @@ from animetui.ui.services import ServicesUnavailable, host_of, services_of
 from animetui.ui.widgets.detection_list import DetectionList
 from animetui.ui.widgets.fitted_table import FittedTable
 from animetui.ui.widgets.line import update_line
+from animetui.ui.widgets.row_detail import RowDetail
 
 from animetui.models import LIKELY, PROBABLY_WRONG, UNCERTAIN, CharacterResult, SceneResult
 
@@ -87,6 +88,7 @@ class ResultsPane(Pane):
             with Vertical(id="results-lists"):
                 yield Static("", id="scene-title", classes="section-title")
                 yield FittedTable(id="scene-table", cursor_type="row", zebra_stripes=True, flex="title")
+                yield RowDetail(id="scene-detail")
                 yield Static("", id="chars-title", classes="section-title")
                 yield DetectionList(id="detections")
 
@@ -337,7 +339,29 @@ class ResultsPane(Pane):
                     Text(title + ("  18+" if match.adult else ""), style=style, no_wrap=True, overflow="ellipsis"),
                     key=f"m{index}",
                 )
+        self._show_match_detail(self.scene_table.cursor_row if self.shown else -1)
         self._update_titles()
+
+    def _show_match_detail(self, row: int) -> None:
+        """The highlighted match in full under the table (its cells are cut to the pane's width)."""
+        from animetui.providers import title_of
+
+        detail = self.query_one("#scene-detail", RowDetail)
+        if not 0 <= row < len(self.shown):
+            detail.show(None)
+            return
+        match = self.shown[row]
+        text = Text(f"{row + 1}. ", style="dim")
+        text.append(one_line(match.title_in(self.title_language), 300) or "?", style="bold")
+        if match.adult:
+            text.append(" (18+)")
+        facts = [f"{percent(match.similarity)} {match.confidence}".strip() if match.similarity is not None else ""]
+        facts.append(f"episode {one_line(match.episode, 40)}" if match.episode else "")
+        facts.append(span(match.start, match.end) if match.start is not None else "")
+        facts.append(one_line(title_of(match.engine), 40) if match.engine else "")
+        facts.append(one_line(match.filename, 200) if match.filename else "")
+        text.append("".join(f" · {fact}" for fact in facts if fact), style="dim")
+        detail.show(text)
 
     def _show_characters(self, result: CharacterResult | None, *, cached: bool = False) -> None:
         self.characters = result
@@ -428,6 +452,7 @@ class ResultsPane(Pane):
     # ------------------------------------------------------------------ scene match previews
     @on(DataTable.RowHighlighted, "#scene-table")
     def _scene_row(self, event: DataTable.RowHighlighted) -> None:
+        self._show_match_detail(event.cursor_row)
         if self.app.focused is self.scene_table:
             self._show_match_preview(event.cursor_row)
 
@@ -444,6 +469,8 @@ class ResultsPane(Pane):
             return
         match = matches[row]
         title = one_line(match.title_in(self.title_language), 80)
+        if match.clip_path or match.video_url:
+            title += " · p: clip"
         if match.preview_path and Path(match.preview_path).is_file():  # downloaded with the search
             self.image.show(Path(match.preview_path), key=match.preview_path, label=f"match {row + 1} · {title}")
             return
@@ -529,10 +556,10 @@ class ResultsPane(Pane):
         self.app.notify(f"Copied {link}", title="Clipboard", timeout=3, markup=False)
 
     def action_play(self) -> None:
-        """``p``: a library match — play the video from that second (animetui.ui.flows.play)."""
-        from animetui.ui.flows.play import play
+        """``p``: a library match from that second, else the match's muted preview clip."""
+        from animetui.ui.flows.play import play_match
 
-        play(self)
+        play_match(self)
 
     def action_copy_time(self) -> None:
         """``C``: a library match — copy the video's path with the time."""
@@ -545,6 +572,15 @@ class ResultsPane(Pane):
 
     def action_copy_mal(self) -> None:
         self._copy_link("MyAnimeList")
+
+    def clip_ready(self, match: "SceneMatch", path: Path) -> None:
+        """A clip fetched on demand: keep its path on the match (played again with no request)."""
+        import dataclasses
+
+        saved = dataclasses.replace(match, clip_path=str(path))
+        self.shown = tuple(saved if m is match else m for m in self.shown)
+        if self.scene is not None:
+            self.scene = dataclasses.replace(self.scene, matches=tuple(saved if m is match else m for m in self.scene.matches))
 
     def action_toggle_adult(self) -> None:
         self.show_adult = not self.adult_shown

@@ -22,6 +22,7 @@ from textual.widgets import Button, Checkbox, Label, RadioButton, RadioSet, Sele
 
 from animetui.models import GenerateRequest, JobKind, Orientation
 from animetui.text import safe
+from animetui.ui.widgets.safe_input import SafeTextArea
 
 MAX_PROMPT = 1000  # AnimeAPI docs: "max 1000 characters"
 COST_NOTE = "Each image costs $0.009, charged to your AnimeAPI balance"
@@ -69,7 +70,7 @@ class GenerateScreen(ModalScreen[GenerateRequest | None]):
         with Vertical(id="dialog", classes="dialog") as dialog:
             dialog.border_title = "New text-to-image job · AnimeAPI"
             yield Label("Prompt", classes="field-label")
-            yield TextArea(self._prompt, id="prompt", soft_wrap=True, tab_behavior="focus", placeholder="Describe the picture…")
+            yield SafeTextArea(self._prompt, id="prompt", soft_wrap=True, tab_behavior="focus", placeholder="Describe the picture…")
             yield Static("", id="counter")
             recent = self._recent_prompts()
             if recent:

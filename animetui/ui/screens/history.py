@@ -39,10 +39,11 @@ from animetui.ui.messages import LookupRequested
 from animetui.ui.format import display_path, one_line, percent, span
 from animetui.ui.pictures.view import ImageView
 from animetui.ui.widgets.key_footer import KeyFooter
+from animetui.ui.widgets.row_detail import RowDetail
 from animetui.ui.widgets.safe_input import SafeInput
 
 if TYPE_CHECKING:
-    from animetui.history import History, HistoryEntry
+    from animetui.history import History, HistoryEntry, UnavailableHistory
 
 PAGE = 100
 PREFETCH = 10
@@ -104,22 +105,26 @@ class HistoryScreen(ModalScreen[None]):
     HistoryScreen #history-filter { margin: 0 1; }
     HistoryScreen #history-status { height: 1; padding: 0 1; background: $panel; color: $text-muted; }
     HistoryScreen #history-body { height: 1fr; }
-    HistoryScreen #history-table { width: 3fr; height: 1fr; }
+    HistoryScreen #history-list { width: 3fr; height: 1fr; }
+    HistoryScreen #history-table { height: 1fr; }
+    HistoryScreen #history-row { display: none; }
+    HistoryScreen.-narrow #history-row { display: block; }
+    HistoryScreen.-narrow #history-row.-empty { display: none; }
     HistoryScreen #history-detail { width: 2fr; height: 1fr; border-left: solid $border-blurred; }
     HistoryScreen #history-image { height: 1fr; min-height: 5; }
     HistoryScreen #history-result-scroll { height: 1fr; }
     HistoryScreen.-narrow #history-detail { display: none; }
     HistoryScreen.-narrow.-detail-open #history-detail { display: block; width: 1fr; border-left: none; }
-    HistoryScreen.-narrow.-detail-open #history-table { display: none; }
+    HistoryScreen.-narrow.-detail-open #history-list { display: none; }
     """
 
-    def __init__(self, history: "History", *, downloads_dir: Path, renderer: str, clock: Any = time.time) -> None:
+    def __init__(self, history: "History | UnavailableHistory", *, downloads_dir: Path, renderer: str, clock: Any = time.time) -> None:
         super().__init__()
         self.shared_history = history  # the runtime's: not closed here
         self.downloads_dir = downloads_dir
         self.renderer = renderer
         self.clock = clock
-        self.history: History | None = history
+        self.history: History | UnavailableHistory | None = history  # unavailable: every read says why
         self.query_text = ""
         self.entries: list[HistoryEntry] = []
         self.marked: set[int] = set()
@@ -133,7 +138,9 @@ class HistoryScreen(ModalScreen[None]):
         yield SafeInput(placeholder="filter: title, character or file name", id="history-filter", compact=True)
         yield Static("", id="history-status")
         with Horizontal(id="history-body"):
-            yield DataTable(id="history-table", cursor_type="row", zebra_stripes=True)
+            with Vertical(id="history-list"):
+                yield DataTable(id="history-table", cursor_type="row", zebra_stripes=True)
+                yield RowDetail(id="history-row")
             with Vertical(id="history-detail"):
                 yield ImageView(id="history-image", renderer=self.renderer, placeholder="Highlight a lookup")
                 with VerticalScroll(id="history-result-scroll"):
@@ -158,7 +165,7 @@ class HistoryScreen(ModalScreen[None]):
     def on_resize(self) -> None:
         self.set_class(self.size.width < 100, "-narrow")
 
-    def _open(self) -> "History":
+    def _open(self) -> "History | UnavailableHistory":
         return self.shared_history
 
     # ------------------------------------------------------------------ loading
@@ -261,6 +268,7 @@ class HistoryScreen(ModalScreen[None]):
     def _show(self, entry: "HistoryEntry | None") -> None:
         body = self.query_one("#history-result", Static)
         image = self.query_one("#history-image", ImageView)
+        self._show_row(entry)
         if entry is None:
             self.shown_id = None
             body.update(Text("No lookups yet." if not self.query_text else "Nothing matches the filter.", style="italic"))
@@ -271,6 +279,18 @@ class HistoryScreen(ModalScreen[None]):
         self.shown_id = entry.id
         body.update(result_text(entry))
         self._show_picture(entry)
+
+    def _show_row(self, entry: "HistoryEntry | None") -> None:
+        """Narrow screens (no detail pane beside the table): the highlighted lookup's file and
+        answer in full under the table."""
+        row = self.query_one("#history-row", RowDetail)
+        if entry is None:
+            row.show(None)
+            return
+        source = entry.source_path or entry.source_url or entry.source_label
+        text = Text(one_line(display_path(source) if entry.source_path else source, 300), style="bold")
+        text.append(f" · {one_line(entry.headline, 300) or '?'}")
+        row.show(text)
 
     @work(exclusive=True, group="history-picture", exit_on_error=False)
     async def _show_picture(self, entry: "HistoryEntry") -> None:

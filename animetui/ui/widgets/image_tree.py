@@ -14,7 +14,9 @@ from typing import Any
 from rich.style import Style
 from rich.text import Text
 from textual import events
+from textual.geometry import Region
 from textual.reactive import reactive
+from textual.strip import Strip
 from textual.widget import Widget
 from textual.widgets import DirectoryTree
 from textual.widgets.directory_tree import DirEntry
@@ -42,6 +44,46 @@ class ImageTree(DirectoryTree):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._drawn_with: dict[Any, tuple[Any, ...]] = {}  # pseudo-class state → styles its lines were drawn with
+        self._lines_width: int | None = None  # the width the tree's lines were last laid out for
+        self._repaint_style: Style | None = None  # the tree's own style, while one repaint runs
+
+    # ------------------------------------------------------------------ repaint cost
+    # Measured with tests/benchmarks/bench_stall.py --explain: the tree is drawn in most long
+    # loop callbacks (a focus move, the jump box opening, a picture highlighted), 20 lines at
+    # 160x48. Two things Tree does there cost more than the lines themselves.
+
+    @property
+    def rich_style(self) -> Style:
+        """The tree's style, worked out once per repaint instead of once per line.
+
+        ``Tree.render_line`` asks for it on every line, and ``DOMNode.rich_style`` walks every
+        ancestor's styles each time (a third of the tree's repaint). Nothing can restyle the tree
+        while one repaint runs (it is synchronous), so the value is kept for that repaint only.
+        """
+        style = self._repaint_style
+        return style if style is not None else super().rich_style
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        self._repaint_style = None
+        self._repaint_style = super().rich_style
+        try:
+            return super().render_lines(crop)
+        finally:
+            self._repaint_style = None
+
+    def _on_resize(self, event: events.Resize) -> None:
+        """Keep the rendered lines when only the height changed (the jump box opening or closing).
+
+        ``Tree._on_resize`` drops every cached line and rebuilds the tree's line list on any resize,
+        but neither depends on the height: a line is cached by its width, and the list (and the
+        virtual size made from it) by the nodes. A new width still goes to Tree.
+        """
+        width = event.size.width
+        if width == self._lines_width:
+            self._line_cache.grow(event.size.height)
+            event.prevent_default()  # not Tree._on_resize; the new size repaints the tree anyway
+            return
+        self._lines_width = width
 
     def notify_style_update(self) -> None:
         """Repaint; keep the rendered lines when the styles they were drawn with are unchanged.

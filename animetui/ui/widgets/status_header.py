@@ -7,6 +7,7 @@ Keys themselves are never shown. Server-provided text is added as plain ``Text``
 whatanimeisthis also shows the account: the signed-in email, "guest", or "session expired" (in
 the error colour, until the user signs in again). A provider whose usage limit was hit (AnimeTrace's
 17728, a guest's daily 5) shows that state instead of its credits until a later call succeeds.
+A provider that reports its concurrency (trace.moe's ``/me``) shows it: ``100/100 searches, 1 at a time``.
 """
 
 from __future__ import annotations
@@ -60,6 +61,8 @@ class StatusHeader(Static):
         if text == "?" and credit.total is not None and credit.unit != "usd":
             # nothing counted yet (a guest before the first search since the start): the allowance
             text = f"{credit.total:,.0f} {credit.unit}/day"
+        if credit.concurrency is not None:  # a second search at once waits for the first (trace.moe)
+            text += f", {credit.concurrency} at a time"
         self.credits[credit.provider] = text
         self._redraw()
 

@@ -69,4 +69,13 @@ def test_credits_lists_trace_moe_quota(capsys):
     code, out, err = run(capsys, "--demo", "credits", "--json")
     assert code == 0, err
     tracemoe = next(c for c in json.loads(out)["credits"] if c["provider"] == "tracemoe")
-    assert tracemoe["unit"] == "searches" and tracemoe["remaining"] is not None and "concurrency" in tracemoe["detail"]
+    assert tracemoe["unit"] == "searches" and tracemoe["remaining"] is not None and tracemoe["total"] == 100
+    assert tracemoe["concurrency"] == 1 and tracemoe["priority"] == 0 and "used in the rolling 24 h" in tracemoe["detail"]
+
+
+def test_credits_table_shows_trace_moe_concurrency(capsys):
+    code, out, err = run(capsys, "--demo", "credits")
+    assert code == 0, err
+    assert "at once" in out.splitlines()[0]
+    row = next(line for line in out.splitlines() if line.startswith("trace.moe"))
+    assert row.split()[1:4] == ["100", "searches", "1"] and "priority 0" in row

@@ -1,0 +1,91 @@
+"""A partial repaint that draws only the widgets it repaints.
+
+Textual's compositor repaints the dirty parts of the screen (``render_partial_update``) by taking
+the rectangle around *all* of them, then rendering every widget whose clip overlaps that
+rectangle, whole, and cutting every line of the rectangle into pieces. Two small changes far apart
+— a pane's border (its left and right edges run the full height) and the footer, or a tree line
+and a table row — make that rectangle the whole screen: each of ~60 widgets is rendered and
+every line divided, for a few cells of change. At 160×48 on a slow core that was most of the
+event loop's longest stalls while typing through pictures (a focus move: ~20 ms, 8-10 ms of it
+compositing; ``tests/benchmarks/bench_stall.py --explain``).
+
+:func:`install` replaces that one method with the same algorithm restricted to the widgets whose
+visible area overlaps a dirty region, and to the lines of those regions. The output is the same:
+every piece of a line that lies in a dirty region is still filled front to back (a piece lies
+wholly inside or outside each widget's visible area, since the cuts are those areas' edges), and
+pieces outside the dirty regions were never written to the terminal (``ChopsUpdate`` writes only
+the spans of the dirty regions). ``tests/ui/test_partial_paint.py`` compares both byte for byte.
+
+Textual is pinned exactly (pyproject.toml); on another version this does nothing, so a Textual
+upgrade cannot break the screen through it (the test then fails, to be looked at again).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import textual
+from textual._compositor import ChopsUpdate, Compositor
+from textual.geometry import Region
+
+TEXTUAL_VERSION = "8.2.8"  # the version whose compositor this was written against
+
+_installed = False
+TEXTUAL_RENDER_PARTIAL_UPDATE = Compositor.render_partial_update  # Textual's own (the tests compare with it)
+
+
+def installed() -> bool:
+    return _installed
+
+
+def render_partial_update(self: Compositor) -> ChopsUpdate | None:
+    """``Compositor.render_partial_update``, rendering only the widgets the dirty regions touch."""
+    screen_region = self.size.region
+    update_regions = self._dirty_regions.copy()
+    self._dirty_regions.clear()
+    regions = [r for r in (region.intersection(screen_region) for region in update_regions) if r]
+    if not regions:
+        return None
+    spans = list(self._regions_to_spans(regions))
+    rendered_lines = {y for y, _, _ in spans}
+    cuts = self.cuts
+    chops: list[dict[int, Any]] = [dict.fromkeys(cut_set[:-1]) for cut_set in cuts]
+    intersection = Region.intersection
+    overlaps = Region.overlaps
+    box = Region.from_union(regions)
+    for widget, (region, clip) in self.visible_widgets.items():  # front to back
+        visible = intersection(region, clip)
+        if not overlaps(box, visible) or not any(overlaps(visible, dirty) for dirty in regions):
+            continue
+        if clip.contains_region(region):
+            strips = widget.render_lines(Region(0, 0, region.width, region.height))
+        else:
+            x, y, width, height = visible
+            if not (width and height):
+                continue
+            strips = widget.render_lines(Region(x - region.x, y - region.y, width, height))
+        render_x = visible.x
+        first_cut, last_cut = visible.column_span
+        for y, strip in zip(visible.line_range, strips):
+            if y not in rendered_lines:
+                continue
+            chops_line = chops[y]
+            final_cuts = [cut for cut in cuts[y] if last_cut >= cut >= first_cut]
+            get = chops_line.get
+            for cut, piece in zip(final_cuts, strip.divide([cut - render_x for cut in final_cuts[1:]])):
+                if get(cut) is None:
+                    chops_line[cut] = piece
+    chop_ends = [cut_set[1:] for cut_set in cuts]
+    return ChopsUpdate(chops, spans, chop_ends)
+
+
+def install() -> bool:
+    """Use :func:`render_partial_update` (once; only on the Textual it was written for)."""
+    global _installed
+    if _installed:
+        return True
+    if textual.__version__ != TEXTUAL_VERSION:
+        return False
+    Compositor.render_partial_update = render_partial_update  # type: ignore[method-assign]
+    _installed = True
+    return True
