@@ -163,3 +163,31 @@ async def test_batch_names_one_scene_provider(folder, service, hub, tmp_path):
     items = await runner.run(await runner.plan(find_images(folder), ["scene"]))
     assert [i.status for i in items].count("done") == 6
     assert not [r for r in hub.requests_to("whatanime") if r.path == "/api/anime/search"]
+
+
+async def test_a_batch_session_runs_and_resumes_through_the_runners_public_api(folder, service, hub, tmp_path):
+    """BatchSession (the TUI's batch, now beside the runner): plans, reports, cancels, resumes."""
+    from animetui.batch import BatchSession
+
+    journal = BatchJournal(tmp_path / "h.sqlite3")
+    seen: list[str] = []
+    session = BatchSession(service, journal, paths=find_images(folder), kinds=("characters",))
+    session.listeners.append(lambda s: seen.append(s.state))
+
+    def cancel_after_the_first(progress) -> None:
+        if progress.done >= 1:
+            session.cancel()
+
+    await session.run()
+    assert session.state == "done" and not session.running
+    assert session.counts().get("done", 0) == 6 and "running" in seen
+    # a second session resumes an unfinished batch by id and sees its kinds from the journal
+    other = BatchSession(service, journal, paths=find_images(folder), kinds=("characters",))
+    other.listeners.append(lambda s: cancel_after_the_first(s.progress) if s.progress is not None else None)
+    await other.run()
+    assert other.state in ("cancelled", "done")
+    assert other.batch_id is not None
+    resumed = BatchSession(service, journal, batch_id=other.batch_id)
+    await resumed.run()
+    assert resumed.resumed and resumed.kinds == ("characters",) and resumed.state == "done"
+    assert [i.id for i in resumed.summary()] == sorted(i.id for i in resumed.summary())
