@@ -392,3 +392,106 @@ class BatchRunner:
         item.headline = headline(outcome.result, detail=True)
         if not outcome.cached and allowance.get(provider) is not None:
             allowance[provider] = int(allowance[provider] or 0) - 1
+
+
+class BatchSession:
+    """One batch run: plans (or resumes) it, runs it, keeps the latest progress and items.
+
+    ``listeners`` are called on the event loop after every change (the screen redraws).
+    """
+
+    def __init__(
+        self,
+        lookups: Any,  # LookupService
+        journal: BatchJournal,
+        *,
+        paths: list[Path] | None = None,
+        kinds: tuple[str, ...] = ("scene", "characters"),
+        batch_id: int | None = None,
+        root: str = "",
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.lookups = lookups
+        self.journal = journal  # the runtime's; not closed here
+        self.paths = paths or []
+        self.kinds = kinds
+        self.batch_id = batch_id
+        self.root = root
+        self.clock = clock
+        self.state = "planning"  # planning | running | paused | done | cancelled | failed | stopped
+        self.error = ""
+        self.items: dict[int, BatchItem] = {}
+        self.progress: BatchProgress | None = None
+        self.notes: list[str] = []
+        self.listeners: list[Callable[["BatchSession"], None]] = []
+        self.runner: BatchRunner | None = None
+        self.resumed = batch_id is not None
+
+    # ------------------------------------------------------------------ control
+    @property
+    def running(self) -> bool:
+        return self.state in ("planning", "running", "paused")
+
+    def pause(self) -> None:
+        if self.runner is not None and self.state == "running":
+            self.runner.pause()
+            self.state = "paused"
+            self._changed()
+
+    def resume(self) -> None:
+        if self.runner is not None and self.state == "paused":
+            self.runner.resume_running()
+            self.state = "running"
+            self._changed()
+
+    def cancel(self) -> None:
+        if self.runner is not None and self.running:
+            self.runner.cancel()
+
+    def counts(self) -> dict[str, int]:
+        out: dict[str, int] = {}
+        for item in self.items.values():
+            out[item.status] = out.get(item.status, 0) + 1
+        return out
+
+    # ------------------------------------------------------------------ running
+    async def run(self) -> None:
+        journal = self.journal
+        self.runner = BatchRunner(self.lookups, journal, on_progress=self._on_progress, clock=self.clock)
+        try:
+            if self.batch_id is None:
+                self.batch_id = await self.runner.plan(self.paths, list(self.kinds), root=self.root)
+            else:
+                kinds = {item.kind for item in journal.items(self.batch_id)}
+                self.kinds = tuple(k for k in ("scene", "characters") if k in kinds)
+            self.items = {item.id: item for item in journal.items(self.batch_id)}
+            self.state = "running"
+            self._changed()
+            await self.runner.run(self.batch_id)
+            self.items = {item.id: item for item in journal.items(self.batch_id)}
+            self.state = "cancelled" if self.runner.cancelled else "done"
+        except asyncio.CancelledError:
+            self.state = "stopped"  # the journal says "paused": resumable at the next start
+            raise
+        except AnimetuiError as exc:
+            self.state, self.error = "failed", str(exc)
+        except Exception as exc:  # noqa: BLE001 - never a traceback on screen
+            self.state, self.error = "failed", f"unexpected error ({type(exc).__name__}); see the log"
+        finally:
+            self.notes = list(self.runner.notes)
+            self._changed()
+
+    def _on_progress(self, progress: BatchProgress) -> None:
+        self.progress = progress
+        self.notes = list(progress.notes)
+        if progress.last is not None:
+            self.items[progress.last.id] = progress.last
+        self._changed()
+
+    def _changed(self) -> None:
+        for listener in list(self.listeners):
+            listener(self)
+
+    # ------------------------------------------------------------------ export
+    def summary(self) -> list[BatchItem]:
+        return sorted(self.items.values(), key=lambda item: item.id)

@@ -1,7 +1,7 @@
 """The ``animetui`` command: the TUI with no subcommand, headless subcommands for scripts and SSH.
 
 Every subcommand prints a readable table by default and a stable JSON object with ``--json``
-(shapes pinned by tests/test_cli.py). Errors are one line on stderr and an exit code:
+(shapes pinned by tests/cli/test_cli.py). Errors are one line on stderr and an exit code:
 
     0 ok · 2 usage or config · 3 provider or input error · 4 network · 5 a waited-for job did
     not succeed (failed, expired or cancelled) · 130 interrupted

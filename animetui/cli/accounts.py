@@ -6,12 +6,12 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from animetui.cli.output import EXIT_OK, UsageError, emit_json, err, plain, print_table, wants_json
 
 if TYPE_CHECKING:
-    from animetui.config import Settings
+    from animetui.config import Key, Settings
     from animetui.runtime import Runtime
 
 
@@ -57,7 +57,7 @@ async def credits(args: argparse.Namespace, settings: Settings, rt: Runtime) -> 
     return EXIT_OK
 
 
-def _schema_key(name: str) -> Any:  # the settings schema's entry, or None
+def _schema_key(name: str) -> Key | None:  # the settings schema's entry, or None
     from animetui.config import SCHEMA_BY_NAME
 
     return SCHEMA_BY_NAME.get(name)

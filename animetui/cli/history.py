@@ -7,7 +7,7 @@ import argparse
 import asyncio
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from animetui.cli.output import (
     EXIT_ERROR,
@@ -23,6 +23,7 @@ from animetui.cli.output import (
 )
 
 if TYPE_CHECKING:
+    from animetui.batch import BatchProgress
     from animetui.config import Settings
     from animetui.runtime import Runtime
 
@@ -62,7 +63,7 @@ async def batch(args: argparse.Namespace, settings: Settings, rt: Runtime) -> in
     quiet = wants_json(args) or not sys.stderr.isatty()
     from animetui.text import safe
 
-    def progress(p: Any) -> None:
+    def progress(p: BatchProgress) -> None:
         if quiet and p.done != p.total:
             return
         eta = f", ETA {mmss(p.eta)}" if p.eta is not None else ""

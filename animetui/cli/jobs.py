@@ -11,7 +11,7 @@ import asyncio
 import shutil
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from animetui.cli.output import (
     EXIT_JOB,
@@ -27,6 +27,8 @@ from animetui.cli.output import (
 
 if TYPE_CHECKING:
     from animetui.config import Settings
+    from animetui.jobs import JobRunner
+    from animetui.models import Job
     from animetui.runtime import Runtime
 
 
@@ -40,7 +42,7 @@ def _result_width() -> int:
     return max(20, columns - (8 + 10 + 40 + 9 + 8))
 
 
-def _job_row(job: Any) -> list[Any]:
+def _job_row(job: Job) -> list[str]:
     from animetui.jobs.kinds import subject
     from animetui.models import JobState
 
@@ -53,7 +55,7 @@ def _job_row(job: Any) -> list[Any]:
     return [job.id[:8], str(job.kind), clip(plain(subject(job)), 40), job.state.value, result]
 
 
-def _progress(job: Any) -> None:
+def _progress(job: Job) -> None:
     from animetui.models import JobState
 
     detail = f" — {job.error}" if job.error else (f" → {job.result_path}" if job.result_path and job.state is JobState.SUCCEEDED else "")
@@ -63,7 +65,7 @@ def _progress(job: Any) -> None:
         pass
 
 
-async def _finish_job(args: argparse.Namespace, runner: Any, job: Any, *, until_done: bool, progress: bool) -> int:
+async def _finish_job(args: argparse.Namespace, runner: JobRunner, job: Job, *, until_done: bool, progress: bool) -> int:
     """Follow ``job`` until it ends (``until_done``) or has been handed to the service; report it."""
     from animetui.models import JobState
 
@@ -88,10 +90,10 @@ async def _finish_job(args: argparse.Namespace, runner: Any, job: Any, *, until_
     return EXIT_OK if job.state is JobState.SUCCEEDED or not job.state.terminal else EXIT_JOB
 
 
-async def _next_change(runner: Any, job_id: str) -> Any:
-    changed: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+async def _next_change(runner: JobRunner, job_id: str) -> Job:
+    changed: asyncio.Future[Job] = asyncio.get_running_loop().create_future()
 
-    def on_change(job: Any) -> None:
+    def on_change(job: Job) -> None:
         if job.id == job_id and not changed.done():
             changed.set_result(job)
 

@@ -22,11 +22,12 @@ from animetui.cli.output import (
 
 if TYPE_CHECKING:
     from animetui.config import Settings
+    from animetui.lookups import LookupOutcome
     from animetui.models import CharacterResult, SceneResult
     from animetui.runtime import Runtime
 
 
-def _cached_note(outcome: Any) -> None:
+def _cached_note(outcome: LookupOutcome) -> None:
     if outcome.cached:
         print("(from history — no request made; --refresh to ask again)\n")
 

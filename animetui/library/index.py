@@ -392,6 +392,6 @@ def open_index(db: LibraryDB, settings: dict[str, Any] | None = None) -> VectorI
     if backend != "faiss":
         raise IndexError_(f"library.backend: unknown backend {backend!r} (faiss or milvus)")
     try:
-        return FaissIndex(db)
+        return FaissIndex(db, nprobe=int(settings.get("nprobe") or NPROBE))
     except ImportError:
         raise IndexError_("the local library needs faiss-cpu: pip install -e '.[test]' or pip install faiss-cpu") from None

@@ -113,6 +113,7 @@ def decode(source: Path | bytes, label: str = "image", *, max_side: int = MAX_KE
         if len(data) > MAX_SOURCE_BYTES:
             raise BadInput(f"{label}: {human_bytes(len(data))} is over the {human_bytes(MAX_SOURCE_BYTES)} limit")
     Image.MAX_IMAGE_PIXELS = MAX_PIXELS
+    image: PILImage
     try:
         image = Image.open(io.BytesIO(data))
         fmt = image.format or "?"

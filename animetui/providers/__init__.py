@@ -172,6 +172,21 @@ class Providers:
         """The providers built so far (nothing is built by asking)."""
         return dict(self._built)
 
+    def apply_settings(self, name: str) -> None:
+        """The settings of ``name`` changed: its built provider's live section takes them for the
+        next request (clients, base URLs and limits stay as built until the next start)."""
+        provider = self._built.get(name)
+        if provider is not None:
+            provider.ctx.settings.update(self.section(name))
+
+    def session_expired(self, name: str) -> bool:
+        """Did a request of ``name`` find its signed-in session dead since the last ask? (Read once.)"""
+        provider = self._built.get(name)
+        if provider is None or not getattr(provider, "session_expired", False):
+            return False
+        provider.session_expired = False
+        return True
+
     async def warm(self) -> None:
         """Build every provider and HTTP client in a thread (imports, TLS context: tens of ms), so
         that their first use on the event loop costs nothing. Optional: ``get`` builds lazily."""

@@ -1,4 +1,4 @@
-"""Messages panes post upward. Panes never reach into a sibling; the app routes.
+"""Messages panes post upward. Panes never reach into a sibling; the main screen routes.
 
 Kept free of heavy imports: domain types only under ``TYPE_CHECKING``.
 """
@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING
 from textual.message import Message
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from animetui.models import Credits, ImageSource, Job
 
 
@@ -27,6 +29,7 @@ class LookupRequested(Message):
 
     source: "ImageSource"
     kinds: tuple[str, ...]
+    refresh: bool = False  # ignore the history (a request and a new history row)
 
 
 @dataclass
@@ -64,3 +67,12 @@ class LookupFinished(Message):
 
     kind: str
     providers: tuple[str, ...] = ()  # the providers that answered
+
+
+@dataclass
+class JobRetryRequested(Message):
+    """The Jobs pane wants ``job`` started again: a new job that costs again. The jobs flow checks
+    the key and asks about the cost; ``proceed`` starts it."""
+
+    job: "Job"
+    proceed: "Callable[[], object]"

@@ -76,7 +76,7 @@ def render_partial_update(self: Compositor) -> ChopsUpdate | None:
                 if get(cut) is None:
                     chops_line[cut] = piece
     chop_ends = [cut_set[1:] for cut_set in cuts]
-    return ChopsUpdate(chops, spans, chop_ends)  # type: ignore[arg-type]
+    return ChopsUpdate(chops, spans, chop_ends)
 
 
 def install() -> bool:

@@ -155,3 +155,16 @@ def test_cli_scene_all_answers_from_the_library_first(library_copy, videos, monk
     assert code == 0, out
     assert "Library" in out and "Show A" in out and "likely" in out
     assert f"play from here: mpv --start=" in out and "Show A - 02.mp4" in out
+
+
+def test_nprobe_setting_reaches_the_index(built, settings) -> None:
+    from animetui.library.db import LibraryDB, default_path
+    from animetui.library.index import open_index
+
+    settings.set("library.nprobe", 48)
+    with LibraryDB(default_path(built)) as db:
+        index = open_index(db, settings.section("library"))
+        assert index.nprobe == 48
+        index.close()
+    with pytest.raises(ConfigError, match="nprobe"):
+        settings.set("library.nprobe", 0)

@@ -28,14 +28,21 @@ def no_cursor_blink(monkeypatch):
     """The cursor stays drawn: a blink timer would hide it on every other half second.
 
     Under load the time between focusing a box and taking the shot is anything, so a live blink
-    makes a snapshot show the cursor or not by chance. The names are Textual's private blink
-    callbacks (``Input._toggle_cursor``, ``TextArea._toggle_cursor_blink_visible`` in Textual 8);
-    ``raising=True`` makes a rename fail here, loudly, instead of silently blinking again.
+    makes a snapshot show the cursor or not by chance. Every Input and TextArea is built with
+    Textual's public ``cursor_blink`` off (the cursor is then always drawn).
     """
     from textual.widgets import Input, TextArea
 
-    monkeypatch.setattr(Input, "_toggle_cursor", lambda self: None, raising=True)
-    monkeypatch.setattr(TextArea, "_toggle_cursor_blink_visible", lambda self: None, raising=True)
+    for widget in (Input, TextArea):
+        monkeypatch.setattr(widget, "__init__", _without_blink(widget.__init__))
+
+
+def _without_blink(init):
+    def build(self, *args, **kwargs):
+        init(self, *args, **kwargs)
+        self.cursor_blink = False
+
+    return build
 
 
 @pytest.fixture(autouse=True)

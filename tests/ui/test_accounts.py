@@ -280,7 +280,7 @@ async def test_an_expired_session_seen_by_the_credits_refresh(build_app, ui_hub)
         await settle(pilot)
         await sign_in(pilot)
         ui_hub.services["whatanime"].expire_sessions()
-        app.refresh_credits(("whatanime",))
+        app.main_screen.flows.accounts.refresh_credits(("whatanime",))
         await settle(pilot)
         assert app.query_one(StatusHeader).session_expired
         assert any("session has expired" in n for n in notes(app))

@@ -70,7 +70,7 @@ def test_history_filtered(snap_compare, build_app, seeded, size):
 
 
 async def _start_batch(pilot, names: list[str], choice: int) -> None:
-    pilot.app.batch_clock = SteppingClock()
+    pilot.app.main_screen.flows.batch.clock = SteppingClock()
     for name in names:
         await highlight_file(pilot, name)
         await pilot.press("m")
@@ -96,7 +96,7 @@ def test_batch_in_progress_paused(snap_compare, build_app, monkeypatch, size):
     async def run_before(pilot):
         await settle(pilot)
         await _start_batch(pilot, ["beach", "classroom", "festival", "portrait", "rooftop"], choice=1)
-        await wait_for(pilot, lambda: pilot.app.batch_session is not None and pilot.app.batch_session.state == "paused", what="the pause")
+        await wait_for(pilot, lambda: pilot.app.main_screen.flows.batch.session is not None and pilot.app.main_screen.flows.batch.session.state == "paused", what="the pause")
         # the screen shows it (its listener redraws the progress line), not 0.1 s later by luck
         await wait_for(pilot, lambda: "paused" in str(pilot.app.screen.query_one("#batch-progress").render()), what="the paused line")
         await pilot.pause()

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from ui_helpers import highlight_file, settle, wait_for, open_screen
+from ui_helpers import highlight_file, look_up, open_screen, settle, wait_for
 
 from animetui.history import History
 from animetui.models import SceneMatch, SceneResult
@@ -54,12 +54,8 @@ async def test_history_lists_lookups_made_in_the_app_newest_first(build_app, ui_
     app = build_app()
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
-        await highlight_file(pilot, "beach")
-        await pilot.press("b")
-        await settle(pilot)
-        await highlight_file(pilot, "classroom")
-        await pilot.press("s")
-        await settle(pilot)
+        await look_up(pilot, "beach", "b")
+        await look_up(pilot, "classroom", "s")
 
         screen = await open_history(pilot)
         assert [(e.kind, Path(e.source_path or "").name) for e in screen.entries][0] == ("scene", "classroom.png")
@@ -191,9 +187,7 @@ async def test_rerun_from_history_and_fresh_key_skip_the_cache(build_app, ui_hub
     app = build_app()
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
-        await highlight_file(pilot, "beach")
-        await pilot.press("s")
-        await settle(pilot)
+        await look_up(pilot, "beach", "s")
         searches = len(ui_hub.requests_to("whatanime"))
         await pilot.press("s")  # answered from the history
         await settle(pilot)
@@ -239,7 +233,7 @@ async def test_batch_over_marked_files_completes_with_progress(build_app, pictur
         screen = await mark_and_start(pilot, ["beach", "classroom"])
         assert files.marked == set(), "starting the batch clears the marks"
         await settle(pilot)
-        session = app.batch_session
+        session = app.main_screen.flows.batch.session
         assert session.state == "done"
         assert {(Path(i.path).name, i.kind, i.status) for i in session.summary()} == {
             ("beach_duo.png", "scene", "done"),
@@ -265,7 +259,7 @@ async def test_batch_over_marked_files_completes_with_progress(build_app, pictur
         await pilot.pause()
         screen = await mark_and_start(pilot, ["beach"], choice=1)
         await settle(pilot)
-        assert [i.status for i in app.batch_session.summary()] == ["cached"]
+        assert [i.status for i in app.main_screen.flows.batch.session.summary()] == ["cached"]
 
 
 async def test_mark_folder_marks_every_image(build_app, pictures):
@@ -282,7 +276,7 @@ async def test_mark_folder_marks_every_image(build_app, pictures):
 
 def hook_sessions(monkeypatch, hook) -> None:
     """Attach ``hook`` as a listener to every batch session before it starts (the simulators are instant)."""
-    from animetui.ui.screens.batch import BatchSession
+    from animetui.batch import BatchSession
 
     original = BatchSession.run
 
@@ -308,10 +302,10 @@ async def test_batch_pause_resume_and_cancel(build_app, monkeypatch):
             await pilot.press("m")
         await open_screen(pilot, "B", BatchStartScreen)
         await pilot.press("down", "enter")  # scene search only: one at a time, so the pause point is exact
-        await wait_for(pilot, lambda: app.batch_session is not None, what="the session")
-        await wait_for(pilot, lambda: app.batch_session.state == "paused", what="the pause")
+        await wait_for(pilot, lambda: app.main_screen.flows.batch.session is not None, what="the session")
+        await wait_for(pilot, lambda: app.main_screen.flows.batch.session.state == "paused", what="the pause")
         await pilot.pause(0.1)
-        session = app.batch_session
+        session = app.main_screen.flows.batch.session
         assert session.progress.done == 1, "no new lookup starts while paused"
         assert "paused" in str(app.screen.query_one("#batch-progress").render())
 
@@ -327,11 +321,11 @@ async def test_batch_pause_resume_and_cancel(build_app, monkeypatch):
             await pilot.press("m")
         await open_screen(pilot, "B", BatchStartScreen)
         await pilot.press("down", "enter")
-        await wait_for(pilot, lambda: app.batch_session is not None, what="the session")
-        await wait_for(pilot, lambda: app.batch_session.state == "paused", what="the pause")
+        await wait_for(pilot, lambda: app.main_screen.flows.batch.session is not None, what="the session")
+        await wait_for(pilot, lambda: app.main_screen.flows.batch.session.state == "paused", what="the pause")
         await pilot.press("x")
         await settle(pilot)
-        session = app.batch_session
+        session = app.main_screen.flows.batch.session
         assert session.state == "cancelled"
         statuses = sorted(i.status for i in session.summary())
         assert statuses == ["done", "pending", "pending"]
@@ -356,7 +350,7 @@ async def test_unfinished_batch_is_offered_after_a_restart(build_app, ui_setting
         await pilot.press("y")
         await settle(pilot)
         assert isinstance(app.screen, BatchScreen)
-        session = app.batch_session
+        session = app.main_screen.flows.batch.session
         assert session.batch_id == batch_id and session.resumed and session.state == "done"
         assert session.progress.total == 1, "only what was left is run"
         assert [(i.status, i.headline) for i in session.summary()][0] == ("done", "Earlier answer")

@@ -112,7 +112,7 @@ async def test_library_is_in_the_palette_and_e_offers_it(build_app, ui_settings,
         await settle(pilot)
         seen = []
         for _ in range(4):  # e cycles: each engine present here, then all
-            app.action_cycle_scene_engine()
+            app.main_screen.action_cycle_scene_engine()
             seen.append(app.results_pane.engine_choice)
         assert "local" in seen and "all" in seen
         await app.run_action("screen('library', 'rescan')")
@@ -125,7 +125,7 @@ async def test_no_library_no_local_engine(build_app, ui_settings):
         await settle(pilot)
         seen = set()
         for _ in range(4):
-            app.action_cycle_scene_engine()
+            app.main_screen.action_cycle_scene_engine()
             seen.add(app.results_pane.engine_choice)
         assert "local" not in seen
 
@@ -148,8 +148,9 @@ async def test_indexing_shows_in_the_jobs_pane(build_app, ui_settings, show_dir,
         pane = app.query_one("#jobs")
         await wait_for(pilot, lambda: pane.library is not None, what="the library row")
         table = pane.table
-        row = [str(c) for c in table.get_row(library_row.ROW_KEY)]
-        assert row[0] == "index" and "interrupted" in row[1] and "40 % · x.mp4" in row[-1], row
+        row = dict(zip(pane._keys, (str(c) for c in table.get_row(library_row.ROW_KEY))))  # the columns the width allows
+        assert "interrupted" in row["state"] and row["what"] == "40 % · x.mp4", row
+        assert row.get("kind", "index") == "index"
         await pilot.press("4")
         table.move_cursor(row=table.row_count - 1)
         await settle(pilot)

@@ -9,13 +9,11 @@ import sys
 from pathlib import Path
 
 import pytest
-from ui_helpers import highlight_file, settle, wait_for
+from ui_helpers import finish_jobs, highlight_file, look_up, settle, wait_for
 
 from animetui.models import JobState
 from animetui.opener import OpenFailed, Target, command_for, launch, opener_env, remote_session
 from animetui.ui.flows.open_with import RemoteOpenScreen
-from animetui.ui.panes.jobs import JobsPane
-from animetui.ui.panes.results import ResultsPane
 
 VIEWER = """
 import json, os, sys
@@ -75,14 +73,7 @@ async def test_enter_on_a_finished_job_opens_its_result(build_app, clock, viewer
         await pilot.press(*"a lighthouse at dusk")
         await pilot.press("ctrl+s", "y")
         await settle(pilot)
-        jobs = app.query_one(JobsPane)
-        await wait_for(pilot, lambda: len(jobs.jobs) == 1, what="the job")
-        for _ in range(60):
-            clock.advance(2)
-            await pilot.pause(0.1)
-            if all(j.state.terminal for j in jobs.jobs.values()):
-                break
-        job = next(iter(jobs.jobs.values()))
+        (job,) = await finish_jobs(pilot, clock)
         assert job.state is JobState.SUCCEEDED
         await pilot.press("4", "enter")
         await settle(pilot)
@@ -93,10 +84,7 @@ async def test_a_scene_matchs_page_opens_with_ctrl_o(build_app, viewer):
     app = build_app()
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
-        await highlight_file(pilot, "beach")
-        await pilot.press("s")
-        await settle(pilot)
-        results = app.query_one(ResultsPane)
+        results = await look_up(pilot, "beach", "s")
         assert results.scene is not None and results.scene.matches
         results.scene_table.focus()
         await pilot.press("ctrl+o")

@@ -3,7 +3,7 @@ where the focus is, names and words as the user knows them. Pilot tests over the
 
 from __future__ import annotations
 
-from ui_helpers import highlight_file, settle, wait_for
+from ui_helpers import highlight_file, look_up, settle, wait_for
 
 from animetui.ui.panes.rankings import RankingsPane
 from animetui.ui.panes.results import ResultsPane
@@ -68,10 +68,7 @@ async def test_cancel_through_the_palette_leaves_the_focus_in_results(build_app,
     app = build_app()
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
-        await highlight_file(pilot, "beach")
-        await pilot.press("r")
-        await settle(pilot)
-        results = app.query_one(ResultsPane)
+        results = await look_up(pilot, "beach", "r")
         await pilot.press("2")  # the detections list has the focus, then a fresh lookup loads it
         assert app.focused is results.detections
         ui_hub.inject("animetrace", "latency", seconds=30, path="/v1/search")
@@ -270,10 +267,7 @@ async def test_whatanimeisthis_credits_show_at_start_after_a_restart(build_app):
     app = build_app()
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
-        await highlight_file(pilot, "beach")
-        await pilot.press("s")
-        await settle(pilot)
-        results = app.query_one(ResultsPane)
+        results = await look_up(pilot, "beach", "s")
         left = results.scene.credits_left
         assert left is not None
         shown = app.query_one(StatusHeader).credits["whatanime"]
@@ -342,10 +336,7 @@ async def test_half_block_picture_numbers_its_boxes(build_app):
     app = build_app()
     async with app.run_test(size=(160, 48)) as pilot:
         await settle(pilot)
-        await highlight_file(pilot, "beach")
-        await pilot.press("r")
-        await settle(pilot)
-        results = app.query_one(ResultsPane)
+        results = await look_up(pilot, "beach", "r")
         labels = list(results.image.query(BoxLabel))
         assert sorted(str(label.render()) for label in labels) == ["1", "2"]
         picture = results.image._inner.region
@@ -361,9 +352,7 @@ async def test_history_detail_of_a_character_lookup_shows_its_boxes(build_app):
     app = build_app()
     async with app.run_test(size=(160, 48)) as pilot:
         await settle(pilot)
-        await highlight_file(pilot, "beach")
-        await pilot.press("r")
-        await settle(pilot)
+        await look_up(pilot, "beach", "r")
         await pilot.press("h")
         await settle(pilot)
         assert isinstance(app.screen, HistoryScreen)
@@ -414,9 +403,7 @@ async def test_the_ai_verdict_fits_the_characters_line_at_120x40(build_app):
     app = build_app()
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
-        await highlight_file(pilot, "flat")
-        await pilot.press("b")
-        await settle(pilot)
+        await look_up(pilot, "flat", "b")
         title = app.query_one("#chars-title")
         text = str(title.render())
         assert "AI-generated" in text, text

@@ -6,10 +6,9 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 from rich.console import Console
-from ui_helpers import settle, wait_for
+from ui_helpers import finish_jobs, settle, wait_for
 
 from animetui.models import JobKind, JobState
-from animetui.ui.panes.jobs import JobsPane
 from animetui.ui.screens.generate import GenerateScreen, recent_prompts
 from animetui.ui.screens.prompt import PromptScreen
 
@@ -31,14 +30,7 @@ async def _one_finished_job(pilot, app, clock):
     app.screen.query_one("#prompt").text = LONG
     await pilot.press("ctrl+s", "y")
     await settle(pilot)
-    jobs = app.query_one(JobsPane)
-    await wait_for(pilot, lambda: len(jobs.jobs) == 1, what="the job")
-    for _ in range(60):
-        clock.advance(2)
-        await pilot.pause(0.1)
-        if all(j.state.terminal for j in jobs.jobs.values()):
-            break
-    job = next(iter(jobs.jobs.values()))
+    (job,) = await finish_jobs(pilot, clock)
     assert job.state is JobState.SUCCEEDED
     return job
 

@@ -11,10 +11,10 @@ from pathlib import Path
 
 from animetui.ui.screens.cartoonize import CartoonizeScreen
 from animetui.ui.screens.generate import GenerateScreen
-from ui_helpers import highlight_file, settle, wait_for, open_screen
+from ui_helpers import highlight_file, look_up, open_screen, settle, wait_for
 
 from animetui.models import JobState
-from animetui.ui.app import PaneGrid
+from animetui.ui.panes.grid import PaneGrid
 from animetui.ui.panes.files import FilesPane
 from animetui.ui.panes.jobs import JobsPane
 from animetui.ui.panes.rankings import RECENT_PAGE, RankingsPane
@@ -94,10 +94,7 @@ async def test_lookup_error_is_a_line_and_a_notification(build_app, ui_hub):
     app = build_app()
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
-        await highlight_file(pilot, "beach")
-        await pilot.press("b")
-        await settle(pilot)
-        results = app.query_one(ResultsPane)
+        results = await look_up(pilot, "beach", "b")
         assert "scene" in results.errors and "Traceback" not in results.errors["scene"]
         assert results.characters is not None, "the other lookup still answered"
         title = str(app.query_one("#scene-title").render())
@@ -306,10 +303,7 @@ async def test_hostile_server_strings_are_shown_as_text(build_app, ui_hub):
     app = build_app()
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
-        await highlight_file(pilot, "beach")
-        await pilot.press("b")
-        await settle(pilot)
-        results = app.query_one(ResultsPane)
+        results = await look_up(pilot, "beach", "b")
         assert not results.errors, results.errors
         titles = [m.title for m in results.scene.matches]
         assert any("[bold red]PWNED[/]" in t for t in titles) or any("\x1b" not in t for t in titles)
@@ -338,10 +332,7 @@ async def test_services_that_fail_to_start_are_reported_not_crashed(build_app):
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         assert any("journal is locked" in str(n.message) for n in app._notifications)
-        await highlight_file(pilot, "beach")
-        await pilot.press("b")
-        await settle(pilot)
-        results = app.query_one(ResultsPane)
+        results = await look_up(pilot, "beach", "b")
         assert "journal is locked" in results.errors["scene"]
         assert app.is_running
 
@@ -350,7 +341,7 @@ async def test_only_the_focused_pane_has_the_focus_border(build_app):
     """The border is an inline style (no :focus-within restyle of whole panes); it follows the focus."""
     from textual.color import Color
 
-    from animetui.ui.app import MainScreen
+    from animetui.ui.main_screen import MainScreen
     from animetui.ui.panes.base import Pane
 
     app = build_app()

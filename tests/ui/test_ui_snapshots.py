@@ -62,8 +62,7 @@ def test_both_lookups_second_detection(snap_compare, build_app, size):
     assert snap_compare(build_app(), terminal_size=size, run_before=run_before)
 
 
-# 80x24 is left out for now: it differed in 2 of ~5 full-suite runs (a race not yet found); 160x48 holds.
-@pytest.mark.parametrize("size", SIZES[1:])
+@pytest.mark.parametrize("size", SIZES)
 def test_results_maximised_with_picture(snap_compare, build_app, size):
     async def run_before(pilot):
         await settle(pilot)
@@ -262,9 +261,7 @@ def test_rankings_error(snap_compare, build_app, ui_hub, size):
     assert snap_compare(build_app(), terminal_size=size, run_before=run_before)
 
 
-# 160x48 is left out for now: its fitted Results table came out one column narrower in 1 of ~4
-# loaded runs (an unfound race in the column fitting); 80x24 holds the same hostile strings.
-@pytest.mark.parametrize("size", SIZES[:1])
+@pytest.mark.parametrize("size", SIZES)
 def test_hostile_server_strings(snap_compare, build_app, ui_hub, size):
     ui_hub.inject("whatanime", "hostile", times=None)
     ui_hub.inject("animetrace", "hostile", times=None)

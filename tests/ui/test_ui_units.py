@@ -124,24 +124,44 @@ def test_demo_pictures(tmp_path):
 def test_pane_grid_layout(width, hidden, expected):
     from textual.widgets import Static
 
-    from animetui.ui.app import PANES, PaneGrid
+    from animetui.ui.panes.grid import PaneGrid
+    from animetui.ui.panes.registry import NAMES as PANES
 
     panes = {name: Static(id=name) for name in PANES}
     grid = PaneGrid(*panes.values(), id="panes")
     grid.hidden = set(hidden)
     grid.relayout(width, panes=panes)
     size, columns, rows, spans = expected
-    assert grid._layout[0] == size
-    assert grid._layout[1] == columns and grid._layout[2] == rows
-    assert dict(grid._layout[3]) == spans
+    assert grid.current_layout[0] == size
+    assert grid.current_layout[1] == columns and grid.current_layout[2] == rows
+    assert dict(grid.current_layout[3]) == spans
     for name, pane in panes.items():
         assert pane.display == (name not in hidden)
+
+
+def test_the_grid_lays_out_whatever_the_registry_declares():
+    """A fifth pane (a side pane, as a Library pane would be) needs no change to the grid."""
+    from dataclasses import replace
+
+    from animetui.ui.panes.grid import layout_for
+    from animetui.ui.panes.registry import PANES
+
+    extra = replace(PANES[-1], name="library", key="5", title="Library")
+    specs = (*PANES, extra)
+    size, columns, rows, spans = layout_for(160, set(), specs)
+    assert size == (3, 3) and columns == "2fr 3fr 2fr" and rows == "1fr 1fr 1fr"
+    assert spans["files"] == spans["results"] == (3, 1) and spans["library"] == (1, 1)
+    size, columns, rows, spans = layout_for(80, set(), specs)
+    assert size == (3, 2) and columns == "2fr 3fr 1fr" and rows == "3fr 2fr"
+    assert spans["files"] == (1, 1) and spans["results"] == (1, 2) and spans["library"] == (1, 1)
+    assert layout_for(80, {"rankings", "jobs", "library"}, specs) == layout_for(80, {"rankings", "jobs"})
 
 
 def test_pane_grid_keeps_one_pane():
     from textual.widgets import Static
 
-    from animetui.ui.app import PANES, PaneGrid
+    from animetui.ui.panes.grid import PaneGrid
+    from animetui.ui.panes.registry import NAMES as PANES
 
     grid = PaneGrid(*(Static(id=name) for name in PANES), id="panes")
     grid.relayout = lambda *a, **k: None  # not mounted: only the bookkeeping is under test

@@ -38,8 +38,9 @@ def _unfinished(app) -> list[str]:
     (a lookup, a picture decode, a directory listing thread), a directory tree whose load queue is
     not done (Textual's ``_loader`` worker never ends, so its queue is what says a folder is
     listed), a picture view whose newest request is not drawn, a message still queued for the app
-    or any widget on any screen in the stack (a modal shows the screen below it), and the current
-    screen with a layout or repaint still to do.
+    or any widget on any screen in the stack (a modal shows the screen below it), a
+    ``call_after_refresh`` callback a screen has not run yet (FittedTable fits its columns in one),
+    and the current screen with a layout or repaint still to do.
     """
     from textual.widgets import DirectoryTree
     from textual.worker import WorkerState
@@ -58,6 +59,8 @@ def _unfinished(app) -> list[str]:
     if screen._layout_required or screen._repaint_required or screen._recompose_required:
         left.append(f"{type(screen).__name__} layout")  # only the current screen lays out
     for screen in app.screen_stack:
+        if screen._callbacks:  # call_after_refresh callbacks not run yet (a table's column fit)
+            left.append(f"{len(screen._callbacks)} after-refresh callbacks on {type(screen).__name__}")
         for node in screen.walk_children(with_self=True):
             if not node._message_queue.empty():
                 left.append(f"messages for {type(node).__name__}#{node.id}")
@@ -123,6 +126,32 @@ async def highlight_file(pilot, name: str, *, wait: bool = True) -> None:
     await wait_for(pilot, highlighted, what=f"{name!r} highlighted in Files")
     if wait:
         await settle(pilot)
+
+
+async def look_up(pilot, name: str, key: str):
+    """Highlight picture ``name`` in Files, press the lookup ``key`` (``r`` characters, ``s`` scene,
+    ``b`` both), wait until the app has settled and return the Results pane."""
+    from animetui.ui.panes.results import ResultsPane
+
+    await highlight_file(pilot, name)
+    await pilot.press(key)
+    await settle(pilot)
+    return pilot.app.query_one(ResultsPane)
+
+
+async def finish_jobs(pilot, clock: FrozenClock, count: int = 1) -> list:
+    """Wait for ``count`` jobs in the Jobs pane, then move the simulated clock on (2 s a step) until
+    every one has ended; returns them (their states are for the test to check)."""
+    from animetui.ui.panes.jobs import JobsPane
+
+    jobs = pilot.app.query_one(JobsPane)
+    await wait_for(pilot, lambda: len(jobs.jobs) == count, what=f"{count} job(s)")
+    for _ in range(60):
+        clock.advance(2)
+        await pilot.pause(0.1)
+        if all(j.state.terminal for j in jobs.jobs.values()):
+            break
+    return list(jobs.jobs.values())
 
 
 async def open_screen(pilot, key: str, screen_type: type) -> None:

@@ -52,7 +52,8 @@ def target_for(app: "App[Any]", mode: str) -> Target | str:
             return Target(url=entry.source_url, what="the picture's address")
         return f"{entry.source_path or entry.source_label} is no longer on disk."
 
-    pane = app._focused_pane() if hasattr(app, "_focused_pane") else None
+    main = getattr(app, "main_screen", None)  # animetui.ui.main_screen.MainScreen
+    pane = main.focused_pane() if main is not None else None
     if isinstance(pane, ResultsPane):
         if mode == "page":
             scene = pane.scene
@@ -80,7 +81,7 @@ def target_for(app: "App[Any]", mode: str) -> Target | str:
         return _source_target(pane.source, "the picture")
     if mode == "page":
         return "Highlight a scene match in Results (2) to open its page."
-    return _source_target(getattr(app, "current_source", None), "the picture")
+    return _source_target(getattr(main, "current_source", None), "the picture")
 
 
 def _source_target(source: Any, what: str) -> Target | str:

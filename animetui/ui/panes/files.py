@@ -263,5 +263,6 @@ class FilesPane(Pane):
         return sorted(self.marked)
 
     def _marks_changed(self) -> None:
-        self.tree._invalidate()  # the ● marks are part of each line's render
+        for node in self.tree.visible_nodes():  # the ● marks are part of each line's render
+            node.refresh()
         self._show_source()

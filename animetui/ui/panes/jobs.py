@@ -24,6 +24,7 @@ from animetui.models import Job, JobState
 from animetui.ui.bindings import bindings
 from animetui.text import safe
 from animetui.ui.format import display_path, elapsed, one_line, shown
+from animetui.ui.messages import JobRetryRequested
 from animetui.ui.panes.base import Pane
 from animetui.ui.pictures.view import ImageView
 from animetui.ui.services import services_of
@@ -300,13 +301,13 @@ class JobsPane(Pane):
         self.app.push_screen(PromptScreen(str(job.params.get("prompt", "")), enhanced, title=f"Job {job.id[:8]}"))
 
     @on(DataTable.RowSelected, "#jobs-table")
-    def _row_selected(self, event: DataTable.RowSelected) -> None:
+    async def _row_selected(self, event: DataTable.RowSelected) -> None:
         """Enter (or a click on the highlighted row): open the finished job's result."""
         event.stop()
         if self.on_library_row:
             self.run_worker(self.app.run_action("library"), group="library-open")
             return
-        self.app.action_open_with("open")  # type: ignore[attr-defined]
+        await self.app.run_action("app.open_with('open')")
 
     def _show_detail(self) -> None:
         job = self.selected
@@ -424,16 +425,13 @@ class JobsPane(Pane):
                 timeout=4,
             )
             return
-        app: Any = self.app
         kind = kind_of(job)
         if find(str(job.kind)) is None:  # written by a newer animetui
             self.app.notify(f"This animetui cannot run “{shown(kind.name)}” jobs; upgrade it to retry this one.",
                             title="Nothing to retry", timeout=4, markup=False)
             return
-        if not app.require_key(kind.provider, kind.title):
-            return
-        job_id = job.id
-        app.confirm_cost(kind.retry_title, app.job_cost(kind), lambda: self._call("retry", job_id), yes=kind.retry_yes)
+        job_id = job.id  # the jobs flow checks the key and asks about the cost, then proceeds
+        self.post_message(JobRetryRequested(job, lambda: self._call("retry", job_id)))
 
     def action_delete_job(self) -> None:
         job = self.selected

@@ -64,9 +64,11 @@ class ResultsPane(Pane):
     KEY = "2"
     BINDINGS = bindings("results")
 
-    def __init__(self, *, renderer: str, id: str | None = "results") -> None:
+    def __init__(self, *, renderer: str, id: str | None = "results", idle_hint: str = "") -> None:
         super().__init__(id=id)
         self.renderer = renderer
+        #: shown until the first lookup, whatever repaints the status (demo mode: what to try)
+        self.idle_hint = idle_hint
         self.source: ImageSource | None = None
         self.scene: SceneResult | None = None
         self.characters: CharacterResult | None = None
@@ -100,6 +102,8 @@ class ResultsPane(Pane):
         table.add_column("Eng", key="engine")
         table.add_column("Title", key="title")
         self._update_titles()
+        if self.idle_hint:
+            self._update_status()
 
     # ------------------------------------------------------------------ choices
     def _setting(self, name: str, default: object) -> object:
@@ -433,7 +437,7 @@ class ResultsPane(Pane):
     def _update_status(self) -> None:
         status = Text()
         if self.source is None:
-            status.append(getattr(self, "idle_hint", "") or "No lookup yet.", style="" if getattr(self, "idle_hint", "") else "italic")
+            status.append(self.idle_hint or "No lookup yet.", style="" if self.idle_hint else "italic")
         else:
             status.append(one_line(self.source.label, 200), style="bold")
             if self.running:

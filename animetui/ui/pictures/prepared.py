@@ -71,7 +71,7 @@ class PreparedSixelImage(SixelImage, Renderable=_NoopRenderable):
     picture's own size never changes the layout.
     """
 
-    @property  # type: ignore[override]
+    @property
     def image(self) -> Any:
         return self._image
 
@@ -79,7 +79,7 @@ class PreparedSixelImage(SixelImage, Renderable=_NoopRenderable):
     def image(self, value: Any) -> None:
         inner = next((child for child in self.children if isinstance(child, _PreparedSixelImpl)), None)
         if inner is None or value is None or not hasattr(value, "size"):
-            SixelImage.image.fset(self, value)  # type: ignore[attr-defined] - first picture, or not a PIL image
+            SixelImage.image.fset(self, value)  # first picture, or not a PIL image
             return
         self._image = value
         self._image_width, self._image_height = value.size

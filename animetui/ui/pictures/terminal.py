@@ -24,7 +24,10 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from textual.widget import Widget
 
 RENDERERS = ("auto", "kitty", "sixel", "halfcell", "unicode", "none")
 FALLBACK_CELL = (10, 20)  # textual-image's own default (a VT340 cell)
@@ -130,7 +133,7 @@ def resolve(renderer: str | None) -> str:
     return "halfcell"
 
 
-def widget_class(renderer: str, *, prepared: bool = False) -> type | None:
+def widget_class(renderer: str, *, prepared: bool = False) -> type[Widget] | None:
     """The textual-image widget class for a concrete renderer (imports Pillow: call off the loop).
 
     ``prepared=True`` gives the Sixel/Kitty variants that show a stream encoded in a worker thread
@@ -151,9 +154,10 @@ def widget_class(renderer: str, *, prepared: bool = False) -> type | None:
             pass
         else:
             return prepared_image.PreparedSixelImage if renderer == "sixel" else prepared_image.PreparedTGPImage
-    return {
+    classes: dict[str, type[Widget]] = {
         "kitty": widget.TGPImage,
         "sixel": widget.SixelImage,
         "halfcell": widget.HalfcellImage,
         "unicode": widget.UnicodeImage,
-    }.get(renderer, widget.HalfcellImage)
+    }
+    return classes.get(renderer, widget.HalfcellImage)

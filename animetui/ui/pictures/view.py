@@ -32,6 +32,8 @@ from animetui.ui.pictures import terminal as terminal_images
 from animetui.ui.widgets.line import update_line
 
 if TYPE_CHECKING:
+    from textual.widget import Widget
+
     from animetui.pictures.process import Request
 
 _CACHE_SIZE = 6
@@ -81,7 +83,7 @@ class ImageView(Vertical):
         self._applied_gen = 0
         self._pictures = PictureCache(_CACHE_SIZE)
         self._inner: Any = None
-        self._widget_class: type | None = None
+        self._widget_class: type[Widget] | None = None
         self.caption_text = ""
         self.error: str | None = None
 
@@ -246,7 +248,7 @@ class ImageView(Vertical):
         image: Any,
         cols: int,
         rows: int,
-        widget_class: type | None,
+        widget_class: type[Widget] | None,
         zoom_box: Box | None,
         zoomed: Picture | None = None,
     ) -> None:
@@ -266,7 +268,7 @@ class ImageView(Vertical):
             return
         for placeholder in frame.query(".image-placeholder"):
             placeholder.remove()
-        if self._inner is None or type(self._inner) is not widget_class or not self._inner.is_attached:
+        if self._inner is None or not self._inner.is_attached or type(self._inner) is not widget_class:
             if self._inner is not None:
                 self._inner.remove()
             self._inner = widget_class(image, classes="image-inner")

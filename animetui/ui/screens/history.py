@@ -35,6 +35,7 @@ from textual.timer import Timer
 from textual.widgets import DataTable, Input, Static
 
 from animetui.ui.bindings import bindings
+from animetui.ui.messages import LookupRequested
 from animetui.ui.format import display_path, one_line, percent, span
 from animetui.ui.pictures.view import ImageView
 from animetui.ui.widgets.key_footer import KeyFooter
@@ -42,7 +43,7 @@ from animetui.ui.widgets.row_detail import RowDetail
 from animetui.ui.widgets.safe_input import SafeInput
 
 if TYPE_CHECKING:
-    from animetui.history import History, HistoryEntry
+    from animetui.history import History, HistoryEntry, UnavailableHistory
 
 PAGE = 100
 PREFETCH = 10
@@ -117,13 +118,13 @@ class HistoryScreen(ModalScreen[None]):
     HistoryScreen.-narrow.-detail-open #history-list { display: none; }
     """
 
-    def __init__(self, history: "History", *, downloads_dir: Path, renderer: str, clock: Any = time.time) -> None:
+    def __init__(self, history: "History | UnavailableHistory", *, downloads_dir: Path, renderer: str, clock: Any = time.time) -> None:
         super().__init__()
         self.shared_history = history  # the runtime's: not closed here
         self.downloads_dir = downloads_dir
         self.renderer = renderer
         self.clock = clock
-        self.history: History | None = history
+        self.history: History | UnavailableHistory | None = history  # unavailable: every read says why
         self.query_text = ""
         self.entries: list[HistoryEntry] = []
         self.marked: set[int] = set()
@@ -164,7 +165,7 @@ class HistoryScreen(ModalScreen[None]):
     def on_resize(self) -> None:
         self.set_class(self.size.width < 100, "-narrow")
 
-    def _open(self) -> "History":
+    def _open(self) -> "History | UnavailableHistory":
         return self.shared_history
 
     # ------------------------------------------------------------------ loading
@@ -383,7 +384,7 @@ class HistoryScreen(ModalScreen[None]):
             )
             return
         self.dismiss(None)
-        self.app.run_fresh_lookup(source, (entry.kind,))  # type: ignore[attr-defined]
+        self.app.screen_stack[0].post_message(LookupRequested(source, (entry.kind,), refresh=True))  # the main screen routes
 
     def action_delete(self) -> None:
         """Ask, then delete the marked lookups (or the highlighted one): deleting cannot be undone."""

@@ -15,7 +15,7 @@ the table, and the config file's path on top.
 * A value from the environment wins over the file: saving such a key says so.
 
 The screen writes the file itself and then calls ``on_saved(name)`` so the app can apply the new
-value to the running providers (see :mod:`animetui.ui.accounts`).
+value to the running providers (see :mod:`animetui.ui.flows.accounts`).
 """
 
 from __future__ import annotations

@@ -55,7 +55,16 @@ def detection_prompt(number: int, detection: Detection, width: int | None = None
 
 
 class DetectionList(OptionList):
-    """Numbered detections; posts :class:`DetectionHighlighted` as the cursor moves."""
+    """Numbered detections; posts :class:`DetectionHighlighted` as the cursor moves.
+
+    Lines are cut to the width at fill time; the vertical scrollbar's column is always kept
+    (``scrollbar-gutter: stable``) so that width does not depend on whether the entries overflow
+    yet (a fill before the scrollbar appeared came out one column wider, depending on timing).
+    """
+
+    DEFAULT_CSS = """
+    DetectionList { scrollbar-gutter: stable; }
+    """
 
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(id=id, classes=classes)

@@ -7,6 +7,9 @@ column gets the pane's width minus the other columns (re-worked out on resize an
 added), so nothing scrolls sideways and a cell that does not fit ends in ``…`` (cells must be
 ``rich.text.Text`` with ``overflow="ellipsis"``; :func:`ellipsis_text` makes one).
 
+The vertical scrollbar's gutter is always reserved (``scrollbar-gutter: stable``), so the fit is
+the same whether or not the rows overflow at the moment it runs.
+
 Uses DataTable internals to apply a new width (``_require_update_dimensions``, ``_clear_caches``),
 as Textual 8.2.8 has no public call for it; textual is pinned exactly.
 """
@@ -17,7 +20,7 @@ from typing import Any
 
 from rich.text import Text
 from textual.widgets import DataTable
-from textual.widgets._data_table import ColumnKey
+from textual.widgets.data_table import ColumnKey
 
 
 def ellipsis_text(text: str, style: str = "") -> Text:
@@ -25,6 +28,13 @@ def ellipsis_text(text: str, style: str = "") -> Text:
 
 
 class FittedTable(DataTable[Any]):
+    #: the vertical scrollbar's columns are always kept (``stable``): the room left for the flex
+    #: column must not depend on whether the rows overflow *yet* — a fit made before the scrollbar
+    #: appeared (or after it went) came out a column off, depending on timing
+    DEFAULT_CSS = """
+    FittedTable { scrollbar-gutter: stable; }
+    """
+
     def __init__(self, *args: Any, flex: str, min_flex: int = 6, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._flex = ColumnKey(flex)

@@ -19,8 +19,8 @@ from textual.reactive import reactive
 from textual.strip import Strip
 from textual.widget import Widget
 from textual.widgets import DirectoryTree
-from textual.widgets._directory_tree import DirEntry
-from textual.widgets._tree import TreeNode
+from textual.widgets.directory_tree import DirEntry
+from textual.widgets.tree import TreeNode
 
 from animetui.pictures.sources import IMAGE_SUFFIXES
 from animetui.text import has_controls as _UNSAFE
