@@ -54,6 +54,14 @@ every long callback was a repaint, and most of each was Textual compositing, not
   now starts after it), the jump box appearing in the same frame as a focus move (~25 ms), a
   focus move between panes (~13-22 ms: the two panes' borders, the tree's cursor, the footer),
   a lookup's tables filling (~15-20 ms).
+* half-block (``--renderer halfcell``) is worse than Sixel: textual-image turns the picture into
+  cells on the loop at every repaint of it, 35-45 ms for a pane-sized picture, and nearly every
+  repaint is a new picture (a box highlighted, a lookup's boxes drawn), so keeping the cells did
+  not help; they should be made in the picture worker, as Sixel's stream is.
+
+Figures (loop thread's CPU per beat, longest / p99.9 / beats over 16 ms): Sixel tiny 29.7 / 15.3
+/ 36 and 4K 31.3 / 11.2 / 28 at load 12.4 / 11.0, vs 44.1 / 17.5 / 60 and 39.8 at load 0.2 before
+these fixes; half-block tiny 65.9 / 30.7 / 79 at load 8.5.
 
 Goal (issue 16): for 8 × 4K, longest stall < 16 ms and within 2 ms of the tiny baseline, and no
 GC pause on the loop over 10 ms, for each renderer. The load average is printed with the figures:
