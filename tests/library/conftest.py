@@ -3,7 +3,6 @@ index built from them; tests that change a library work on their own copy."""
 
 from __future__ import annotations
 
-import io
 import shutil
 import sys
 from dataclasses import dataclass
@@ -15,7 +14,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 pytest.importorskip("av")
 pytest.importorskip("faiss")
 
-from library_synth import Renderer, make_video  # noqa: E402
+from library_synth import Renderer, make_video, screenshot  # noqa: E402,F401 (screenshot: for the test modules)
 
 
 @dataclass
@@ -39,24 +38,6 @@ def videos(tmp_path_factory) -> Videos:
     for key, (path, kwargs) in files.items():
         out[key] = (path, make_video(path, **kwargs))
     return Videos(root, out, Renderer(20, 999, 320, 180))
-
-
-def screenshot(renderer: Renderer, t: float, *, size=(640, 360), letterbox: bool = False, subtitle: bool = False) -> bytes:
-    from PIL import Image, ImageDraw
-
-    img = Image.fromarray(renderer.frame(t)).resize(size, Image.Resampling.BICUBIC)
-    if subtitle:
-        draw = ImageDraw.Draw(img)
-        w, h = size
-        draw.text((w * 0.2, h * 0.85), "I never thought it would end like this...", fill=(255, 255, 255), stroke_width=2, stroke_fill=(0, 0, 0), font_size=max(10, h // 20))
-    if letterbox:
-        w, h = size
-        canvas = Image.new("RGB", (w, h * 4 // 3), (0, 0, 0))
-        canvas.paste(img, (0, (canvas.height - h) // 2))
-        img = canvas
-    buf = io.BytesIO()
-    img.save(buf, "JPEG", quality=75)
-    return buf.getvalue()
 
 
 @pytest.fixture(scope="session")

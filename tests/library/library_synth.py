@@ -8,6 +8,7 @@ Shared by tests/library and tests/benchmarks/bench_library.py (which adds this f
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -138,3 +139,21 @@ def make_video(
         for packet in stream.encode():
             out.mux(packet)
     return renderer
+
+
+def screenshot(renderer: Renderer, t: float, *, size=(640, 360), letterbox: bool = False, subtitle: bool = False) -> bytes:
+    from PIL import Image, ImageDraw
+
+    img = Image.fromarray(renderer.frame(t)).resize(size, Image.Resampling.BICUBIC)
+    if subtitle:
+        draw = ImageDraw.Draw(img)
+        w, h = size
+        draw.text((w * 0.2, h * 0.85), "I never thought it would end like this...", fill=(255, 255, 255), stroke_width=2, stroke_fill=(0, 0, 0), font_size=max(10, h // 20))
+    if letterbox:
+        w, h = size
+        canvas = Image.new("RGB", (w, h * 4 // 3), (0, 0, 0))
+        canvas.paste(img, (0, (canvas.height - h) // 2))
+        img = canvas
+    buf = io.BytesIO()
+    img.save(buf, "JPEG", quality=75)
+    return buf.getvalue()

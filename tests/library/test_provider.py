@@ -9,7 +9,7 @@ import asyncio
 import shutil
 
 import pytest
-from conftest import screenshot
+from library_synth import screenshot
 
 from animetui.errors import BadInput, ConfigError
 from animetui.lookups import resolve_scene_providers, scene_choices

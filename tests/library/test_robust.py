@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import screenshot
+from library_synth import screenshot
 from library_synth import make_video
 
 from animetui.library import db as dbm

@@ -9,7 +9,7 @@ import io
 
 import numpy as np
 import pytest
-from conftest import screenshot
+from library_synth import screenshot
 
 from animetui.library.db import LibraryDB, default_path, split_id, vector_ids
 from animetui.library.index import FaissIndex
