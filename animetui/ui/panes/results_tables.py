@@ -3,7 +3,8 @@
 The title is what a user reads a match by, so it always has room: the episode is cut to
 :data:`EP_WIDTH` cells, and when the pane is narrow the columns give way in :data:`SCENE_DROP`'s
 order (the engine's tag first, then the time span, the confidence label, the episode); the line
-under the table (``RowDetail``) gives the highlighted match in full, dropped columns included. See :class:`animetui.ui.widgets.fitted_table.FittedTable`.
+under the table (``RowDetail``) gives the highlighted match in full, dropped columns included.
+See :class:`animetui.ui.widgets.fitted_table.FittedTable`.
 """
 
 from __future__ import annotations
