@@ -51,7 +51,9 @@ class IndexKind:
     result_lifetime = float("inf")  # nothing to download
     retry_title = "Resume indexing the library?"
     retry_yes = "Resume"
-    subject_is_file = False
+    subject_is_file = True  # the library's data folder
+    #: no money involved: R starts it again without a key check or a cost question
+    paid = False
     poll_seconds = POLL_SECONDS
     stall_seconds = STALL_SECONDS
 
