@@ -17,14 +17,17 @@ of the indexing ends the job. No money is involved: the kind never touches a pro
 * **restart**: a job found running is driven again (:meth:`settle` keeps it); the worker, if it
   survived, is adopted, else started again and resumes.
 
-Submitting: :func:`submit_index` (one active index job per library: it returns the running one).
+Submitting: :func:`submit_index` (one active index job per library: it returns the running one);
+without a runner (the ``animetui library`` commands), :func:`journal_index`.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Mapping
+import secrets
+import time
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -35,6 +38,7 @@ from animetui.models import Job, JobState
 if TYPE_CHECKING:
     from animetui.jobs.runner import JobRunner
     from animetui.library.control import Overview
+    from animetui.store import JobJournal
 
 POLL_SECONDS = 2.0
 MAX_WORKER_STARTS = 3  # the worker dying with files left: started again this many times, then the job fails
@@ -229,3 +233,21 @@ async def submit_index(runner: JobRunner, data_dir: Path, *, config: str | None 
         if job.kind == INDEX.name and not job.state.terminal and job.params.get("data_dir") == target:
             return job
     return await runner.submit(INDEX.name, {"data_dir": target, "config": config, "watch": watch})
+
+
+def journal_index(journal: JobJournal, data_dir: Path, *, config: str | None = None, watch: bool = False,
+                  clock: Callable[[], float] = time.time) -> Job:
+    """For a caller without a runner (``animetui library add|rescan|resume``, which start the
+    worker themselves): journal the indexing as a *running*, unowned ``index`` job — or return the
+    active one — so that the next runner (the TUI's, at once if it is open) adopts and follows it."""
+    target = str(Path(data_dir).expanduser())
+    active = [s for s in JobState if not s.terminal]
+    for job in journal.list(states=active):
+        if job.kind == INDEX.name and job.params.get("data_dir") == target:
+            return job
+    now = clock()
+    job = Job(id=secrets.token_hex(6), kind=INDEX.name, provider=INDEX.provider,
+              params=INDEX.validate({"data_dir": target, "config": config, "watch": watch}),
+              state=JobState.RUNNING, created_at=now, updated_at=now, submitted_at=now)
+    journal.insert(job, owner=None)
+    return job

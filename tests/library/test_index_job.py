@@ -177,3 +177,26 @@ async def test_cancelled_from_the_library_command_ends_the_job(tmp_path, library
         assert done.state is JobState.CANCELLED and worker.stops == 0
     finally:
         await runner.stop()
+
+
+async def test_the_library_command_journals_the_job_and_a_runner_adopts_it(tmp_path, library, monkeypatch):
+    """``animetui library add|rescan`` stay runner-free (they start the worker themselves) but
+    journal a running, unowned ``index`` job; the next runner — the TUI's — follows it."""
+    from animetui.jobs.index import journal_index
+
+    worker = FakeWorker(monkeypatch, running(0.2))
+    journal = JobJournal(tmp_path / "jobs.sqlite3")
+    job = journal_index(journal, library)
+    assert job.state is JobState.RUNNING and journal.owner_of(job.id) is None
+    assert journal_index(journal, library).id == job.id  # once per library while it is active
+    runner = runner_for(tmp_path, journal)
+    try:
+        await runner.start()
+        await until(lambda: runner.get(job.id).params.get("progress") == 0.2, "the adopted progress")
+        assert worker.starts == [False]  # adopted: an old pause or cancel is not cleared
+        worker.view = JobView(state="idle", progress=1.0, eta=None, current="", message="", running=False)
+        worker.pending = 0
+        (done,) = await asyncio.wait_for(runner.wait([job.id]), timeout=30)
+        assert done.state is JobState.SUCCEEDED
+    finally:
+        await runner.stop()
