@@ -28,6 +28,7 @@ from rich.color_triplet import ColorTriplet
 from rich.segment import Segment
 from rich.style import Style
 from textual.strip import Strip
+from textual_image.renderable.halfcell import Image as HalfcellRenderable
 from textual_image.widget import HalfcellImage
 
 #: attribute set on the PIL image handed to the widget
@@ -87,7 +88,7 @@ def cells_for(image: Any) -> Cells | None:
     return cells if isinstance(cells, Cells) else None
 
 
-class PreparedHalfcellImage(HalfcellImage):
+class PreparedHalfcellImage(HalfcellImage, Renderable=HalfcellRenderable):
     """textual-image's half-cell widget, showing strips made off the event loop."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
