@@ -91,6 +91,9 @@ class JobFlow(Flow):
         from animetui.jobs.kinds import kind_of
 
         kind = kind_of(job)
+        if getattr(kind, "paid", True) is False:  # free work on this computer (the library's indexing)
+            proceed()
+            return
         costs = self.main.flows.costs
         if costs.require_key(kind.provider, kind.title):
             costs.confirm(kind.retry_title, costs.job(kind), proceed, yes=kind.retry_yes)
