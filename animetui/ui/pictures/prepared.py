@@ -9,8 +9,9 @@ drawn, and the encoded stream is attached to the (small, already scaled) PIL ima
 use it when the widget's size and the terminal's cell size are the ones it was encoded for, and
 fall back to textual-image's own path otherwise (a resize before the next worker run, a crop).
 
-Half-cell and Unicode pictures need nothing of the kind: textual-image turns a picture already
-sized to (columns, 2·rows) / (columns, rows) pixels into cells in a few milliseconds.
+Unicode pictures need nothing of the kind: textual-image turns a picture already
+sized to (columns, rows) pixels into cells in a few milliseconds. Half-cell pictures, which are
+bigger, get their cells built in the worker too (``animetui.ui.pictures.halfcell``).
 
 This module imports Pillow and ``textual_image.widget``: import it off the event loop
 (:func:`animetui.ui.pictures.terminal.widget_class` does, from the worker). It relies on private

@@ -137,7 +137,8 @@ def widget_class(renderer: str, *, prepared: bool = False) -> type[Widget] | Non
     """The textual-image widget class for a concrete renderer (imports Pillow: call off the loop).
 
     ``prepared=True`` gives the Sixel/Kitty variants that show a stream encoded in a worker thread
-    (``animetui.ui.pictures.prepared``) instead of encoding on the event loop.
+    (``animetui.ui.pictures.prepared``) instead of encoding on the event loop, and the half-cell
+    variant whose cells are built in the worker (``animetui.ui.pictures.halfcell``).
     Returns None for ``none`` or when textual-image cannot be imported.
     """
     if renderer == "none":
@@ -154,6 +155,13 @@ def widget_class(renderer: str, *, prepared: bool = False) -> type[Widget] | Non
             pass
         else:
             return prepared_image.PreparedSixelImage if renderer == "sixel" else prepared_image.PreparedTGPImage
+    if prepared and renderer == "halfcell":
+        try:
+            from animetui.ui.pictures.halfcell import PreparedHalfcellImage
+        except Exception:  # noqa: BLE001 - a textual-image change: fall back to its own widget
+            pass
+        else:
+            return PreparedHalfcellImage
     classes: dict[str, type[Widget]] = {
         "kitty": widget.TGPImage,
         "sixel": widget.SixelImage,

@@ -39,6 +39,13 @@ if TYPE_CHECKING:
 _CACHE_SIZE = 6
 
 
+def _prepare_off_loop(widget_class: type | None, image: Any, cols: int, rows: int) -> None:
+    """Let the widget class do its per-picture work here, in the worker (half-cell strips)."""
+    prepare = getattr(widget_class, "prepare_off_loop", None)
+    if prepare is not None:
+        prepare(image, (cols, rows))
+
+
 class ImageFrame(Container):
     """The area the picture fits into; tells the view when its size changes."""
 
@@ -202,6 +209,7 @@ class ImageView(Vertical):
                 if self._in_process(gen, request, widget_class):
                     return
             drawn = process.draw(request, cached, cached_zoom, encoded=widget_class is not None)
+            _prepare_off_loop(widget_class, drawn.image, drawn.cols, drawn.rows)
         except Exception as exc:  # noqa: BLE001 - a bad picture must never take the app down
             self._from_thread(self._apply_error, gen, process.failure_text(exc, request.label))
             return
@@ -227,6 +235,11 @@ class ImageView(Vertical):
             return True
         image = Image.frombytes(answer.mode, answer.size, answer.pixels)
         process.attach(image, answer.encoded)
+        try:
+            _prepare_off_loop(widget_class, image, answer.cols, answer.rows)
+        except Exception as exc:  # noqa: BLE001 - a bad picture must never take the app down
+            self._from_thread(self._apply_error, gen, process.failure_text(exc, request.label))
+            return True
         self._from_thread(
             self._apply, gen, request.key, None, answer.description, image, answer.cols, answer.rows, widget_class,
             request.zoom_box, None,

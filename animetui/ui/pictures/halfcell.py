@@ -1,0 +1,133 @@
+"""Half-cell pictures whose cells are made in a worker thread, not at every repaint on the loop.
+
+textual-image's half-cell renderable turns the picture into cells inside ``__rich_console__``:
+a copy and an RGB conversion of the picture, a resize, then one ``Color``, ``Style`` and
+``Segment`` per cell, all on the event loop, every time the widget is painted (a new picture, a
+scroll, a label moving over it). For a picture filling a pane that is 35–45 ms of frozen input.
+
+Here the view's thread worker calls :meth:`PreparedHalfcellImage.prepare_off_loop` on the small
+picture it is about to show (already ``cols × 2·rows`` pixels, ``animetui.pictures.imaging.target_pixels``):
+the cells are built there, once per picture and size, as Textual ``Strip`` s of
+``Segment("▀", Style(color=upper, bgcolor=lower))`` — exactly what textual-image yields — and
+attached to the picture. The widget's ``render_line`` then hands out those strips; Textual crops
+them for scrolling and overlays (the box numbers of ``animetui.ui.pictures.labels``) as usual.
+When the widget's size is not the one the cells were made for (a resize before the next worker
+run) it falls back to textual-image's own path.
+
+This module imports Pillow and ``textual_image.widget``: import it off the event loop
+(:func:`animetui.ui.pictures.terminal.widget_class` does, from the worker).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from rich.color import Color
+from rich.color_triplet import ColorTriplet
+from rich.segment import Segment
+from rich.style import Style
+from textual.strip import Strip
+from textual_image.renderable.halfcell import Image as HalfcellRenderable
+from textual_image.widget import HalfcellImage
+
+#: attribute set on the PIL image handed to the widget
+CELLS_ATTR = "_animetui_halfcells"
+
+_HALF = "▀"  # the upper half block: foreground = upper pixel, background = lower pixel
+
+
+@dataclass(frozen=True, slots=True)
+class Cells:
+    """The picture as half-cell strips, made for ``cells`` (columns, rows)."""
+
+    cells: tuple[int, int]
+    strips: tuple[Strip, ...]
+
+
+def build_cells(image: Any, cols: int, rows: int) -> Cells:
+    """``image`` (a PIL image) as ``rows`` strips of ``cols`` half cells, as textual-image draws them.
+
+    The picture is scaled to ``cols × 2·rows`` pixels first if it is not that size already (the
+    same ``resize`` textual-image does; a no-op for pictures from ``imaging.render``).
+    """
+    rgb = image if image.mode == "RGB" else image.convert("RGB")
+    size = (max(1, cols), max(1, rows * 2))
+    if rgb.size != size:
+        rgb = rgb.resize(size)
+    width = size[0]
+    data = rgb.tobytes()
+    row_bytes = width * 3
+    segments: dict[bytes, Segment] = {}  # one Segment (and Style) per distinct colour pair
+    colours: dict[bytes, Color] = {}
+
+    def colour(rgb_bytes: bytes) -> Color:
+        found = colours.get(rgb_bytes)
+        if found is None:
+            found = colours[rgb_bytes] = Color.from_triplet(ColorTriplet(*rgb_bytes))
+        return found
+
+    strips: list[Strip] = []
+    for row in range(max(0, rows)):
+        upper = data[2 * row * row_bytes : (2 * row + 1) * row_bytes]
+        lower = data[(2 * row + 1) * row_bytes : (2 * row + 2) * row_bytes]
+        line: list[Segment] = []
+        for x in range(0, row_bytes, 3):
+            key = upper[x : x + 3] + lower[x : x + 3]
+            segment = segments.get(key)
+            if segment is None:
+                style = Style(color=colour(key[:3]), bgcolor=colour(key[3:]))
+                segment = segments[key] = Segment(_HALF, style)
+            line.append(segment)
+        strips.append(Strip(line, cell_length=width))
+    return Cells((int(cols), int(rows)), tuple(strips))
+
+
+def cells_for(image: Any) -> Cells | None:
+    cells = getattr(image, CELLS_ATTR, None)
+    return cells if isinstance(cells, Cells) else None
+
+
+class PreparedHalfcellImage(HalfcellImage, Renderable=HalfcellRenderable):
+    """textual-image's half-cell widget, showing strips made off the event loop."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        self._styled: tuple[Cells, Style, tuple[Strip, ...]] | None = None
+        super().__init__(*args, **kwargs)
+
+    @staticmethod
+    def prepare_off_loop(image: Any, cells: tuple[int, int]) -> None:
+        """Build the strips for ``image`` shown in ``cells`` and attach them (call in a thread)."""
+        setattr(image, CELLS_ATTR, build_cells(image, cells[0], cells[1]))
+
+    @property
+    def image(self) -> Any:
+        return self._image
+
+    @image.setter
+    def image(self, value: Any) -> None:
+        if cells_for(value) is None or not self.is_mounted:
+            HalfcellImage.image.fset(self, value)  # type: ignore[attr-defined]  # first picture, or no cells: textual-image
+            return
+        # the view sets this widget's size in cells itself: a new picture needs a repaint, not a layout
+        self._image = value
+        self._image_width, self._image_height = value.size
+        self.refresh()
+
+    def render_line(self, y: int) -> Strip:
+        cells = cells_for(self._image)
+        size = self.content_size
+        if cells is None or cells.cells != (size.width, size.height) or not 0 <= y < len(cells.strips):
+            return super().render_line(y)
+        return self._strips(cells)[y]
+
+    def _strips(self, cells: Cells) -> tuple[Strip, ...]:
+        """The strips with the widget's own style under them, as Textual would apply it (cached)."""
+        base = self.visual_style.rich_style
+        if not base.without_color:  # colours only: every cell sets both, so the base changes nothing
+            return cells.strips
+        styled = self._styled
+        if styled is None or styled[0] is not cells or styled[1] != base:
+            styled = (cells, base, tuple(strip.apply_style(base) for strip in cells.strips))
+            self._styled = styled
+        return styled[2]
