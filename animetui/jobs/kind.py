@@ -85,6 +85,8 @@ class Kind(Protocol):
     retry_yes: str
     #: the job's subject (see :meth:`subject`) is a file path (shown as a path), not text
     subject_is_file: bool
+    # optional: ``paid = False`` — work that costs no money (the library's indexing); retrying it
+    # asks no key and no cost question (read with ``getattr(kind, "paid", True)``)
 
     def validate(self, params: Mapping[str, Any]) -> dict[str, Any]:
         """The parameters to journal, checked; bad input raises :class:`animetui.errors.BadInput`."""

@@ -1,6 +1,7 @@
 """The registry of job kinds: the journal's ``kind`` column → the :class:`~animetui.jobs.kind.Kind`.
 
-The two kinds animetui ships (:mod:`animetui.jobs.generate`, :mod:`animetui.jobs.cartoonize`) are
+The kinds animetui ships (:mod:`animetui.jobs.generate`, :mod:`animetui.jobs.cartoonize`,
+:mod:`animetui.jobs.index`) are
 registered the first time the registry is asked. Another kind registers itself with
 :func:`register`; the runner, the Jobs pane and the CLI then find its wording and file names
 here. A kind the registry does not know (a row written by a newer animetui) gets neutral wording
@@ -27,8 +28,9 @@ def _load_builtin() -> None:
     _BUILTIN_LOADED = True
     from animetui.jobs.cartoonize import CARTOONIZE
     from animetui.jobs.generate import GENERATE
+    from animetui.jobs.index import INDEX
 
-    for kind in (GENERATE, CARTOONIZE):
+    for kind in (GENERATE, CARTOONIZE, INDEX):
         _KINDS.setdefault(kind.name, kind)
 
 

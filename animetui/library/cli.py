@@ -69,7 +69,27 @@ def _start(settings: Any, args: argparse.Namespace, *, watch: bool = False) -> s
     from animetui.library.indexer import start_worker
 
     pid = start_worker(default_path(settings.data_dir), watch=60.0 if watch else 0.0, config=getattr(args, "config", None))
+    _journal(settings, args, watch=watch)
     return "indexing in the background (see `animetui library status`)" if pid else "the indexer is already running; it will pick these up"
+
+
+def _journal(settings: Any, args: argparse.Namespace, *, watch: bool) -> None:
+    """The indexing as an ``index`` job in the jobs journal (the Jobs pane and ``animetui jobs``
+    show it; the next runner follows it). The command itself stays runner-free: starting a runner
+    here would also resume every other queued job, some of them paid."""
+    from animetui import locations
+    from animetui.errors import AnimetuiError
+    from animetui.jobs.index import journal_index
+    from animetui.store import JobJournal
+
+    try:
+        journal = JobJournal(locations.jobs_db(settings.data_dir))
+        try:
+            journal_index(journal, settings.data_dir, config=getattr(args, "config", None), watch=watch)
+        finally:
+            journal.close()
+    except (AnimetuiError, OSError) as exc:  # the indexing runs anyway; only the Jobs pane misses it
+        _err(f"note: the indexing job could not be journalled ({exc})")
 
 
 def _foreground(settings: Any, db: Any) -> int:

@@ -6,8 +6,8 @@ Every function opens ``library.sqlite3`` briefly and closes it (the indexer is a
 they block on SQLite and the disk, so the TUI calls them in a thread. Standard library only at
 import time.
 
-The indexing job is described by :class:`JobView` — state, progress, ETA, current file — the shape
-a Jobs-pane row needs; it is meant to become one "kind" of job when ``animetui.jobs`` has kinds.
+The indexer's own state is described by :class:`JobView` — state, progress, ETA, current file;
+the ``index`` job kind (:mod:`animetui.jobs.index`) follows it, and the Jobs pane shows that job.
 """
 
 from __future__ import annotations

@@ -246,12 +246,13 @@ class MainScreen(Screen[None]):
             self.flows.lookups.fresh()
 
     def action_generate(self) -> None:
-        if self.panes_ready:
-            self.flows.jobs.generate()
+        self.flows.jobs.generate()  # still starting: it says so, and the dialog opens once ready
 
     def action_cartoonize(self) -> None:
         if self.panes_ready:
             self.flows.jobs.cartoonize()
+        else:  # the chosen image is not known yet: say it is starting, ask again once ready
+            self.flows.costs.after_start("Photo-to-anime", self.flows.jobs.cartoonize)
 
     def action_history(self) -> None:
         self.flows.history.open()

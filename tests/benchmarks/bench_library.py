@@ -36,7 +36,7 @@
 * **stall** — the TUI (headless, demo providers) watched by a 1 ms heartbeat on its loop
   (``bench_images.Heartbeat``) for ``--stall-seconds`` while the real indexer process indexes
   the videos: half on the Library screen (it re-reads the library each second), half on the
-  panes moving through the Jobs pane (its indexing row re-reads every 2 s); the same session
+  panes moving through the Jobs pane (the Library screen is closed; the index job's driver re-reads the library every 2 s when a runner follows it); the same session
   with no library as the baseline. Goal: longest stall < 16 ms.
   ``--usearch N`` also builds usearch's HNSW (int8) over N of the vectors for comparison.
 

@@ -372,6 +372,13 @@ def test_background_worker_via_cli(tmp_path, videos) -> None:
     assert "1 new" in out.stdout and "background" in out.stdout
     with _open(tmp_path / "d") as db:
         _wait(lambda: db.job().state == dbm.IDLE and db.files()[0].state == dbm.DONE)
+    from animetui import locations
+    from animetui.store import JobJournal
+
+    journal = JobJournal(locations.jobs_db(tmp_path / "d"))
+    (job,) = journal.list()  # the indexing is a job too (the TUI's runner adopts and follows it)
+    assert job.kind == "index" and job.state.value == "running" and journal.owner_of(job.id) is None
+    journal.close()
     status = subprocess.run([*cli, "library", "status", "--json"], env=env, capture_output=True, text=True, timeout=60)
     import json
 

@@ -130,41 +130,59 @@ async def test_no_library_no_local_engine(build_app, ui_settings):
         assert "local" not in seen
 
 
-async def test_indexing_shows_in_the_jobs_pane(build_app, ui_settings, show_dir, monkeypatch):
-    """The indexer's state (another process, in library.sqlite3) is a row of the Jobs pane:
-    progress, ETA, the file; killed mid-way it says "interrupted" and R resumes it."""
+async def test_indexing_is_a_job_in_the_jobs_pane(build_app, ui_settings, show_dir, monkeypatch):
+    """R on the Library screen submits the ``index`` job through the app's runner; the Jobs pane
+    shows it as an ordinary job (progress, file, ETA); Enter opens the Library screen, x cancels
+    it (the worker is told), R resumes it as a new job without a cost question. The indexer
+    process is a stand-in here (tests/library/test_index_job.py runs the real one)."""
+    from animetui.jobs.index import INDEX
     from animetui.library import control
-    from animetui.library import db as dbm
-    from animetui.ui.panes import library_row
+    from animetui.library.control import JobView, Overview
+    from animetui.models import JobState
+    from animetui.ui.screens.library import LibraryScreen
 
     control.add_folder(ui_settings.data_dir, str(show_dir), start=False)
-    started = []
-    monkeypatch.setattr(control, "_start", lambda data_dir, config, watch=False: started.append(data_dir) or "indexing in the background")
-    with dbm.LibraryDB(dbm.default_path(ui_settings.data_dir)) as db:
-        db.set_job(state=dbm.RUNNING, seconds_total=100.0, seconds_done=40.0, rate=2.0, current=str(show_dir / "x.mp4"))
+    calls: dict[str, list] = {"start": [], "stop": []}
+    view = JobView(state="running", progress=0.4, eta=100.0, current=str(show_dir / "x.mp4"), message="", running=True)
+    monkeypatch.setattr(INDEX, "look", lambda data_dir: (Overview(exists=True, job=view), 2))
+    monkeypatch.setattr(INDEX, "start_worker", lambda data_dir, params, fresh: calls["start"].append(fresh))
+    monkeypatch.setattr(INDEX, "stop_worker", lambda data_dir: calls["stop"].append(data_dir))
+    monkeypatch.setattr(INDEX, "poll_seconds", 0.02)
     app = build_app()
     async with app.run_test(size=(160, 48)) as pilot:
         await settle(pilot)
         pane = app.query_one("#jobs")
-        await wait_for(pilot, lambda: pane.library is not None, what="the library row")
-        table = pane.table
-        row = dict(zip(pane._keys, (str(c) for c in table.get_row(library_row.ROW_KEY))))  # the columns the width allows
-        assert "interrupted" in row["state"] and row["what"] == "40 % · x.mp4", row
-        assert row.get("kind", "index") == "index"
-        await pilot.press("4")
-        table.move_cursor(row=table.row_count - 1)
-        await settle(pilot)
-        assert pane.on_library_row and "library indexing" in str(pane.query_one("#job-detail").render())
-        await pilot.press("enter")  # Enter on the row: the Library screen
-        from animetui.ui.screens.library import LibraryScreen
-
-        await wait_for(pilot, lambda: isinstance(app.screen, LibraryScreen), what="the Library screen from the row")
+        await pilot.press("I")
+        await wait_for(pilot, lambda: isinstance(app.screen, LibraryScreen), what="the Library screen")
+        await pilot.press("R")
+        await wait_for(pilot, lambda: any(str(j.kind) == "index" and j.params.get("progress") == 0.4 for j in pane.jobs.values()),
+                       what="the index job with its progress")
         await pilot.press("escape")
         await wait_for(pilot, lambda: not isinstance(app.screen, LibraryScreen), what="back")
-        pane.table.focus()
-        table.move_cursor(row=table.row_count - 1)
+        (job,) = [j for j in pane.jobs.values() if str(j.kind) == "index"]
+        assert calls["start"] == [True] and job.state is JobState.RUNNING
+        await pilot.press("4")
+        pane.table.move_cursor(row=pane._order.index(job.id))
         await settle(pilot)
-        await pilot.press("R")
-        await wait_for(pilot, lambda: bool(started), what="the indexer asked to resume")
-        with dbm.LibraryDB(dbm.default_path(ui_settings.data_dir)) as db:
-            assert db.job().state == dbm.RUNNING  # interrupted (RUNNING with no worker): the worker picks it up
+        row = dict(zip(pane._keys, (str(c) for c in pane.table.get_row(job.id))))  # the columns the width allows
+        assert row["what"] == "40 % · x.mp4" and "running" in row["state"], row
+        assert row.get("kind", "index") == "index"
+        detail = str(pane.query_one("#job-detail").render())
+        assert "library indexing" in detail and "ETA 1:40" in detail, detail
+        await pilot.press("enter")  # Enter on the indexing job: the Library screen
+        await wait_for(pilot, lambda: isinstance(app.screen, LibraryScreen), what="the Library screen from the row")
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: not isinstance(app.screen, LibraryScreen), what="back again")
+        pane.table.focus()
+        pane.table.move_cursor(row=pane._order.index(job.id))
+        await settle(pilot)
+        await pilot.press("x")
+        await wait_for(pilot, lambda: pane.jobs[job.id].state is JobState.CANCELLED and bool(calls["stop"]), what="cancelled, worker told")
+        await settle(pilot)
+        pane.table.move_cursor(row=pane._order.index(job.id))
+        await pilot.press("R")  # free: no key check, no cost question; a new job, the indexer resumes
+        await wait_for(pilot, lambda: sum(str(j.kind) == "index" for j in pane.jobs.values()) == 2 and len(calls["start"]) == 2,
+                       what="the resumed job")
+        from animetui.ui.screens.confirm import ConfirmScreen
+
+        assert not isinstance(app.screen, ConfirmScreen) and calls["start"] == [True, True]

@@ -38,9 +38,9 @@ async def test_demo_default_asks_both_engines_and_shows_trace_moe_previews(build
         assert f"{pane.hidden_adult} NSFW result" in title and "hidden" in title
         assert pane.scene_table.row_count == len(pane.shown)
         # every row carries its engine and a confidence label
-        engine_cells = [str(pane.scene_table.get_row_at(i)[5]) for i in range(pane.scene_table.row_count)]
+        engine_cells = [str(pane.scene_table.row_cells(i)["engine"]) for i in range(pane.scene_table.row_count)]
         assert {"trace", "wait"} <= set(engine_cells)
-        labels = {str(pane.scene_table.get_row_at(i)[2]) for i in range(pane.scene_table.row_count)}
+        labels = {str(pane.scene_table.row_cells(i)["confidence"]) for i in range(pane.scene_table.row_count)}
         assert labels <= {"likely", "unsure", "wrong?"} and "likely" in labels
         # the best trace.moe match's preview came with the search: shown from disk, no request
         row = next(i for i, m in enumerate(pane.shown) if m.engine == "tracemoe" and m.preview_path)

@@ -5,6 +5,10 @@ AnimeAPI, photo-to-anime 1 AILabTools credit) with the balance and credits last 
 search asks once today's free whatanimeisthis credits are known to be used (signed in: the credits
 endpoint says how many free ones are left; with only an API key the free count is unknown, so no
 question is asked).
+
+Before start-up has built the services (a first run writes its samples and data dir first) the
+keys are not known yet: a paid action pressed then says it is still starting and opens once the
+services are up (:meth:`CostQuestions.after_start`), instead of "needs an API key".
 """
 
 from __future__ import annotations
@@ -21,6 +25,35 @@ CONFIRM_HINT = "Turn this question off with general.confirm_paid = false in Sett
 
 
 class CostQuestions(Flow):
+    def __init__(self, main: Any) -> None:
+        super().__init__(main)
+        self._waiting: set[str] = set()  # features pressed while starting, to open once ready
+
+    def after_start(self, feature: str, action: Callable[[], Any]) -> bool:
+        """True when the services are up (go on now); otherwise say so and run ``action`` once they are."""
+        if self.app.runner is not None:
+            return True
+        waiting = self._waiting
+        if feature in waiting:  # pressed again while starting: it opens once, when ready
+            return False
+        waiting.add(feature)
+        self.app.notify(f"Still starting: {feature} opens once the services are up.", title="Starting…", timeout=4, markup=False)
+
+        async def wait() -> None:
+            from animetui.errors import AnimetuiError
+
+            try:
+                await self.app.services()
+            except AnimetuiError as exc:
+                self.app.notify(f"{feature}: {exc}", title="Cannot start", severity="error", markup=False)
+                return
+            finally:
+                waiting.discard(feature)
+            action()
+
+        self.app.run_worker(wait(), group="after-start", exit_on_error=False)
+        return False
+
     def require_key(self, name: str, feature: str) -> bool:
         """True if ``name`` has a key; otherwise say how to set one (nothing else happens)."""
         if self.main.flows.accounts.has_key(name):

@@ -42,7 +42,7 @@ class HistoryFlow(Flow):
 
         app = self.app
         if not isinstance(app.screen, LibraryScreen):
-            await app.push_screen(LibraryScreen(app.settings.data_dir, config=str(app.settings.path)))
+            await app.push_screen(LibraryScreen(app.settings.data_dir, config=str(app.settings.path), runner=getattr(app, "runner", None)))
 
     async def screen_action(self, name: str, action: str) -> None:
         """Palette entry for a screen's key: open that screen if needed, then run the action there."""

@@ -21,7 +21,8 @@ class JobFlow(Flow):
     def generate(self) -> None:
         from animetui.ui.screens.generate import GenerateScreen
 
-        if not self.main.flows.costs.require_key("animeapi", "Text-to-image"):
+        costs = self.main.flows.costs
+        if not costs.after_start("Text-to-image", self.generate) or not costs.require_key("animeapi", "Text-to-image"):
             return
         settings = self.app.settings
         runner = self.app.runner
@@ -53,7 +54,8 @@ class JobFlow(Flow):
                 severity="warning",
             )
             return
-        if not self.main.flows.costs.require_key("ailab", "Photo-to-anime"):
+        costs = self.main.flows.costs
+        if not costs.after_start("Photo-to-anime", self.cartoonize) or not costs.require_key("ailab", "Photo-to-anime"):
             return
         style = int(self.app.settings.get("providers.ailab.style", 0) or 0)
         path = source.path
@@ -89,6 +91,9 @@ class JobFlow(Flow):
         from animetui.jobs.kinds import kind_of
 
         kind = kind_of(job)
+        if getattr(kind, "paid", True) is False:  # free work on this computer (the library's indexing)
+            proceed()
+            return
         costs = self.main.flows.costs
         if costs.require_key(kind.provider, kind.title):
             costs.confirm(kind.retry_title, costs.job(kind), proceed, yes=kind.retry_yes)

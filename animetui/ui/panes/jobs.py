@@ -22,7 +22,6 @@ from textual.widgets import DataTable, Static
 from animetui.jobs.kinds import find, kind_of
 from animetui.models import Job, JobState
 from animetui.ui.bindings import bindings
-from animetui.text import safe
 from animetui.ui.format import display_path, elapsed, one_line, shown
 from animetui.ui.messages import JobRetryRequested
 from animetui.ui.panes.base import Pane
@@ -98,7 +97,6 @@ class JobsPane(Pane):
         self.clock = clock
         self.jobs: dict[str, Job] = {}
         self._order: list[str] = []
-        self.library: Any = None  # the library's indexing job (animetui.ui.panes.library_row), below the jobs
 
     def compose(self) -> ComposeResult:
         yield DataTable(id="jobs-table", cursor_type="row", zebra_stripes=True)
@@ -114,43 +112,6 @@ class JobsPane(Pane):
         self._add_columns()
         self._show_detail()
         self.set_interval(1.0, self._tick)
-        from animetui.ui.panes import library_row
-
-        self.poll_library()
-        self.set_interval(library_row.POLL_SECONDS, self.poll_library)
-
-    @work(exclusive=True, group="library-row", exit_on_error=False)
-    async def poll_library(self) -> None:
-        """The indexer's state from library.sqlite3 (a thread; no library: no row)."""
-        import asyncio
-
-        from animetui.ui.panes import library_row
-        from animetui.ui.services import ServicesUnavailable, host_of
-
-        try:
-            data_dir = getattr(host_of(self).settings, "data_dir", None)
-        except ServicesUnavailable:
-            return
-        view = await asyncio.to_thread(library_row.read, data_dir)
-        had = self.library is not None
-        self.library = view
-        if view is None and not had:
-            return
-        if view is None or not had:
-            self._rebuild()
-            return
-        for column, cell in zip(self._keys, library_row.cells(view, self._keys, self.app.theme_variables)):
-            try:
-                self.table.update_cell(library_row.ROW_KEY, column, cell)
-            except Exception:  # noqa: BLE001 - the row vanished meanwhile
-                self._rebuild()
-                return
-        if self.on_library_row:
-            self._show_detail()
-
-    @property
-    def on_library_row(self) -> bool:
-        return self.library is not None and self.table.cursor_row == len(self._order)
 
     def _add_columns(self) -> None:
         table = self.table
@@ -225,10 +186,6 @@ class JobsPane(Pane):
         now = self.clock()
         for job_id in self._order:
             table.add_row(*self._cells(self.jobs[job_id], now), key=job_id)
-        if self.library is not None:
-            from animetui.ui.panes import library_row
-
-            table.add_row(*library_row.cells(self.library, self._keys, self.app.theme_variables), key=library_row.ROW_KEY)
         if selected in self._order:
             table.move_cursor(row=self._order.index(selected), animate=False)
         self._show_detail()
@@ -302,9 +259,11 @@ class JobsPane(Pane):
 
     @on(DataTable.RowSelected, "#jobs-table")
     async def _row_selected(self, event: DataTable.RowSelected) -> None:
-        """Enter (or a click on the highlighted row): open the finished job's result."""
+        """Enter (or a click on the highlighted row): open the finished job's result; on the
+        library's indexing job, the Library screen."""
         event.stop()
-        if self.on_library_row:
+        job = self.selected
+        if job is not None and str(job.kind) == "index":
             self.run_worker(self.app.run_action("library"), group="library-open")
             return
         await self.app.run_action("app.open_with('open')")
@@ -315,12 +274,6 @@ class JobsPane(Pane):
         error = self.query_one("#job-error", Static)
         preview = self.query_one("#job-preview", ImageView)
         error.display = bool(job is not None and job.error)
-        if job is None and self.on_library_row:
-            from animetui.ui.panes import library_row
-
-            detail.update(library_row.detail(self.library))
-            preview.clear("library indexing")
-            return
         if job is None:
             detail.update(Text("No jobs yet — g: text-to-image, a: photo-to-anime of the chosen image.", style="italic"))
             preview.clear()
@@ -376,25 +329,7 @@ class JobsPane(Pane):
     def _runner(self) -> Any:
         return getattr(self.app, "runner", None)
 
-    def _steer_library(self, what: str) -> None:
-        from animetui.library import control
-        from animetui.ui.services import host_of
-
-        settings = host_of(self).settings
-
-        async def go() -> None:
-            import asyncio
-
-            line = await asyncio.to_thread(control.steer, settings.data_dir, what, config=str(settings.path))
-            self.app.notify(safe(line, limit=200), title="Library", timeout=4, markup=False)
-            self.poll_library()
-
-        self.run_worker(go(), group="library-steer")
-
     def action_cancel_job(self) -> None:
-        if self.on_library_row:
-            self._steer_library("cancel")
-            return
         job = self.selected
         if job is None:
             self.app.notify("No job highlighted.", timeout=2)
@@ -404,9 +339,6 @@ class JobsPane(Pane):
     def action_retry_job(self) -> None:
         """Start the highlighted failed, expired or cancelled job again — a new job that costs
         again, so it goes through the same key check and cost question as a new one."""
-        if self.on_library_row:
-            self._steer_library("resume")  # the indexing: free, carries on where it stopped
-            return
         job = self.selected
         if job is None:
             self.app.notify("No job highlighted.", timeout=2)

@@ -38,25 +38,24 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import DataTable, Static
 
 from animetui.ui.bindings import bindings
-from animetui.ui.format import one_line, percent, span
+from animetui.ui.format import one_line
 from animetui.ui.messages import DetectionHighlighted, LookupFinished
 from animetui.ui.panes.base import Pane
 from animetui.ui.pictures.view import ImageView
 from animetui.ui.services import ServicesUnavailable, host_of, services_of
 from animetui.ui.widgets.detection_list import DetectionList
 from animetui.ui.widgets.fitted_table import FittedTable
+from animetui.ui.panes.results_tables import CONFIDENCE_SHORT, LOW_SIMILARITY, add_scene_columns, fill_scene_table, new_scene_table
 from animetui.ui.widgets.line import update_line
 from animetui.ui.widgets.row_detail import RowDetail
 
-from animetui.models import LIKELY, PROBABLY_WRONG, UNCERTAIN, CharacterResult, SceneResult
+from animetui.models import CharacterResult, SceneResult
 
 if TYPE_CHECKING:
     from animetui.models import ImageSource, SceneMatch
     from animetui.runtime import Runtime
 
-LOW_SIMILARITY = 0.90
-#: models.confidence_label in a narrow cell (the help and the CLI give the whole label)
-CONFIDENCE_SHORT = {LIKELY: "likely", UNCERTAIN: "unsure", PROBABLY_WRONG: "wrong?"}
+__all__ = ["CONFIDENCE_SHORT", "LOW_SIMILARITY", "ResultsPane"]
 
 
 class ResultsPane(Pane):
@@ -87,20 +86,13 @@ class ResultsPane(Pane):
             yield ImageView(id="results-image", renderer=self.renderer, placeholder="The looked-up picture appears here")
             with Vertical(id="results-lists"):
                 yield Static("", id="scene-title", classes="section-title")
-                yield FittedTable(id="scene-table", cursor_type="row", zebra_stripes=True, flex="title")
+                yield new_scene_table("scene-table")
                 yield RowDetail(id="scene-detail")
                 yield Static("", id="chars-title", classes="section-title")
                 yield DetectionList(id="detections")
 
     def on_mount(self) -> None:
-        table = self.query_one("#scene-table", DataTable)
-        table.add_column("#", key="n", width=2)
-        table.add_column("Sim", key="sim")
-        table.add_column("Conf", key="confidence")
-        table.add_column("Ep", key="ep")
-        table.add_column("From–to", key="span")
-        table.add_column("Eng", key="engine")
-        table.add_column("Title", key="title")
+        add_scene_columns(self.query_one("#scene-table", FittedTable))
         self._update_titles()
         if self.idle_hint:
             self._update_status()
@@ -157,8 +149,8 @@ class ResultsPane(Pane):
         return self.query_one("#results-image", ImageView)
 
     @property
-    def scene_table(self) -> DataTable:
-        return self.query_one("#scene-table", DataTable)
+    def scene_table(self) -> FittedTable:
+        return self.query_one("#scene-table", FittedTable)
 
     @property
     def detections(self) -> DetectionList:
@@ -319,26 +311,8 @@ class ResultsPane(Pane):
         self.shown = tuple(m for m in matches if show_adult or not m.adult)
         self.hidden_adult = len(matches) - len(self.shown)
         if result is not None:
-            from animetui.providers.specs import all_specs
-
-            tags = {spec.name: spec.tag for spec in all_specs()}
-
             warning = self.app.theme_variables.get("warning", "yellow")
-            language = self.title_language
-            for index, match in enumerate(self.shown, start=1):
-                low = match.similarity is not None and match.similarity < LOW_SIMILARITY
-                style = warning if low else ""
-                title = one_line(match.title_in(language), 120) or "?"
-                table.add_row(
-                    Text(str(index), style="dim"),
-                    Text(percent(match.similarity), style=f"bold {warning}" if low else "bold", justify="right"),
-                    Text(CONFIDENCE_SHORT.get(match.confidence, match.confidence) or "—", style=style),
-                    Text(one_line(match.episode or "—", 12), style=style),
-                    Text(span(match.start, match.end), style=style),
-                    Text(one_line(tags.get(match.engine, match.engine), 12) if match.engine else "—", style="dim"),
-                    Text(title + ("  18+" if match.adult else ""), style=style, no_wrap=True, overflow="ellipsis"),
-                    key=f"m{index}",
-                )
+            fill_scene_table(table, self.shown, language=self.title_language, warning=warning)
         self._show_match_detail(self.scene_table.cursor_row if self.shown else -1)
         self._update_titles()
 

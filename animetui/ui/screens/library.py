@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
 from textual import on, work
@@ -91,12 +91,15 @@ class LibraryScreen(ModalScreen[None]):
     """
 
     def __init__(self, data_dir: Path, *, config: str | None = None, poll: float = POLL_SECONDS,
-                 start_worker: bool = True) -> None:
+                 start_worker: bool = True, runner: Any = None) -> None:
         super().__init__()
         self.data_dir = Path(data_dir)
         self.config = config
         self.poll = poll
         self.start_worker = start_worker  # tests turn the background process off
+        #: the app's job runner: the indexing starts as an ``index`` job (the Jobs pane shows it);
+        #: without one (or with ``start_worker`` off) the steps start the worker themselves, or not
+        self.runner = runner
         self.view: Overview | None = None
         self.note = ""
         self.loads = 0  # overviews read so far (tests wait on it)
@@ -209,20 +212,50 @@ class LibraryScreen(ModalScreen[None]):
             return None
         return self._folder_ids[table.cursor_row]
 
-    def _run(self, step: Callable[[], str]) -> None:
+    @property
+    def _as_job(self) -> bool:
+        return self.runner is not None and self.start_worker
+
+    @property
+    def _start_here(self) -> bool:
+        """Whether the control steps start the worker themselves (no runner to start a job)."""
+        return self.start_worker and self.runner is None
+
+    def _run(self, step: Callable[[], str], *, index: bool = False) -> None:
         async def go() -> None:
             self.note = await asyncio.to_thread(step)
+            if index and self._as_job:
+                await self._submit_index()
             self.app.notify(safe(self.note, limit=200), title="Library", timeout=4, markup=False)
             self.refresh_view()  # exclusive: a newer read replaces an older one
 
         self.run_worker(go(), group="library-act")
+
+    async def _submit_index(self) -> None:
+        """Queue the ``index`` job (or find the one running); a failure is one line in the note."""
+        from animetui.errors import AnimetuiError
+        from animetui.jobs.index import submit_index
+
+        watch = any(f.watch for f in self.view.folders) if self.view is not None else False
+        try:
+            job = await submit_index(self.runner, self.data_dir, config=self.config, watch=watch)
+            self.note = f"{self.note}; indexing in the background (job {job.id[:8]}, Jobs pane)"
+        except (AnimetuiError, RuntimeError) as exc:
+            self.note = f"{self.note}; the indexing could not start: {exc}"
+
+    def _active_job(self) -> Any:
+        if self.runner is None:
+            return None
+        target = str(self.data_dir)
+        return next((j for j in self.runner.list() if str(j.kind) == "index" and not j.state.terminal
+                     and j.params.get("data_dir") == target), None)
 
     def action_add_folder(self) -> None:
         from animetui.library import control
 
         def chosen(text: str | None) -> None:
             if text:
-                self._run(lambda: control.add_folder(self.data_dir, text, config=self.config, start=self.start_worker))
+                self._run(lambda: control.add_folder(self.data_dir, text, config=self.config, start=self._start_here), index=True)
 
         self.app.push_screen(AskTextScreen("Add a folder", "The folder of your episodes (indexed in the background, niced):",
                                            str(Path.home())), chosen)
@@ -230,18 +263,33 @@ class LibraryScreen(ModalScreen[None]):
     def action_rescan(self) -> None:
         from animetui.library import control
 
-        self._run(lambda: control.rescan(self.data_dir, config=self.config, start=self.start_worker))
+        self._run(lambda: control.rescan(self.data_dir, config=self.config, start=self._start_here), index=True)
 
     def action_toggle_pause(self) -> None:
         from animetui.library import control
 
         job = self.view.job if self.view is not None else None
         what = "pause" if job is not None and job.state == "running" and job.running else "resume"
-        self._run(lambda: control.steer(self.data_dir, what, config=self.config, start=self.start_worker))
+        self._run(lambda: control.steer(self.data_dir, what, config=self.config, start=self._start_here), index=what == "resume")
 
     def action_cancel(self) -> None:
         from animetui.library import control
 
+        job = self._active_job()
+        if job is not None:  # the runner journals the cancel and its driver tells the worker
+            async def go() -> None:
+                from animetui.errors import AnimetuiError
+
+                try:
+                    done = await self.runner.cancel(job.id)
+                    self.note = done.error
+                except AnimetuiError as exc:
+                    self.note = str(exc)
+                self.app.notify(safe(self.note, limit=200), title="Library", timeout=4, markup=False)
+                self.refresh_view()
+
+            self.run_worker(go(), group="library-act")
+            return
         self._run(lambda: control.steer(self.data_dir, "cancel", config=self.config))
 
     def action_title(self) -> None:

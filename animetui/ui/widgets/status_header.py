@@ -1,6 +1,8 @@
 """The one-line header: the app's name, demo mode, each provider and what is left there.
 
-A provider without a key it needs is shown dimmed with "no key"; credits arrive after the first
+A provider without a key it needs is shown dimmed with "no key" — once start-up has said which keys
+exist (:meth:`StatusHeader.set_keys`); until then it is dimmed with "…", as nothing is known yet
+(demo keys and the keys in the config are read by start-up). Credits arrive after the first
 frame (the app asks each provider once the services exist, and again after lookups and jobs).
 Keys themselves are never shown. Server-provided text is added as plain ``Text``.
 
@@ -47,12 +49,14 @@ class StatusHeader(Static):
         self.account: str | None = None  # whatanimeisthis: the signed-in email
         self.session_expired = False
         self.note = "starting…"
+        self.keys_known = False  # set_keys has run: "no key" is a fact, not a guess
 
     def on_mount(self) -> None:
         self._redraw()
 
     def set_keys(self, keys: dict[str, bool]) -> None:
         self.keys.update(keys)
+        self.keys_known = True
         self.note = ""
         self._redraw()
 
@@ -94,7 +98,7 @@ class StatusHeader(Static):
             text.append(" │ ", style="dim")
             label = PROVIDER_LABELS[name]
             if not self.keys.get(name, False):
-                text.append(f"{label} no key", style="dim")
+                text.append(f"{label} no key" if self.keys_known else f"{label} …", style="dim")
                 continue
             text.append(label, style="bold")
             if name == "whatanime":

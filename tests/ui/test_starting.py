@@ -1,0 +1,63 @@
+"""Issue 13: before start-up has read the keys, nothing says a key is missing; a paid key waits."""
+
+from __future__ import annotations
+
+import asyncio
+
+from ui_helpers import settle, wait_for
+
+from animetui.ui.app import AnimeTUI
+from animetui.ui.panes.files import FilesPane
+from animetui.ui.screens.generate import GenerateScreen
+
+
+async def test_g_while_starting_says_so_then_opens_the_dialog(build_app, monkeypatch):
+    """Issue 13: while start-up runs (a first run writes its data dir), the header said
+    "AnimeAPI no key" and ``g`` "needs an API key", though the demo key was only not read yet."""
+    gate = asyncio.Event()
+    build = AnimeTUI._build_services
+
+    async def held(self) -> None:  # noqa: ANN001
+        await gate.wait()
+        await build(self)
+
+    monkeypatch.setattr(AnimeTUI, "_build_services", held)
+    app = build_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        header = app.main_screen.header
+        await wait_for(pilot, lambda: bool(app.main_screen.query(FilesPane)), what="the panes mounted")
+        await pilot.pause()
+        line = str(header.render())
+        assert "starting…" in line and "no key" not in line, line
+        await pilot.press("g")
+        await pilot.pause()
+        messages = [n.message for n in app._notifications]
+        assert not any("needs an API key" in m for m in messages), messages
+        assert any("Still starting" in m for m in messages), messages
+        assert not isinstance(app.screen, GenerateScreen)
+        gate.set()
+        await settle(pilot)
+        assert isinstance(app.screen, GenerateScreen), "the dialog did not open once started"
+        assert "AnimeAPI no key" not in str(header.render())  # the demo key, read by start-up
+
+
+async def test_g_before_the_panes_exist_is_not_lost(build_app, monkeypatch):
+    """The very first moments (the panes still placeholders): ``g`` used to do nothing at all."""
+    gate = asyncio.Event()
+    mount = AnimeTUI._starting
+
+    async def held(self) -> None:  # noqa: ANN001
+        await gate.wait()
+        await mount(self)
+
+    monkeypatch.setattr(AnimeTUI, "_starting", held)
+    app = build_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert not app.main_screen.panes_ready
+        await pilot.press("g")
+        await pilot.pause()
+        assert any("Still starting" in n.message for n in app._notifications)
+        gate.set()
+        await settle(pilot)
+        assert isinstance(app.screen, GenerateScreen), "the dialog did not open once started"
