@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 from ui_helpers import look_up
 
-from animetui.ui.panes.results_tables import MIN_TITLE, SCENE_DROP
+from animetui.ui.panes.results_tables import EP_WIDTH, MIN_TITLE, SCENE_DROP
 
 
 def screen_lines(app) -> list[str]:  # noqa: ANN001
@@ -37,6 +37,7 @@ async def test_scene_titles_are_on_screen_with_an_ellipsis_where_cut(build_app, 
             assert any(cut in line for line in lines), f"row {row + 1}: {cut!r} not on screen"
         # what gave way, gave way in priority order, and its cells are still there
         assert table.dropped == SCENE_DROP[: len(table.dropped)]
+        assert all(len(str(table.row_cells(i)["ep"])) <= EP_WIDTH for i in range(table.row_count))
         assert set(table.row_cells(0)) == {"n", "sim", "confidence", "ep", "span", "engine", "title"}
 
 

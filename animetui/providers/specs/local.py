@@ -40,7 +40,7 @@ SPEC = ProviderSpec(
         Setting("flip", False, "Also search the mirror image"),
         Setting("backend", "faiss", "Vector index: faiss (embedded, files under the data dir) or milvus (a server)",
                 choices=("faiss", "milvus"), restart=True),
-        Setting("nprobe", 16, "faiss: inverted lists searched per query (more: nearer to exhaustive, slower; "
+        Setting("nprobe", 64, "faiss: inverted lists searched per query (more: nearer to exhaustive, slower; "
                 "bench_library.py prints the trade-off)", minimum=1, maximum=1024),
         Setting("uri", "", "Milvus server (library.backend = milvus), e.g. http://HOST:19530", restart=True),
         Setting("token", "", "Milvus token, if the server wants one", secret=True, env="ANIMETUI_LIBRARY_TOKEN",

@@ -1,9 +1,10 @@
 """The Results pane's scene table: its columns by priority and one row per match.
 
-The title is what a user reads a match by, so it always has room: when the pane is narrow the
-columns give way in :data:`SCENE_DROP`'s order (the engine's tag first, then the time span, the
-confidence label, the episode); the line under the table (``RowDetail``) gives the highlighted
-match in full, dropped columns included. See :class:`animetui.ui.widgets.fitted_table.FittedTable`.
+The title is what a user reads a match by, so it always has room: the episode is cut to
+:data:`EP_WIDTH` cells, and when the pane is narrow the columns give way in :data:`SCENE_DROP`'s
+order (the engine's tag first, then the time span, the confidence label, the episode); the line
+under the table (``RowDetail``) gives the highlighted match in full, dropped columns included.
+See :class:`animetui.ui.widgets.fitted_table.FittedTable`.
 """
 
 from __future__ import annotations
@@ -36,6 +37,8 @@ SCENE_COLUMNS: tuple[tuple[str, str, int | None], ...] = (
 #: the columns that give way when the title would get fewer than MIN_TITLE cells, least useful first
 SCENE_DROP = ("engine", "span", "confidence", "ep")
 MIN_TITLE = 14
+#: an episode longer than this is cut with … ("1071–10…"): the line under the table has it whole
+EP_WIDTH = 8
 
 
 def new_scene_table(id: str) -> FittedTable:
@@ -60,7 +63,7 @@ def fill_scene_table(table: FittedTable, matches: Iterable[SceneMatch], *, langu
             Text(str(index), style="dim"),
             Text(percent(match.similarity), style=f"bold {warning}" if low else "bold", justify="right"),
             Text(CONFIDENCE_SHORT.get(match.confidence, match.confidence) or "—", style=style),
-            Text(one_line(match.episode or "—", 12), style=style),
+            Text(one_line(match.episode or "—", EP_WIDTH), style=style),
             Text(span(match.start, match.end), style=style),
             Text(one_line(tags.get(match.engine, match.engine), 12) if match.engine else "—", style="dim"),
             Text(title + ("  18+" if match.adult else ""), style=style, no_wrap=True, overflow="ellipsis"),
