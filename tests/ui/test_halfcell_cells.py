@@ -154,3 +154,24 @@ async def test_a_size_the_cells_were_not_made_for_falls_back_to_textual_image():
         assert len(lines) == ROWS - 2
         assert all(len(line) == COLS - 4 and all(text == "▀" for text, _ in line) for line in lines)
         assert lines == _textual_image_segments(image, COLS - 4, ROWS - 2)
+
+
+@pytest.mark.parametrize("system", ["truecolor", "256", "standard"])
+def test_escape_codes_worked_out_in_the_worker_are_the_consoles(system):
+    """The styles' escape codes are made in the worker (Rich keeps them on the style) for the
+    console's colour system: what the terminal gets is what textual-image's fresh styles give."""
+    from textual.strip import Strip
+
+    from animetui.ui.pictures.halfcell import build_cells
+
+    image = _noise(COLS, ROWS * 2, seed=3)
+    console = Console(color_system=system, force_terminal=True, file=io.StringIO())
+    strips = build_cells(image, COLS, ROWS, console.color_system).strips
+    assert all(segment.style._ansi is not None for segment in strips[0])  # worked out already
+    ours = [strip.render(console) for strip in strips]
+    theirs = [
+        "".join(Strip.render_style(style, text, console._color_system) for text, style in line)
+        for line in _textual_image_segments(image, COLS, ROWS)
+    ]
+    assert ours == theirs
+    assert ("38;2;" in ours[0]) == (system == "truecolor")

@@ -23,10 +23,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from rich.color import Color
+from rich.color import Color, ColorSystem
 from rich.color_triplet import ColorTriplet
+from rich.console import COLOR_SYSTEMS
 from rich.segment import Segment
 from rich.style import Style
+from textual.color import Color as TextualColor
+from textual.filter import LineFilter
+from textual.geometry import Region
 from textual.strip import Strip
 from textual_image.renderable.halfcell import Image as HalfcellRenderable
 from textual_image.widget import HalfcellImage
@@ -34,6 +38,7 @@ from textual_image.widget import HalfcellImage
 #: attribute set on the PIL image handed to the widget
 CELLS_ATTR = "_animetui_halfcells"
 
+_PLAIN = Style()
 _HALF = "▀"  # the upper half block: foreground = upper pixel, background = lower pixel
 
 
@@ -45,12 +50,16 @@ class Cells:
     strips: tuple[Strip, ...]
 
 
-def build_cells(image: Any, cols: int, rows: int) -> Cells:
+def build_cells(image: Any, cols: int, rows: int, color_system: str | None = None) -> Cells:
     """``image`` (a PIL image) as ``rows`` strips of ``cols`` half cells, as textual-image draws them.
 
     The picture is scaled to ``cols × 2·rows`` pixels first if it is not that size already (the
     same ``resize`` textual-image does; a no-op for pictures from ``imaging.render``).
+    ``color_system`` (the app console's, e.g. ``"truecolor"``): each style's escape codes are
+    worked out here too — Rich keeps them on the style, and Textual otherwise makes them on the
+    loop the first time the style is written (~8 µs a style: 40 ms for a big noisy picture).
     """
+    system = COLOR_SYSTEMS.get(color_system or "truecolor", ColorSystem.TRUECOLOR)
     rgb = image if image.mode == "RGB" else image.convert("RGB")
     size = (max(1, cols), max(1, rows * 2))
     if rgb.size != size:
@@ -78,6 +87,7 @@ def build_cells(image: Any, cols: int, rows: int) -> Cells:
             if segment is None:
                 style = Style(color=colour(key[:3]), bgcolor=colour(key[3:]))
                 segment = segments[key] = Segment(_HALF, style)
+                Strip.render_style(style, _HALF, system)  # caches the style's escape codes
             line.append(segment)
         strips.append(Strip(line, cell_length=width))
     return Cells((int(cols), int(rows)), tuple(strips))
@@ -89,16 +99,36 @@ def cells_for(image: Any) -> Cells | None:
 
 
 class PreparedHalfcellImage(HalfcellImage, Renderable=HalfcellRenderable):
-    """textual-image's half-cell widget, showing strips made off the event loop."""
+    """textual-image's half-cell widget, showing strips made off the event loop.
+
+    ``render_lines`` hands out the worker's strips with the app's line filters applied (Textual's
+    ``Strip.apply_filter`` keeps the result on the strip, and the worker applies them ahead with
+    the filters this widget last drew with), skipping the styles cache — which would rebuild every
+    strip, so that each new picture paid the filters (a few µs a cell) again on the loop. Only
+    while the widget is a bare box (no border, padding, outline, tint, opacity or hatch: how the
+    view mounts it); otherwise, and for a size the strips were not made for, Textual's own path.
+    """
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         self._styled: tuple[Cells, Style, tuple[Strip, ...]] | None = None
+        #: the line filters and background this widget last drew with (read by the worker)
+        self.last_filters: tuple[tuple[LineFilter, ...], TextualColor] | None = None
         super().__init__(*args, **kwargs)
 
     @staticmethod
-    def prepare_off_loop(image: Any, cells: tuple[int, int]) -> None:
-        """Build the strips for ``image`` shown in ``cells`` and attach them (call in a thread)."""
-        setattr(image, CELLS_ATTR, build_cells(image, cells[0], cells[1]))
+    def prepare_off_loop(image: Any, cells: tuple[int, int], widget: Any = None, color_system: str | None = None) -> None:
+        """Build the strips for ``image`` shown in ``cells`` and attach them (call in a thread).
+
+        ``widget``: the picture widget now shown (if any), whose last line filters are applied
+        ahead to the new strips, so the loop finds them done; ``color_system``: the app console's.
+        """
+        built = build_cells(image, cells[0], cells[1], color_system)
+        filters = widget.last_filters if isinstance(widget, PreparedHalfcellImage) else None
+        if filters is not None:
+            for strip in built.strips:
+                for line_filter in filters[0]:
+                    strip = strip.apply_filter(line_filter, filters[1])
+        setattr(image, CELLS_ATTR, built)
 
     @property
     def image(self) -> Any:
@@ -114,17 +144,52 @@ class PreparedHalfcellImage(HalfcellImage, Renderable=HalfcellRenderable):
         self._image_width, self._image_height = value.size
         self.refresh()
 
-    def render_line(self, y: int) -> Strip:
+    def _usable(self) -> Cells | None:
+        """The worker's cells if they fit this widget's size now."""
         cells = cells_for(self._image)
         size = self.content_size
-        if cells is None or cells.cells != (size.width, size.height) or not 0 <= y < len(cells.strips):
+        return cells if cells is not None and cells.cells == (size.width, size.height) else None
+
+    def _bare(self) -> bool:
+        styles = self.styles
+        return (
+            self.content_size == self.size
+            and not any(edge for edge, _ in styles.outline)
+            and not styles.tint.a
+            and self.opacity == 1.0
+            and styles.text_opacity == 1.0
+            and not (styles.has_rule("hatch") and styles.hatch != "none")
+        )
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        cells = self._usable()
+        if cells is None or not self._bare():
+            return super().render_lines(crop)
+        filters = tuple(self.get_line_filters())
+        background = self.background_colors[1]
+        self.last_filters = (filters, background)
+        strips = self._strips(cells)
+        out: list[Strip] = []
+        for strip in strips[crop.y : crop.bottom]:
+            for line_filter in filters:
+                strip = strip.apply_filter(line_filter, background)
+            out.append(strip if crop.column_span == (0, cells.cells[0]) else strip.crop(crop.x, crop.right))
+        return out
+
+    def render_line(self, y: int) -> Strip:
+        cells = self._usable()
+        if cells is None or not 0 <= y < len(cells.strips):
             return super().render_line(y)
         return self._strips(cells)[y]
 
     def _strips(self, cells: Cells) -> tuple[Strip, ...]:
-        """The strips with the widget's own style under them, as Textual would apply it (cached)."""
+        """The strips with the widget's own style under them, as Textual would apply it (cached).
+
+        Textual adds the widget's style under every segment (``base + segment style``); every
+        cell sets both colours, so with a base of colours only that changes nothing.
+        """
         base = self.visual_style.rich_style
-        if not base.without_color:  # colours only: every cell sets both, so the base changes nothing
+        if base.without_color == _PLAIN and not base.link and not base.meta:
             return cells.strips
         styled = self._styled
         if styled is None or styled[0] is not cells or styled[1] != base:

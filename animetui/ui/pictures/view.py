@@ -2,7 +2,8 @@
 
 Everything slow happens off the event loop (decode, scale, draw boxes — ``animetui.pictures.imaging`` —
 and the Sixel/Kitty encoding): in the picture process (``animetui.pictures.process``, so Pillow
-never holds the GIL the event loop needs), or in a thread worker if that process cannot run;
+never holds the GIL the event loop needs), or in the view's thread worker if that process cannot run
+(that worker also builds the half-cell strips, ``animetui.ui.pictures.halfcell``);
 the widget hands textual-image a small picture already sized to the cells it will fill, so
 textual-image's own on-the-loop decode/scale is trivial. Each request bumps a generation number
 and only the newest result is applied: scrolling fast through a folder never shows a stale
@@ -39,11 +40,12 @@ if TYPE_CHECKING:
 _CACHE_SIZE = 6
 
 
-def _prepare_off_loop(widget_class: type | None, image: Any, cols: int, rows: int) -> None:
-    """Let the widget class do its per-picture work here, in the worker (half-cell strips)."""
+def _prepare_off_loop(widget_class: type | None, image: Any, cols: int, rows: int, shown: Any, colours: str | None) -> None:
+    """Let the widget class do its per-picture work here, in the worker (half-cell strips);
+    ``shown`` is the picture widget on screen now (or None), ``colours`` the console's colour system."""
     prepare = getattr(widget_class, "prepare_off_loop", None)
     if prepare is not None:
-        prepare(image, (cols, rows))
+        prepare(image, (cols, rows), shown, colours)
 
 
 class ImageFrame(Container):
@@ -209,7 +211,7 @@ class ImageView(Vertical):
                 if self._in_process(gen, request, widget_class):
                     return
             drawn = process.draw(request, cached, cached_zoom, encoded=widget_class is not None)
-            _prepare_off_loop(widget_class, drawn.image, drawn.cols, drawn.rows)
+            _prepare_off_loop(widget_class, drawn.image, drawn.cols, drawn.rows, self._inner, self.app.console.color_system)
         except Exception as exc:  # noqa: BLE001 - a bad picture must never take the app down
             self._from_thread(self._apply_error, gen, process.failure_text(exc, request.label))
             return
@@ -236,7 +238,7 @@ class ImageView(Vertical):
         image = Image.frombytes(answer.mode, answer.size, answer.pixels)
         process.attach(image, answer.encoded)
         try:
-            _prepare_off_loop(widget_class, image, answer.cols, answer.rows)
+            _prepare_off_loop(widget_class, image, answer.cols, answer.rows, self._inner, self.app.console.color_system)
         except Exception as exc:  # noqa: BLE001 - a bad picture must never take the app down
             self._from_thread(self._apply_error, gen, process.failure_text(exc, request.label))
             return True
