@@ -90,6 +90,7 @@ class ImageView(Vertical):
         self._zoom: int | None = None
         self._gen = 0
         self._applied_gen = 0
+        self._labels_pending = False  # box numbers waiting for the layout to place them
         self._pictures = PictureCache(_CACHE_SIZE)
         self._inner: Any = None
         self._widget_class: type[Widget] | None = None
@@ -117,8 +118,8 @@ class ImageView(Vertical):
 
     @property
     def settled(self) -> bool:
-        """True when the newest request has been drawn (tests wait for this)."""
-        return self._applied_gen == self._gen
+        """True when the newest request has been drawn, box numbers included (tests wait for this)."""
+        return self._applied_gen == self._gen and not self._labels_pending
 
     def show(self, source: Path | bytes | None, *, key: str | None = None, label: str = "") -> None:
         """Show ``source`` (a file or image bytes); ``key`` identifies it for the decode cache."""
@@ -306,10 +307,12 @@ class ImageView(Vertical):
         highlight = self._highlight
 
         def place() -> None:
+            self._labels_pending = False
             if gen == self._gen and self.is_attached:
                 place_labels(self.query_one(ImageFrame), self._inner, labels, highlight)
 
         if labels:
+            self._labels_pending = True  # not "settled" until the numbers are on the picture too
             self.call_after_refresh(place)  # the picture's place in the frame is known after layout
         else:
             place()
