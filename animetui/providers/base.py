@@ -252,3 +252,14 @@ class PaidWork(Protocol):
         """Seconds until this provider's rate limiter lets the next request go (0: now). The
         runner waits this out *before* it journals "submitting", so that state means "on the wire"."""
         ...
+
+
+def wait_text(seconds: float | None) -> str:
+    """The "; retry in …" tail of a limit message (empty when the wait is unknown)."""
+    if seconds is None:
+        return ""
+    if seconds < 90:
+        return f"; retry in {max(1, math.ceil(seconds))} s"
+    if seconds < 5400:
+        return f"; retry in about {math.ceil(seconds / 60)} min"
+    return f"; retry in about {seconds / 3600:.1f} h"

@@ -74,7 +74,6 @@ import contextlib
 import dataclasses
 import hashlib
 import logging
-import math
 from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
 from typing import Any, Protocol
@@ -96,7 +95,7 @@ from animetui.errors import (
 from animetui.models import Credits, ImageSource, SceneMatch, SceneResult, confidence_label
 from animetui.net import download, json_body, parse_retry_after, retrying, send
 from animetui.pictures import offload
-from animetui.providers.base import ProviderContext, as_bool, as_float, as_int, server_text
+from animetui.providers.base import ProviderContext, as_bool, as_float, as_int, server_text, wait_text
 from animetui.providers.tracemoe_answers import (
     GUEST_CONCURRENCY,
     MAX_BYTES,
@@ -183,14 +182,6 @@ class LocalSlots:
 
 
 
-def _wait_text(seconds: float | None) -> str:
-    if seconds is None:
-        return ""
-    if seconds < 90:
-        return f"; retry in {max(1, math.ceil(seconds))} s"
-    if seconds < 5400:
-        return f"; retry in about {math.ceil(seconds / 60)} min"
-    return f"; retry in about {seconds / 3600:.1f} h"
 
 
 # =========================================================================== provider
@@ -278,10 +269,10 @@ class TraceMoeProvider:
         if status == 429:
             if retry_after is not None and retry_after <= 3600:
                 self.ctx.limiter.block_for(retry_after)
-            return RateLimited(f"too many requests to trace.moe (HTTP 429, 100 a minute per IP){_wait_text(retry_after)}",
+            return RateLimited(f"too many requests to trace.moe (HTTP 429, 100 a minute per IP){wait_text(retry_after)}",
                                retry_after=retry_after, provider=NAME, code=429)
         if status == 503:
-            return Busy(f"trace.moe's search queue is full (HTTP 503){_wait_text(retry_after)}",
+            return Busy(f"trace.moe's search queue is full (HTTP 503){wait_text(retry_after)}",
                         retry_after=retry_after, provider=NAME, code=503)
         if status == 504:
             return Busy("trace.moe is overloaded (HTTP 504); try again in a minute", retry_after=retry_after,

@@ -13,7 +13,7 @@ from typing import Any
 
 from animetui.errors import ServerError
 from animetui.models import ApiKey, ApiKeyPage, Credits, Ranking, RecentSearch, SceneMatch, SceneResult
-from animetui.providers.base import as_bool, as_float, as_int, episode_of, seconds_of, server_text
+from animetui.providers.base import as_bool, as_float, as_int, episode_of, seconds_of, server_text, wait_text  # noqa: F401 (re-exported for provider.py)
 from animetui.redact import mask, register_secret
 
 NAME = "whatanime"
@@ -323,12 +323,4 @@ def parse_key_page(body: object, *, page: int, page_size: int) -> ApiKeyPage:
     return ApiKeyPage(keys=keys, page=page, page_size=page_size, total=total)
 
 
-def wait_text(seconds: float | None) -> str:
-    if seconds is None:
-        return ""
-    if seconds < 90:
-        return f"; retry in {max(1, math.ceil(seconds))} s"
-    if seconds < 5400:
-        return f"; retry in about {math.ceil(seconds / 60)} min"
-    return f"; retry in about {seconds / 3600:.1f} h"
 
