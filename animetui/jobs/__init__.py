@@ -10,7 +10,7 @@ and add it to the built-in list in ``animetui/jobs/kinds.py`` (or call
 ``kinds.register(MyKind())``). Its provider implements the capability protocol for the work and
 :class:`animetui.providers.base.PaidWork` (price, safe to resubmit, rate-limit wait). Submit with
 ``runner.submit("<kind>", params)``; the runner, the journal, the Jobs pane (list, detail, retry
-question, toasts) and ``animetui jobs`` need no edit. Tests: ``tests/test_job_kinds.py`` shows a
+question, toasts) and ``animetui jobs`` need no edit. Tests: ``tests/jobs/test_kinds.py`` shows a
 dummy kind end to end, ``tests/ui/test_job_kinds_ui.py`` its retry question in the TUI. What
 still names a kind: whatever *starts* one — the command (``animetui generate``), the key and dialog
 (``g``), and the runner's ``submit_generate``/``submit_cartoonize`` conveniences for those — so a new

@@ -1,6 +1,6 @@
-"""A separate process for ``test_jobs.py``'s SIGKILL test: runs jobs against a loopback simulator.
+"""A separate process for ``test_runner.py``'s SIGKILL test: runs jobs against a loopback simulator.
 
-    python tests/jobs_child.py --db DB --downloads DIR --base-url URL
+    python tests/jobs/jobs_child.py --db DB --downloads DIR --base-url URL
         [--generate N] [--cartoonize N --photo FILE] [--slow] [--poll SECONDS]
 
 Without ``--generate``/``--cartoonize`` it only resumes what the journal holds. Prints one JSON
