@@ -90,7 +90,7 @@ class ImageView(Vertical):
         self._zoom: int | None = None
         self._gen = 0
         self._applied_gen = 0
-        self._labels_pending = False  # box numbers waiting for the layout to place them
+        self._labels_pending: int | None = None  # the request whose box numbers wait for the layout
         self._pictures = PictureCache(_CACHE_SIZE)
         self._inner: Any = None
         self._widget_class: type[Widget] | None = None
@@ -119,7 +119,7 @@ class ImageView(Vertical):
     @property
     def settled(self) -> bool:
         """True when the newest request has been drawn, box numbers included (tests wait for this)."""
-        return self._applied_gen == self._gen and not self._labels_pending
+        return self._applied_gen == self._gen and self._labels_pending is None
 
     def show(self, source: Path | bytes | None, *, key: str | None = None, label: str = "") -> None:
         """Show ``source`` (a file or image bytes); ``key`` identifies it for the decode cache."""
@@ -307,14 +307,16 @@ class ImageView(Vertical):
         highlight = self._highlight
 
         def place() -> None:
-            self._labels_pending = False
+            if self._labels_pending == gen:  # an older request's place() must not clear a newer one's
+                self._labels_pending = None
             if gen == self._gen and self.is_attached:
                 place_labels(self.query_one(ImageFrame), self._inner, labels, highlight)
 
         if labels:
-            self._labels_pending = True  # not "settled" until the numbers are on the picture too
+            self._labels_pending = gen  # not "settled" until the numbers are on the picture too
             self.call_after_refresh(place)  # the picture's place in the frame is known after layout
         else:
+            self._labels_pending = None
             place()
 
     def _apply_error(self, gen: int, message: str) -> None:
