@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -90,6 +90,18 @@ def _dropped(names: tuple[str, ...], settings: Any) -> tuple[str, ...]:
     off = {s.name for s in all_specs() if s.first and settings.get(f"{s.section}.search") == "off"}
     kept = tuple(n for n in names if n not in off)
     return kept or names
+
+
+def leading_scene_providers(choice: str | Sequence[str] | None, settings: Any) -> tuple[str, ...]:
+    """The engines a scene lookup of ``choice`` asks first (the local library under ``library.search
+    = first``) before the others; empty when all are asked at once. A cost question for the others
+    can wait until these have answered (:meth:`LookupService.scene`'s ``before_remote``)."""
+    if choice is None:
+        choice = str(settings.get("general.scene_provider", ALL) or ALL) if settings is not None else ALL
+    names = resolve_scene_providers(choice, data_dir=getattr(settings, "data_dir", None))
+    if choice == ALL:
+        names = _dropped(names, settings)
+    return _first_asked(names, settings) if len(names) > 1 else ()
 
 
 def _labelled(result: SceneResult, engine: str) -> SceneResult:
@@ -176,10 +188,15 @@ class LookupService:
         providers: str | Sequence[str] | None = None,
         refresh: bool = False,
         options: dict[str, Any] | None = None,
+        before_remote: Callable[[], Awaitable[bool]] | None = None,
     ) -> LookupOutcome:
         """Ask ``providers`` (a name, names or ``"all"``; default: the ``general.scene_provider``
         setting) at once. ``options`` (e.g. ``cut_borders``) go to the providers whose spec
-        declares them. Raises the error when every provider asked failed."""
+        declares them. Raises the error when every provider asked failed.
+
+        With a local library asked first (:func:`leading_scene_providers`), the others are asked
+        only when it has no "likely" match, and then only if ``before_remote()`` (the TUI's cost
+        question) says yes; a no leaves the library's answer alone."""
         settings = self.providers.settings
         if providers is None:
             providers = str(settings.get("general.scene_provider", ALL) or ALL)
@@ -221,6 +238,8 @@ class LookupService:
             if any(isinstance(a, LookupOutcome) and isinstance(a.result, SceneResult)
                    and any(m.confidence == LIKELY for m in a.result.matches[:1]) for a in answers):
                 asked = leading
+            elif before_remote is not None and not await before_remote():
+                asked = leading  # declined: nothing spent, the library's own matches stand
             else:
                 rest = tuple(n for n in names if n not in leading)
                 answers += await asyncio.gather(*(one(n) for n in rest), return_exceptions=True)

@@ -91,13 +91,14 @@ def default_path(data_dir: Path) -> Path:
 
 
 # --------------------------------------------------------------------------- opening + migrations
-def connect(path: Path, *, synchronous: str = "FULL", damaged: str | None = None) -> sqlite3.Connection:
+def connect(path: Path, *, synchronous: str = "FULL", damaged: str | None = None, page_size: int | None = None) -> sqlite3.Connection:
     """Open (creating if needed) the shared database file with the settings every component uses.
 
     ``damaged`` is the advice for a broken file (see :func:`explain`; default: the job journal's).
     Autocommit mode (``isolation_level=None``): callers open transactions explicitly with
     ``BEGIN IMMEDIATE`` so a write never upgrades a read lock half-way (the classic
-    ``database is locked`` trap with two processes).
+    ``database is locked`` trap with two processes). ``page_size``: for a file created now (an
+    existing file keeps its own).
     """
     path = Path(path)
     advice = damaged or JOURNAL_DAMAGED
@@ -108,6 +109,8 @@ def connect(path: Path, *, synchronous: str = "FULL", damaged: str | None = None
         raise JournalError(explain(path, exc, "open the database", damaged=advice)) from None
     try:
         conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        if page_size:  # before WAL mode writes the header of a new file; no effect on an existing one
+            conn.execute(f"PRAGMA page_size = {int(page_size)}")
         mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
         if str(mode).lower() != "wal":  # e.g. a network filesystem that cannot share memory
             raise JournalError(f"{path}: the database cannot use WAL mode here (got {mode!r}); keep the data dir on a local disk")

@@ -173,6 +173,8 @@ async def jobs(args: argparse.Namespace, settings: Settings, rt: Runtime) -> int
             return EXIT_OK
         print_table(["id", "kind", "prompt / source", "state", "result"], [_job_row(j) for j in jobs], max_width=_result_width())
         return EXIT_OK
+    if args.action in ("cancel", "retry"):
+        return await _steer(args, settings, runner)
     await rt.start_jobs()
     try:
         if not wants_json(args):
@@ -193,3 +195,38 @@ async def jobs(args: argparse.Namespace, settings: Settings, rt: Runtime) -> int
     finally:
         await runner.stop()
 
+
+
+async def _steer(args: argparse.Namespace, settings: Settings, runner: JobRunner) -> int:
+    """``jobs cancel ID`` / ``jobs retry ID``, as ``x`` / ``R`` in the Jobs pane. Cancelling the
+    library's indexing stops its worker process (whoever started it); retrying it resumes where it
+    stopped. Retrying a paid job is a new paid job, so it is left to its own command."""
+    from animetui.errors import BadInput
+
+    if not args.id:
+        raise UsageError(f"jobs {args.action} needs a job id (see `animetui jobs`)")
+    job = runner.get(args.id) or runner.journal.get(args.id)
+    if job is None:
+        raise BadInput(f"no job with id {args.id}")
+    if args.action == "cancel":
+        job = await runner.cancel(job.id)
+        if wants_json(args):
+            emit_json({"job": job.to_json()})
+        else:
+            print(f"{job.id}: {plain(job.error or 'cancelled')}")
+        return EXIT_OK
+    if job.kind != "index":
+        raise BadInput(f"job {job.id} is a paid {job.kind} job: retrying it costs again, so run `animetui {job.kind}` once more")
+    if not job.state.terminal:
+        raise BadInput(f"job {job.id} is still {job.state.value}; wait for it or cancel it first")
+    from animetui.jobs.index import journal_index
+    from animetui.library import control
+
+    line = await asyncio.to_thread(control.steer, Path(str(job.params["data_dir"])), "resume", config=job.params.get("config"))
+    new = journal_index(runner.journal, Path(str(job.params["data_dir"])), config=job.params.get("config"),
+                        watch=bool(job.params.get("watch")))
+    if wants_json(args):
+        emit_json({"job": new.to_json(), "message": line})
+    else:
+        print(f"{new.id}: {plain(line)}")
+    return EXIT_OK

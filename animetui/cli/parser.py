@@ -88,8 +88,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--style", required=True, metavar="0-8", help="style number or name (see --help-styles)")
     p.add_argument("--wait", action="store_true", help="wait until the result is saved (progress on stderr)")
 
-    p = add("jobs", "list generation and cartoonize jobs")
-    p.add_argument("action", nargs="?", choices=("list", "watch"), default="list")
+    p = add("jobs", "list generation, cartoonize and library indexing jobs; cancel or retry one")
+    p.add_argument("action", nargs="?", choices=("list", "watch", "cancel", "retry"), default="list")
+    p.add_argument("id", nargs="?", help="the job (cancel, retry)")
 
     p = add("rankings", "most searched anime")
     p.add_argument("--period", choices=("daily", "weekly", "monthly", "yearly", "all"), default="all")

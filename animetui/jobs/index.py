@@ -9,11 +9,13 @@ the whole percent or the file changes, so at most a few hundred journal writes p
 of the indexing ends the job. No money is involved: the kind never touches a provider's
 :class:`~animetui.providers.base.PaidWork`.
 
-* **cancel** (``x`` in the Jobs pane, ``animetui jobs cancel``): the runner journals CANCELLED and
-  stops the driver, which asks the worker to stop after its batch; what is indexed stays searchable.
+* **cancel** (``x`` in the Jobs pane, ``animetui jobs cancel ID``): the runner journals CANCELLED,
+  stops the driver if it has one, and calls :meth:`IndexKind.stop`, which asks the worker to stop
+  after its batch (from any process: the worker reads its orders from ``library.sqlite3``); what
+  is indexed stays searchable.
 * **pause** (``animetui library pause``): the job stays running and says "paused"; ``animetui
   library resume`` (or cancel) moves it on.
-* **resume** (``R`` on an ended job): a new ``index`` job — the indexer carries on where it stopped.
+* **resume** (``R`` on an ended job, ``animetui jobs retry ID``): a new ``index`` job — the indexer carries on where it stopped.
 * **restart**: a job found running is driven again (:meth:`settle` keeps it); the worker, if it
   survived, is adopted, else started again and resumes.
 
@@ -94,6 +96,11 @@ class IndexKind:
 
         control.steer(data_dir, "cancel")
 
+    def stop(self, job: Job) -> None:
+        """The job was cancelled (the Jobs pane, ``animetui jobs cancel ID`` from any process):
+        the indexer stops after its batch even when nothing here was driving it (blocking)."""
+        self.stop_worker(Path(job.params["data_dir"]))
+
     # ------------------------------------------------------------------ the protocol
     def validate(self, params: Mapping[str, Any]) -> dict[str, Any]:
         from animetui.library import control
@@ -147,10 +154,7 @@ class IndexKind:
                     job = ctx.commit(job, params=params)
                 await ctx.sleep(self.poll_seconds)
         except (asyncio.CancelledError, _Superseded):
-            if not ctx.stopping:  # cancelled (here or by another process), not a runner stopping
-                with contextlib.suppress(Exception):
-                    await asyncio.shield(asyncio.to_thread(self.stop_worker, data_dir))
-            raise
+            raise  # cancelled (here or by another process): JobRunner.cancel stops the worker (IndexKind.stop)
 
     @staticmethod
     def _progress(params: Mapping[str, Any], progress: float | None, eta: float | None, current: str,

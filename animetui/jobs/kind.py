@@ -87,6 +87,8 @@ class Kind(Protocol):
     subject_is_file: bool
     # optional: ``paid = False`` — work that costs no money (the library's indexing); retrying it
     # asks no key and no cost question (read with ``getattr(kind, "paid", True)``)
+    # optional: ``stop(job)`` (blocking) — stop work that runs outside this process when the job is
+    # cancelled, whoever drives it (the library's indexer; read with ``getattr(kind, "stop", None)``)
 
     def validate(self, params: Mapping[str, Any]) -> dict[str, Any]:
         """The parameters to journal, checked; bad input raises :class:`animetui.errors.BadInput`."""

@@ -283,6 +283,8 @@ class JobRunner:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
+        if (stop := getattr(kind_of(job), "stop", None)) is not None:  # work in a process of its own, maybe
+            await asyncio.to_thread(stop, cancelled)  # driven from nowhere here (`animetui jobs cancel ID`)
         self._revs[job_id] = self._revs.get(job_id, 0) + 1
         self._set(cancelled, previous=self._jobs.get(job_id, job))
         return cancelled

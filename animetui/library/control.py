@@ -117,8 +117,10 @@ def _start(data_dir: Path, config: str | None, *, watch: bool = False) -> str:
     return "indexing in the background" if pid else "the indexer is already running; it will pick these up"
 
 
-def add_folder(data_dir: Path, folder: str, *, title: str = "", config: str | None = None, start: bool = True) -> str:
-    """Add ``folder`` (scanned now, indexed by the background worker); one line for the user."""
+def add_folder(data_dir: Path, folder: str, *, title: str = "", config: str | None = None, start: bool = True,
+               watch: bool = False) -> str:
+    """Add ``folder`` (scanned now, indexed by the background worker; ``watch``: new episodes too,
+    as ``library add DIR --watch``); one line for the user."""
     from animetui.library.db import LibraryDB
     from animetui.library.indexer import scan
 
@@ -130,12 +132,13 @@ def add_folder(data_dir: Path, folder: str, *, title: str = "", config: str | No
         if not root.is_dir():
             return f"{root}: no such folder"
         with LibraryDB(db_path(data_dir)) as db:
-            folder_id = db.add_folder(root)
+            folder_id = db.add_folder(root, watch=watch)
             if title.strip():
                 db.set_title(folder_id, title.strip())
             report = scan(db, folder_ids={folder_id})
         line = f"{root}: {report.new} new, {report.changed} changed file(s)"
-        return f"{line}; {_start(data_dir, config)}" if start else line
+        line += "; watched for new episodes" if watch else ""
+        return f"{line}; {_start(data_dir, config, watch=watch)}" if start else line
     except Exception as exc:  # noqa: BLE001
         return _why(exc)
 

@@ -32,6 +32,11 @@ from animetui.store import JournalError, _guard, connect, migrate
 
 COMPONENT = "library"
 DB_NAME = "library.sqlite3"
+#: SQLite pages of a new library file. The rows are mostly one blob each (a chunk: ~512 frames,
+#: 2-4 kB zlib'd) and a blob's last page is never shared, so 4 kB pages left ~40 % of each one
+#: empty (measured: 11.0 bytes a kept frame stored for 6.6 of data); 1 kB pages waste < 1 kB a
+#: chunk (6.9 bytes a frame) and make an empty library 19 kB instead of 57.
+PAGE_SIZE = 1024
 
 MIGRATIONS: tuple[str, ...] = (
     """
@@ -193,7 +198,7 @@ class LibraryDB:
     def __init__(self, path: Path | str) -> None:
         self.path = Path(path)
         self._lock = threading.RLock()
-        self._conn = connect(self.path, synchronous="NORMAL")
+        self._conn = connect(self.path, synchronous="NORMAL", page_size=PAGE_SIZE)
         try:
             with _guard(self.path, "prepare the library tables"):
                 migrate(self._conn, COMPONENT, MIGRATIONS, path=self.path)

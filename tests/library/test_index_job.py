@@ -200,3 +200,31 @@ async def test_the_library_command_journals_the_job_and_a_runner_adopts_it(tmp_p
         assert done.state is JobState.SUCCEEDED
     finally:
         await runner.stop()
+
+
+def test_jobs_cancel_and_retry_from_the_cli_steer_a_worker_nothing_drives(tmp_path, library, monkeypatch, capsys):
+    """``animetui jobs cancel ID`` — the indexing started by ``library add`` (no runner follows
+    it) — stops the worker process, as ``x`` in the Jobs pane does; ``jobs retry ID`` resumes it
+    (a new index job); retrying a paid job from here is refused (it would cost again)."""
+    from animetui import locations
+    from animetui.cli import main
+    from animetui.jobs.index import journal_index
+
+    worker = FakeWorker(monkeypatch, running(0.3))
+    monkeypatch.setenv("ANIMETUI_DATA_DIR", str(library))
+    journal = JobJournal(locations.jobs_db(library))
+    job = journal_index(journal, library)
+    journal.close()
+    assert main(["jobs", "cancel", job.id]) == 0
+    assert worker.stops == 1 and "stay searchable" in capsys.readouterr().out
+    journal = JobJournal(locations.jobs_db(library))
+    assert journal.get(job.id).state is JobState.CANCELLED
+    assert main(["jobs", "cancel", job.id]) == 3  # ended: one line, nothing to stop
+    assert "already ended" in capsys.readouterr().err
+    steered: list[str] = []
+    monkeypatch.setattr(control, "steer", lambda data_dir, what, **kw: steered.append(what) or "indexing in the background")
+    assert main(["jobs", "retry", job.id]) == 0
+    new_id = capsys.readouterr().out.split(":")[0]
+    assert steered == ["resume"] and new_id != job.id
+    assert journal.get(new_id).state is JobState.RUNNING and journal.get(new_id).kind == "index"
+    journal.close()

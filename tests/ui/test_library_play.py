@@ -114,3 +114,35 @@ async def test_copy_time_on_a_remote_match_says_why_not(build_app, ui_settings, 
         await settle(pilot)
         await pilot.press("C")  # (p on a trace.moe match plays its preview clip: tests/ui/test_play_clip.py)
         await wait_for(pilot, lambda: any(t == "Not a local match" for t, _ in notes), what="the refusal")
+
+
+async def test_a_likely_local_match_asks_no_cost_question_and_spends_nothing(build_app, library, pictures, monkeypatch):
+    """Past today's free credits a scene search asks before paying — but with "all" and a library,
+    the library is asked first: its likely match needs no question and no remote engine; a picture
+    it does not know asks, and "Cancel" leaves the library's own matches with nothing spent."""
+    from animetui.ui.flows.costs import CostQuestions
+    from animetui.ui.flows.lookups import LookupFlow
+    from animetui.ui.screens.confirm import ConfirmScreen
+
+    monkeypatch.setattr(CostQuestions, "scene", lambda self, engines=("whatanime",): "this costs 1 credit" if "whatanime" in engines else None)
+    asked: list[tuple[str, ...]] = []
+    monkeypatch.setattr(LookupFlow, "finished", lambda self, kind, providers: asked.append(providers))
+    from PIL import Image
+
+    Image.new("RGB", (640, 360), (200, 30, 90)).save(pictures / "zz_stranger.png")
+    app = build_app()
+    app.settings.set("general.scene_provider", "all")
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        await _search(pilot, app)
+        assert not isinstance(app.screen, ConfirmScreen)
+        assert asked == [("local",)]  # answered by the library alone: no remote engine asked
+        assert app.results_pane.shown[0].confidence == "likely"
+
+        await highlight_file(pilot, "zz_stranger")
+        await pilot.press("s")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen), what="the cost question")
+        assert "Your library has no likely match" in app.screen.message
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: len(asked) == 2, what="the lookup to end")
+        assert asked[1] == ("local",)  # declined: nothing asked of the paid engine

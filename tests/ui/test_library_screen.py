@@ -102,6 +102,30 @@ async def test_library_screen_add_index_title_and_back(build_app, ui_settings, s
         await wait_for(pilot, lambda: not isinstance(app.screen, LibraryScreen), what="back to the panes")
 
 
+async def test_the_add_folder_box_offers_to_watch_the_folder(build_app, ui_settings, show_dir, monkeypatch):
+    """``a`` in the Library screen, like ``library add DIR --watch``: a box to tick (Tab, Space)
+    watches the folder for new episodes; the folder row says "watching"."""
+    LibraryScreen = _screen(None, monkeypatch)
+    app = build_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("I")
+        await wait_for(pilot, lambda: isinstance(app.screen, LibraryScreen) and app.screen.loads >= 1, what="the Library screen")
+        screen = app.screen
+        await pilot.press("a")
+        await wait_for(pilot, lambda: app.screen is not screen, what="the folder box")
+        dialog = app.screen
+        dialog.query_one("#ask-text").value = str(show_dir)
+        assert dialog.query_one("#watch").value is False  # off unless asked
+        await pilot.press("tab", "space")
+        assert dialog.query_one("#watch").value is True
+        await pilot.press("shift+tab", "enter")
+        await wait_for(pilot, lambda: app.screen is screen and screen.view is not None and len(screen.view.folders) == 1,
+                       what="the folder listed")
+        assert screen.view.folders[0].watch and "watched for new episodes" in screen.note
+        await wait_for(pilot, lambda: "watching" in [str(c) for c in screen.table.get_row_at(0)][4], what="the watching row")
+
+
 async def test_library_is_in_the_palette_and_e_offers_it(build_app, ui_settings, show_dir, monkeypatch):
     from animetui.library import control
 

@@ -84,6 +84,34 @@ class CostQuestions(Flow):
 
         app.push_screen(ConfirmScreen(title, f"{message}\n\n{CONFIRM_HINT}", yes=yes, no="Cancel"), answered)
 
+    async def ask(self, title: str, message: str, *, yes: str = "Pay") -> bool:
+        """:meth:`confirm` as an answer to wait for (a lookup that is already running, e.g. once
+        the library had no likely match). Cancelled meanwhile: the question goes away."""
+        import asyncio
+
+        from animetui.ui.screens.confirm import ConfirmScreen
+
+        app = self.app
+        if not app.settings.get("general.confirm_paid", True):
+            return True
+        answer: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+
+        def answered(agreed: bool | None) -> None:
+            if not answer.done():
+                answer.set_result(bool(agreed))
+
+        screen = ConfirmScreen(title, f"{message}\n\n{CONFIRM_HINT}", yes=yes, no="Cancel")
+        app.push_screen(screen, answered)
+        try:
+            agreed = await answer
+        except asyncio.CancelledError:
+            if screen.is_attached and app.screen is screen:
+                screen.dismiss(False)
+            raise
+        if not agreed:
+            app.notify("Cancelled; nothing was charged.", title=title, timeout=3)
+        return agreed
+
     def job(self, kind: "Kind") -> str:
         """The cost line asked before a job of ``kind`` starts (its words; the balance and credits seen)."""
         runner = self.app.runner

@@ -14,6 +14,8 @@ from animetui.ui.bindings import LOOKUP_KINDS
 from animetui.ui.flows import Flow
 
 if TYPE_CHECKING:
+    from collections.abc import Awaitable, Callable
+
     from animetui.models import ImageSource
 
 
@@ -24,14 +26,34 @@ class LookupFlow(Flow):
             return
         costs = self.main.flows.costs
         cost = costs.scene(self.scene_engines()) if "scene" in kinds else None  # past today's free credits: ask first
+        if cost is not None and self.library_leads():
+            # the library is asked first and may answer for free: ask only if it has no likely match
+            async def ask() -> bool:
+                return await costs.ask("Paid scene search", f"Your library has no likely match. {cost}", yes="Search")
+
+            self._start(source, kinds, refresh=refresh, before_remote=ask)
+            return
         if cost is not None:
             costs.confirm("Paid scene search", cost, lambda: self._start(source, kinds, refresh=refresh), yes="Search")
             return
         self._start(source, kinds, refresh=refresh)
 
-    def _start(self, source: "ImageSource", kinds: tuple[str, ...], *, refresh: bool = False) -> None:
+    def _start(self, source: "ImageSource", kinds: tuple[str, ...], *, refresh: bool = False,
+               before_remote: "Callable[[], Awaitable[bool]] | None" = None) -> None:
         self.main.grid.show("results")
-        self.main.results_pane.run_lookup(source, kinds, refresh=refresh)
+        self.main.results_pane.run_lookup(source, kinds, refresh=refresh, before_remote=before_remote)
+
+    def library_leads(self) -> bool:
+        """A scene search of the chosen engine(s) asks the local library before the others."""
+        from animetui.errors import AnimetuiError
+        from animetui.lookups import leading_scene_providers
+
+        pane = self.main.results_pane
+        settings = self.app.settings
+        try:
+            return bool(leading_scene_providers(pane.engine_choice, settings))
+        except AnimetuiError:
+            return False
 
     def finished(self, kind: str, providers: tuple[str, ...]) -> None:
         if kind == "scene":

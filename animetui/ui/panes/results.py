@@ -52,6 +52,8 @@ from animetui.ui.widgets.row_detail import RowDetail
 from animetui.models import CharacterResult, SceneResult
 
 if TYPE_CHECKING:
+    from collections.abc import Awaitable, Callable
+
     from animetui.models import ImageSource, SceneMatch
     from animetui.runtime import Runtime
 
@@ -165,13 +167,16 @@ class ResultsPane(Pane):
             target.focus()
 
     # ------------------------------------------------------------------ lookups
-    def run_lookup(self, source: ImageSource, kinds: tuple[str, ...], *, refresh: bool = False) -> None:
-        """Start a lookup; any lookup still running is cancelled. ``refresh`` skips the history."""
+    def run_lookup(self, source: ImageSource, kinds: tuple[str, ...], *, refresh: bool = False,
+                   before_remote: "Callable[[], Awaitable[bool]] | None" = None) -> None:
+        """Start a lookup; any lookup still running is cancelled. ``refresh`` skips the history;
+        ``before_remote``: asked once the local library had no likely match (the cost question)."""
         self._lookup_gen += 1
-        self._lookup(self._lookup_gen, source, kinds, refresh)
+        self._lookup(self._lookup_gen, source, kinds, refresh, before_remote)
 
     @work(exclusive=True, group="lookup", exit_on_error=False)
-    async def _lookup(self, gen: int, source: ImageSource, kinds: tuple[str, ...], refresh: bool = False) -> None:
+    async def _lookup(self, gen: int, source: ImageSource, kinds: tuple[str, ...], refresh: bool = False,
+                      before_remote: "Callable[[], Awaitable[bool]] | None" = None) -> None:
         fresh_source = source != self.source
         self.source = source
         self.running = set(kinds)
@@ -197,7 +202,7 @@ class ResultsPane(Pane):
             picture = asyncio.create_task(self._show_picture(services, source)) if fresh_source or self.image.key is None else None
             jobs = []
             if "scene" in kinds:
-                jobs.append(self._run_one(gen, "scene", services, source, refresh))
+                jobs.append(self._run_one(gen, "scene", services, source, refresh, before_remote))
             if "characters" in kinds:
                 jobs.append(self._run_one(gen, "characters", services, source, refresh))
             await asyncio.gather(*jobs)
@@ -211,14 +216,15 @@ class ResultsPane(Pane):
                 self._update_status()
                 self._update_titles()
 
-    async def _run_one(self, gen: int, kind: str, services: "Runtime", source: ImageSource, refresh: bool = False) -> None:
+    async def _run_one(self, gen: int, kind: str, services: "Runtime", source: ImageSource, refresh: bool = False,
+                       before_remote: "Callable[[], Awaitable[bool]] | None" = None) -> None:
         from animetui.errors import AnimetuiError
         from animetui.providers import title_of
 
         title = "Scene search" if kind == "scene" else "Character recognition"
         try:
             if kind == "scene":
-                outcome = await services.lookups.scene(source, providers=self.engine_choice, refresh=refresh)
+                outcome = await services.lookups.scene(source, providers=self.engine_choice, refresh=refresh, before_remote=before_remote)
             else:
                 settings = services.providers.settings
                 outcome = await services.lookups.characters(

@@ -1,6 +1,7 @@
 """Your own library (issue 15): folders, files, indexed hours, the indexing job's progress and ETA.
 
-Opened with ``I`` or the palette ("Library"). ``a`` adds a folder (a path box), ``R`` rescans,
+Opened with ``I`` or the palette ("Library"). ``a`` adds a folder (a path box, and a box to tick
+to watch it for new episodes, as ``library add DIR --watch``), ``R`` rescans,
 ``p`` pauses or resumes, ``x`` cancels, ``t`` corrects the highlighted folder's title (empty: from
 the file names again), Esc goes back. The indexer is a separate niced process
 (:mod:`animetui.library.worker`) whose state lives in ``library.sqlite3``; this screen reads it
@@ -22,7 +23,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, DataTable, Input, ProgressBar, Static
+from textual.widgets import Button, Checkbox, DataTable, Input, ProgressBar, Static
 
 from animetui.text import safe
 from animetui.ui.bindings import bindings
@@ -63,6 +64,41 @@ class AskTextScreen(ModalScreen[str | None]):
     @on(Button.Pressed, "#ok")
     def _ok(self) -> None:
         self.dismiss(self.query_one("#ask-text", Input).value)
+
+    @on(Button.Pressed, "#cancel")
+    def action_close(self) -> None:
+        self.dismiss(None)
+
+
+class AddFolderScreen(ModalScreen[tuple[str, bool] | None]):
+    """The folder to add and whether to watch it for new episodes (``library add DIR --watch``):
+    Enter gives ``(folder, watch)`` back, Esc None. Space ticks the box when it has the focus."""
+
+    BINDINGS = [Binding("escape", "close", "Cancel", id="animetui.close")]
+
+    def __init__(self, value: str = "") -> None:
+        super().__init__(classes="dialog-screen")
+        self.value = value
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="confirm-dialog", classes="dialog") as dialog:
+            dialog.border_title = Text("Add a folder")
+            yield Static(Text("The folder of your episodes (indexed in the background, niced):"))
+            yield SafeInput(self.value, id="ask-text", compact=True)
+            yield Checkbox("Watch it: index new episodes as they appear", id="watch", compact=True)
+            with Horizontal(classes="buttons"):
+                yield Button("OK (Enter)", variant="primary", id="ok", compact=True)
+                yield Button("Cancel (Esc)", id="cancel", compact=True)
+
+    def on_mount(self) -> None:
+        box = self.query_one("#ask-text", Input)
+        box.focus()
+        box.cursor_position = len(box.value)
+
+    @on(Input.Submitted, "#ask-text")
+    @on(Button.Pressed, "#ok")
+    def _ok(self) -> None:
+        self.dismiss((self.query_one("#ask-text", Input).value, self.query_one("#watch", Checkbox).value))
 
     @on(Button.Pressed, "#cancel")
     def action_close(self) -> None:
@@ -221,22 +257,22 @@ class LibraryScreen(ModalScreen[None]):
         """Whether the control steps start the worker themselves (no runner to start a job)."""
         return self.start_worker and self.runner is None
 
-    def _run(self, step: Callable[[], str], *, index: bool = False) -> None:
+    def _run(self, step: Callable[[], str], *, index: bool = False, watch: bool = False) -> None:
         async def go() -> None:
             self.note = await asyncio.to_thread(step)
             if index and self._as_job:
-                await self._submit_index()
+                await self._submit_index(watch=watch)
             self.app.notify(safe(self.note, limit=200), title="Library", timeout=4, markup=False)
             self.refresh_view()  # exclusive: a newer read replaces an older one
 
         self.run_worker(go(), group="library-act")
 
-    async def _submit_index(self) -> None:
+    async def _submit_index(self, *, watch: bool = False) -> None:
         """Queue the ``index`` job (or find the one running); a failure is one line in the note."""
         from animetui.errors import AnimetuiError
         from animetui.jobs.index import submit_index
 
-        watch = any(f.watch for f in self.view.folders) if self.view is not None else False
+        watch = watch or (any(f.watch for f in self.view.folders) if self.view is not None else False)
         try:
             job = await submit_index(self.runner, self.data_dir, config=self.config, watch=watch)
             self.note = f"{self.note}; indexing in the background (job {job.id[:8]}, Jobs pane)"
@@ -253,12 +289,13 @@ class LibraryScreen(ModalScreen[None]):
     def action_add_folder(self) -> None:
         from animetui.library import control
 
-        def chosen(text: str | None) -> None:
-            if text:
-                self._run(lambda: control.add_folder(self.data_dir, text, config=self.config, start=self._start_here), index=True)
+        def chosen(answer: tuple[str, bool] | None) -> None:
+            if answer and answer[0]:
+                text, watch = answer
+                self._run(lambda: control.add_folder(self.data_dir, text, config=self.config, start=self._start_here, watch=watch),
+                          index=True, watch=watch)
 
-        self.app.push_screen(AskTextScreen("Add a folder", "The folder of your episodes (indexed in the background, niced):",
-                                           str(Path.home())), chosen)
+        self.app.push_screen(AddFolderScreen(str(Path.home())), chosen)
 
     def action_rescan(self) -> None:
         from animetui.library import control
