@@ -141,7 +141,7 @@ class AnimeTUI(App[int]):
         self._uninstall_signals = stop_signals.install(self)  # a real terminal: SIGTERM/SIGHUP quit like Ctrl-C
         if self.probe_note:
             self.notify(self.probe_note, title="Pictures", severity="warning", timeout=8, markup=False)
-        self.call_after_refresh(lambda: self.run_worker(self._starting(), group="startup", exit_on_error=False))
+        self.run_worker(self._starting(), group="startup", exit_on_error=False)  # the panes follow the first frame
 
     # ------------------------------------------------------------------ services
     async def services(self) -> "Runtime":

@@ -16,6 +16,7 @@ The pane posts :class:`SourceChanged` whenever the chosen source changes and
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 from rich.text import Text
@@ -64,6 +65,14 @@ class FilesPane(Pane):
 
     def focus_default(self) -> None:
         self.tree.focus()
+
+    async def listed(self, timeout: float) -> None:
+        """Until the tree lists its first folder (at most ``timeout`` seconds: a slow folder does
+        not hold start-up up)."""
+        try:
+            await asyncio.wait_for(self.tree.listed.wait(), timeout)
+        except TimeoutError:
+            pass
 
     def on_mount(self) -> None:
         self.tree.marked = self.marked
