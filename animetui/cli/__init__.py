@@ -62,8 +62,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     as_json = "--json" in args_list
     try:
         if is_tui(args_list):
-            _no_typo(args_list)
-            return _run_tui(build_tui_parser().parse_args(args_list))
+            from animetui.ui import collector
+
+            collector.hold()  # no garbage collection while the TUI starts (see the module)
+            try:
+                _no_typo(args_list)
+                return _run_tui(build_tui_parser().parse_args(args_list))
+            finally:
+                collector.release()
         with _safe_output():
             args = build_parser().parse_args(args_list)
             if not getattr(args, "command", None):

@@ -32,6 +32,7 @@ from animetui.ui.collector import IdleCollector
 from animetui.ui.main_screen import MainScreen, start_folder
 from animetui.ui.messages import ServicesReady
 from animetui.ui.panes.grid import WIDE
+from animetui.ui.theme import styles_dir
 
 if TYPE_CHECKING:
     from textual.command import Provider
@@ -40,13 +41,6 @@ if TYPE_CHECKING:
     from animetui.jobs import JobRunner
     from animetui.providers import Providers
     from animetui.runtime import Runtime
-
-
-def styles_dir() -> Path:
-    """``styles/``: inside the package in a wheel (force-include), at the repo root in a checkout."""
-    package = Path(__file__).resolve().parent.parent
-    packaged = package / "styles"
-    return packaged if packaged.is_dir() else package.parent / "styles"
 
 
 def _anime_commands() -> "type[Provider]":
@@ -68,17 +62,15 @@ class AnimeTUI(App[int]):
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (WIDE, "-wide")]
     VERTICAL_BREAKPOINTS = [(0, "-short"), (36, "-tall")]
     ALLOW_IN_MAXIMIZED_VIEW = "StatusHeader, KeyFooter"
+    _styled = False  # see refresh_css
 
     def __init__(self, settings: "Settings", *, demo: bool, start_path: Path | None, providers: "Providers | None" = None,
                  runner: "JobRunner | None" = None, clock: Callable[[], float] | None = None, renderer: str = "halfcell",
                  probe_note: str | None = None) -> None:
         super().__init__()
-        from animetui.ui.theme import ANIMETUI_THEME
+        from animetui.ui.theme import set_start_theme
 
-        # set before the first style pass: changing the theme later restyles every widget
-        self.register_theme(ANIMETUI_THEME)
-        wanted = str(settings.get("general.theme", "animetui") or "animetui")
-        self.theme = wanted if wanted in self.available_themes else "animetui"
+        set_start_theme(self, settings)  # before the first style pass: changing it later restyles every widget
         self.settings = settings
         self.demo = demo
         self.clock: Callable[[], float] = clock or time.time
@@ -102,6 +94,12 @@ class AnimeTUI(App[int]):
         from animetui.ui.keymap import apply as apply_keymap
 
         self.keymap_problem = apply_keymap(self, settings)  # the effective keys, before the first frame
+
+    def refresh_css(self, animate: bool = True) -> None:
+        if not self._styled:  # the theme set in __init__, before anything is styled: new variables suffice, not a second parse (~15 ms)
+            self.stylesheet.set_variables(self.get_css_variables())
+            return
+        super().refresh_css(animate)
 
     def get_default_screen(self) -> Screen[None]:  # built in __init__: the app's keys act on it at once
         return self.main_screen
@@ -132,6 +130,7 @@ class AnimeTUI(App[int]):
         super().notify(safe(message, line=False, limit=2000), title=safe(title, limit=200), severity=severity, timeout=timeout, markup=markup)
 
     def on_mount(self) -> None:
+        self._styled = True  # the app was styled just before its Mount (App._process_messages)
         if self.keymap_problem:
             self.notify(self.keymap_problem, title="Keys", severity="warning", timeout=10, markup=False)
         from animetui.ui import stop_signals
@@ -141,7 +140,7 @@ class AnimeTUI(App[int]):
         self._uninstall_signals = stop_signals.install(self)  # a real terminal: SIGTERM/SIGHUP quit like Ctrl-C
         if self.probe_note:
             self.notify(self.probe_note, title="Pictures", severity="warning", timeout=8, markup=False)
-        self.call_after_refresh(lambda: self.run_worker(self._starting(), group="startup", exit_on_error=False))
+        self.run_worker(self._starting(), group="startup", exit_on_error=False)  # the panes follow the first frame
 
     # ------------------------------------------------------------------ services
     async def services(self) -> "Runtime":

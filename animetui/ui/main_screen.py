@@ -45,6 +45,8 @@ from animetui.ui.widgets.key_footer import KeyFooter
 from animetui.ui.widgets.status_header import StatusHeader
 
 if TYPE_CHECKING:
+    import asyncio
+
     from animetui.models import ImageSource, Job
     from animetui.ui.app import AnimeTUI
     from animetui.ui.panes.files import FilesPane
@@ -113,22 +115,59 @@ class MainScreen(Screen[None]):
     # ------------------------------------------------------------------ panes
     async def mount_panes(self, ctx: PaneContext) -> None:
         """Replace the first frame's placeholders with the real panes, one by one in registry order
-        (each pane's module is imported in a thread first): Files lists its folder while the
-        other panes' modules are still loading."""
+        (each pane's module is imported in a thread first). Files comes first and is on screen with
+        its folder listed before the other panes' modules start loading: they would compete with
+        it for the interpreter (tests/benchmarks/bench_startup.py, "Files listed")."""
         import asyncio
         import importlib
 
-        grid = self.grid
-        for index, spec in enumerate(PANES):
-            await asyncio.to_thread(importlib.import_module, spec.module)
-            pane = spec.build(ctx)
-            await grid.query_one(f"#{spec.name}").remove()
-            await grid.mount(pane, before=index if index < len(grid.children) else None)
-            grid.relayout(force=True)
-            if index == 0:
-                pane.focus_default()
-        self.panes_ready = True
-        self.files_pane.focus_default()
+        from animetui.ui import collector
+
+        try:
+            if not self._paints:
+                await self.painted(1.0)  # the first frame (placeholders) first
+            grid = self.grid
+            for index, spec in enumerate(PANES):
+                await asyncio.to_thread(importlib.import_module, spec.module)
+                pane = spec.build(ctx)
+                with self.app.batch_update():  # the pane replaces its placeholder in one frame
+                    await grid.query_one(f"#{spec.name}").remove()
+                    await grid.mount(pane, before=index if index < len(grid.children) else None)
+                    grid.relayout(force=True)
+                    if index == 0:
+                        pane.focus_default()
+                        await cast("FilesPane", pane).listed(0.5)  # ...with its folder listed
+                if index == 0:
+                    self.check_idle()
+                    await self.painted(0.5)
+            self.panes_ready = True
+            self.files_pane.focus_default()
+        finally:
+            collector.release()  # held since the CLI started (see animetui.ui.collector.hold)
+
+    # ------------------------------------------------------------------ paints
+    _paints = 0  # screen updates so far
+    _paint_waiters: "list[asyncio.Future[None]] | None" = None
+
+    def _compositor_refresh(self) -> None:
+        """Textual's screen update, counted; :meth:`painted` waits for the next one."""
+        super()._compositor_refresh()
+        self._paints += 1
+        waiters, self._paint_waiters = self._paint_waiters, None
+        for waiter in waiters or ():
+            if not waiter.done():
+                waiter.set_result(None)
+
+    async def painted(self, timeout: float) -> None:
+        """Until the screen's next update is drawn (at most ``timeout`` seconds)."""
+        import asyncio
+
+        waiter = asyncio.get_running_loop().create_future()
+        self._paint_waiters = [*(self._paint_waiters or ()), waiter]
+        try:
+            await asyncio.wait_for(waiter, timeout)
+        except TimeoutError:
+            pass
 
     async def write_samples(self, folder: Path) -> None:
         """Demo mode: the sample pictures, written once, then shown in Files."""

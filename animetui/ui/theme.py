@@ -8,7 +8,23 @@ the truecolor one. Textual's own themes stay available (palette → "Change them
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
 from textual.theme import Theme
+
+if TYPE_CHECKING:
+    from textual.app import App
+
+    from animetui.config import Settings
+
+
+def styles_dir() -> Path:
+    """``styles/``: inside the package in a wheel (force-include), at the repo root in a checkout."""
+    package = Path(__file__).resolve().parent.parent  # animetui/
+    packaged = package / "styles"
+    return packaged if packaged.is_dir() else package.parent / "styles"
+
 
 ANIMETUI_THEME = Theme(
     name="animetui",
@@ -33,3 +49,10 @@ ANIMETUI_THEME = Theme(
         "border-blurred": "#4e4e4e",
     },
 )
+
+
+def set_start_theme(app: "App[Any]", settings: "Settings") -> None:
+    """Register the animetui theme and choose the one ``general.theme`` names (else animetui)."""
+    app.register_theme(ANIMETUI_THEME)
+    wanted = str(settings.get("general.theme", "animetui") or "animetui")
+    app.theme = wanted if wanted in app.available_themes else "animetui"

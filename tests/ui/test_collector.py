@@ -101,3 +101,51 @@ def test_collector_does_nothing_before_start(collector):
     _young_collections(5)
     collector.clock_.now += 10
     assert not collector.tick()
+
+
+def test_hold_switches_the_collector_off_until_release_and_start_sees_what_it_made(collector):
+    import weakref
+
+    from animetui.ui import collector as module
+
+    class Node:
+        pass
+
+    assert gc.isenabled() and not module.held()
+    module.hold()
+    try:
+        assert not gc.isenabled() and module.held()
+        node = Node()
+        node.me = node  # a cycle made while starting
+        gone = weakref.ref(node)
+        del node
+        frozen = gc.get_freeze_count()
+        module.release()
+        assert gc.isenabled() and not module.held()
+        assert gc.get_freeze_count() > frozen, "what start-up made is frozen"
+        assert gone() is not None
+        collector.start()
+        assert gone() is None, "the first full pass looks at the frozen start-up objects too"
+    finally:
+        module.release()
+
+
+def test_hold_keeps_a_collector_someone_else_switched_off():
+    from animetui.ui import collector as module
+
+    gc.disable()
+    try:
+        module.hold()
+        assert not module.held()
+        module.release()
+        assert not gc.isenabled(), "not ours to switch on"
+    finally:
+        gc.enable()
+
+
+def test_stop_ends_a_hold(collector):
+    from animetui.ui import collector as module
+
+    module.hold()
+    collector.stop()
+    assert gc.isenabled() and not module.held()

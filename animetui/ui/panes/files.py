@@ -16,14 +16,15 @@ The pane posts :class:`SourceChanged` whenever the chosen source changes and
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import events, on, work
 from textual.app import ComposeResult
 from textual.widgets import DirectoryTree, Input, Static, Tree
 
-from animetui.models import ImageSource
 from animetui.ui.bindings import bindings
 from animetui.ui.format import display_path, shown
 from animetui.ui.messages import LookupRequested, SourceChanged
@@ -33,6 +34,9 @@ from animetui.ui.services import services_of
 from animetui.ui.widgets.image_tree import ImageTree, is_image_name
 from animetui.ui.widgets.line import update_line
 from animetui.ui.widgets.safe_input import SafeInput
+
+if TYPE_CHECKING:  # imported where a source is made: ~15 ms that the Files listing need not wait for
+    from animetui.models import ImageSource
 
 
 class FilesPane(Pane):
@@ -64,6 +68,14 @@ class FilesPane(Pane):
 
     def focus_default(self) -> None:
         self.tree.focus()
+
+    async def listed(self, timeout: float) -> None:
+        """Until the tree lists its first folder (at most ``timeout`` seconds: a slow folder does
+        not hold start-up up)."""
+        try:
+            await asyncio.wait_for(self.tree.listed.wait(), timeout)
+        except TimeoutError:
+            pass
 
     def on_mount(self) -> None:
         self.tree.marked = self.marked
@@ -125,12 +137,16 @@ class FilesPane(Pane):
         if path is None or event.node.allow_expand:
             return
         if is_image_name(path):
+            from animetui.models import ImageSource
+
             self.set_source(ImageSource(path=path, name=path.name))
 
     @on(DirectoryTree.FileSelected, "#tree")
     def _file_selected(self, event: DirectoryTree.FileSelected) -> None:
         event.stop()
         if is_image_name(event.path):
+            from animetui.models import ImageSource
+
             source = ImageSource(path=event.path, name=event.path.name)
             if self.source != source:
                 self.set_source(source)
@@ -139,6 +155,8 @@ class FilesPane(Pane):
     # ------------------------------------------------------------------ location box
     @on(Input.Submitted, "#location")
     def _location(self, event: Input.Submitted) -> None:
+        from animetui.models import ImageSource
+
         text = event.value.strip()
         if not text:
             return

@@ -22,7 +22,7 @@ from textual.widgets import Button, Checkbox, Label, RadioButton, RadioSet, Sele
 
 from animetui.models import GenerateRequest, JobKind, Orientation
 from animetui.text import safe
-from animetui.ui.widgets.safe_input import SafeTextArea
+from animetui.ui.widgets.safe_text_area import SafeTextArea
 
 MAX_PROMPT = 1000  # AnimeAPI docs: "max 1000 characters"
 COST_NOTE = "Each image costs $0.009, charged to your AnimeAPI balance"

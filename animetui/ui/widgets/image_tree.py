@@ -7,6 +7,7 @@ cursor to a name typed in the Files pane's jump box.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -46,6 +47,13 @@ class ImageTree(DirectoryTree):
         self._drawn_with: dict[Any, tuple[Any, ...]] = {}  # pseudo-class state → styles its lines were drawn with
         self._lines_width: int | None = None  # the width the tree's lines were last laid out for
         self._repaint_style: Style | None = None  # the tree's own style, while one repaint runs
+        self.listed = asyncio.Event()  # set once the first folder's listing is in the tree (start-up waits on it)
+
+    async def watch_path(self) -> None:
+        try:
+            await super().watch_path()  # lists the folder (in a thread) and waits for it
+        finally:
+            self.listed.set()
 
     # ------------------------------------------------------------------ repaint cost
     # Measured with tests/benchmarks/bench_stall.py --explain: the tree is drawn in most long

@@ -18,6 +18,7 @@ dialog's keys; in a text box, not the keys that type there (``/`` in the path bo
 
 from __future__ import annotations
 
+import sys
 from typing import NamedTuple
 
 from rich.text import Text
@@ -33,11 +34,20 @@ from animetui.ui.bindings import display_key
 _KEEP = ("help",)
 
 
+def _text_boxes() -> list[type]:
+    """Input and TextArea, those of the two already imported: no instance of the other can exist,
+    and importing TextArea for the first frame's footer cost ~10 ms of start-up."""
+    found = []
+    for module, name in (("textual.widgets._input", "Input"), ("textual.widgets._text_area", "TextArea")):
+        loaded = sys.modules.get(module)
+        if loaded is not None:
+            found.append(getattr(loaded, name))
+    return found
+
+
 def _typed_in_text_box(focused: Widget | None, key: str) -> bool:
     """True if ``key`` types a character in the focused text box (so its binding never fires there)."""
-    from textual.widgets import Input, TextArea
-
-    if not isinstance(focused, (Input, TextArea)):
+    if focused is None or not any(isinstance(focused, kind) for kind in _text_boxes()):
         return False
     if key == "space":
         return True

@@ -1,5 +1,5 @@
-"""An ``Input`` that never renders a control character: what is typed or pasted shows visibly;
-a ``TextArea`` (the Generate prompt) whose text never holds one.
+"""An ``Input`` that never renders a control character: what is typed or pasted shows visibly
+(its ``TextArea`` sibling, for the Generate prompt: :mod:`animetui.ui.widgets.safe_text_area`).
 
 Textual's ``Input`` renders its value as is, so a pasted path with ``ESC [ 2J`` in it — or a value
 the app put there — would reach the terminal. :class:`SafeInput` renders each unsafe character as
@@ -16,15 +16,12 @@ the layout itself); scrolling reads ``virtual_size`` directly.
 
 from __future__ import annotations
 
-from typing import Any
-
 from rich.text import Text
 from textual.geometry import Size
 from textual.reactive import Reactive
-from textual.widgets import Input, TextArea
-from textual.widgets.text_area import Edit, EditResult
+from textual.widgets import Input
 
-from animetui.text import one_for_one, safe
+from animetui.text import one_for_one
 
 
 class SafeInput(Input):
@@ -38,27 +35,3 @@ class SafeInput(Input):
         if self.highlighter is not None:
             text = self.highlighter(text)
         return text
-
-
-class SafeTextArea(TextArea):
-    """A ``TextArea`` whose text never holds a control character: a paste, a prompt put back from
-    the journal (``text =``) or any other edit goes through :func:`animetui.text.safe` (``line=False``:
-    line breaks and tabs stay, ``ESC`` becomes the visible text ``\\x1b``), so what is shown is what
-    is sent.
-
-    Unlike :class:`SafeInput` the value itself is made safe, not only its rendering: a prompt is
-    free text typed for a service, where a control character has no meaning (a path must stay
-    exact; a prompt need not).
-    """
-
-    def __init__(self, text: str = "", **kwargs: Any) -> None:
-        super().__init__(safe(text, line=False), **kwargs)
-
-    def edit(self, edit: Edit) -> EditResult:
-        cleaned = safe(edit.text, line=False)
-        if cleaned != edit.text:  # a paste (or any edit) with a control character in it
-            edit.text = cleaned
-        return super().edit(edit)
-
-    def load_text(self, text: str) -> None:
-        super().load_text(safe(text, line=False))
