@@ -107,6 +107,19 @@ def _stop_requested(db: LibraryDB) -> str:
     return state if state in (dbm.PAUSED, dbm.CANCELLED) else ""
 
 
+WATCH_POLL = 1.0  # a watching worker looks for a pause or cancel this often between its rescans
+
+
+def _wait_watching(db: LibraryDB, seconds: float) -> bool:
+    """Sleep ``seconds`` between two rescans, waking early for a pause or cancel (False then)."""
+    end = time.monotonic() + seconds
+    while (left := end - time.monotonic()) > 0:
+        if _stop_requested(db):
+            return False
+        time.sleep(min(WATCH_POLL, left))
+    return True
+
+
 def run(
     db: LibraryDB,
     index: Any | None = None,
@@ -144,8 +157,8 @@ def run(
                     if index is not None:
                         index.flush()
                     db.set_job(current="", message="watching for new files")
-                    time.sleep(watch)
-                    scan(db)
+                    if _wait_watching(db, watch):
+                        scan(db)
                     continue
                 break
             try:

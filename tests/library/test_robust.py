@@ -459,6 +459,35 @@ def test_watch_indexes_new_episodes_as_they_appear(tmp_path, videos) -> None:
     assert outcomes == ["Show A - 01.mp4", "Show A - 02.mp4"]
 
 
+def test_a_watching_worker_stops_on_cancel_without_waiting_for_its_next_rescan(tmp_path, videos, monkeypatch) -> None:
+    """``--watch 60``: between two rescans the worker still answers a cancel (the Jobs pane's
+    ``x``, ``jobs cancel ID``) within a poll, not a minute later."""
+    import threading
+
+    from animetui.library import indexer
+
+    monkeypatch.setattr(indexer, "WATCH_POLL", 0.01)
+    root, data = _library(tmp_path, videos, ("a1",))
+    with _open(data) as db:
+        db.add_folder(root, watch=True)
+        scan(db)
+    watching = threading.Event()
+
+    def worker():
+        with _open(data) as wdb:
+            run(wdb, FaissIndex(wdb), watch=3600.0, on_file=lambda f, outcome: watching.set())
+
+    thread = threading.Thread(target=worker, daemon=True)
+    thread.start()
+    assert watching.wait(60)
+    with _open(data) as db:
+        assert db.request(dbm.CANCELLED, only_if=(dbm.RUNNING,))
+    thread.join(30)  # an hour's watch interval: only the early wake-up ends it in time
+    assert not thread.is_alive()
+    with _open(data) as db:
+        assert db.job().state == dbm.CANCELLED
+
+
 def test_an_unreadable_file_is_one_line_and_the_rest_is_indexed(tmp_path, videos, monkeypatch) -> None:
     """Permission denied (the tests may run as root, where chmod 000 still reads: the open is
     made to fail as it would for another user)."""
