@@ -167,8 +167,10 @@ def run(
                 raise
             except Exception as exc:  # noqa: BLE001 - one strange file must not stop the job
                 reason = " ".join(str(exc).split())[:200] or type(exc).__name__
-                db.drop_file(f.id, dbm.ERROR, f"{f.path}: cannot index it ({reason})")
-                outcome, seconds, kept = dbm.ERROR, 0.0, 0
+                outcome, seconds, kept = dbm.OFFLINE, 0.0, 0
+                if not _unplugged(db, db.folder_for(Path(f.path))):  # an I/O error from a drive just unplugged
+                    db.drop_file(f.id, dbm.ERROR, f"{f.path}: cannot index it ({reason})")
+                    outcome = dbm.ERROR
             result.files += 1
             result.seconds += seconds
             result.vectors += kept
@@ -207,18 +209,28 @@ def _summary(result: RunResult) -> str:
     return f"{what}; {result.stopped}" if result.stopped else what
 
 
+def _unplugged(db: LibraryDB, folder: tuple[int, str] | None) -> bool:
+    """The folder's root is gone (a disconnected drive): its files are marked offline, keeping
+    their vectors and resume points (a half-indexed file carries on when the drive is back)."""
+    if folder is None or Path(folder[1]).is_dir():
+        return False
+    db.mark_files([x.id for x in db.files(folder_id=folder[0])], dbm.OFFLINE, "the folder is not reachable (drive disconnected?)")
+    return True
+
+
 def _index_file(db: LibraryDB, f: dbm.FileRow, *, sampling: str, threads: int) -> tuple[str, float, int]:
     """Index one file; returns (outcome, seconds of video covered, vectors kept)."""
     import numpy as np
 
     path = Path(f.path)
     folder = db.folder_for(path)
-    if folder is not None and not Path(folder[1]).is_dir():
-        db.mark_files([x.id for x in db.files(folder_id=folder[0])], dbm.OFFLINE, "the folder is not reachable (drive disconnected?)")
+    if _unplugged(db, folder):
         return dbm.OFFLINE, 0.0, 0
     try:
         st = path.stat()
     except OSError:
+        if _unplugged(db, folder):
+            return dbm.OFFLINE, 0.0, 0
         db.drop_file(f.id, dbm.MISSING, "vanished before it could be indexed")
         return dbm.MISSING, 0.0, 0
     if (st.st_size, st.st_mtime_ns) != (f.size, f.mtime_ns):
@@ -228,6 +240,8 @@ def _index_file(db: LibraryDB, f: dbm.FileRow, *, sampling: str, threads: int) -
     try:
         info = probe(path)
     except VideoError as exc:
+        if _unplugged(db, folder):
+            return dbm.OFFLINE, 0.0, 0
         db.drop_file(f.id, dbm.ERROR, str(exc))
         return dbm.ERROR, 0.0, 0
     db.start_file(f.id, info.duration)
@@ -267,8 +281,12 @@ def _index_file(db: LibraryDB, f: dbm.FileRow, *, sampling: str, threads: int) -
             if pending >= COMMIT_KEPT:
                 commit()
     except VideoError as exc:
+        if _unplugged(db, folder):  # the drive went mid-file: what is committed stays, resumed when it is back
+            return dbm.OFFLINE, 0.0, kept_total
         db.drop_file(f.id, dbm.ERROR, str(exc))
         return dbm.ERROR, 0.0, 0
+    if _unplugged(db, folder):
+        return dbm.OFFLINE, 0.0, kept_total
     if not path.exists():
         db.drop_file(f.id, dbm.MISSING, "vanished while it was being indexed")
         return dbm.MISSING, 0.0, 0

@@ -192,6 +192,49 @@ def test_disconnected_drive_keeps_the_index_and_comes_back(tmp_path, videos) -> 
         assert run(db, FaissIndex(db)).files == 0  # nothing re-indexed
 
 
+@pytest.mark.parametrize("error", ["video", "os"])
+def test_drive_disconnected_mid_file_keeps_what_was_indexed_and_resumes(tmp_path, videos, monkeypatch, error) -> None:
+    """The drive goes while a file is being decoded (reads fail: a decode error or an I/O error):
+    the folder's files are offline — not "damaged", not forgotten —, the chunks committed so far
+    stay searchable, and when the drive is back the file carries on from its resume point."""
+    from animetui.library import indexer
+    from animetui.library.frames import VideoError
+
+    root, data = _library(tmp_path, videos, ("a1", "a2"))
+    real = indexer.decode_vectors
+    unplugged = tmp_path / "unplugged"
+
+    def unplugging(path, **kwargs):
+        for i, batch in enumerate(real(path, **kwargs)):
+            if i == 3 and path.name == "Show A - 01.mp4" and not unplugged.exists():
+                root.rename(unplugged)
+                raise VideoError(f"{path}: Input/output error") if error == "video" else OSError(5, "Input/output error")
+            yield batch
+
+    monkeypatch.setattr(indexer, "decode_vectors", unplugging)
+    monkeypatch.setattr(indexer, "COMMIT_KEPT", 8)  # commit often: there is something to keep
+    with _open(data) as db:
+        db.add_folder(root)
+        scan(db)
+        result = run(db, FaissIndex(db))
+        assert not result.stopped  # the job ends normally; the folder waits for its drive
+        rows = {Path(f.path).name: f for f in db.files()}
+        first = rows["Show A - 01.mp4"]
+        assert {f.state for f in rows.values()} == {dbm.OFFLINE}
+        assert "not reachable" in first.error and "\n" not in first.error
+        assert first.resume_at > 0 and first.kept > 0  # the committed part is kept ...
+        assert _find(db, videos, "a1", 0.5)[0].file.endswith("01.mp4")  # ... and searchable
+        unplugged.rename(root)
+        scan(db)
+        assert {Path(f.path).name: f.state for f in db.files()} == {"Show A - 01.mp4": dbm.PENDING, "Show A - 02.mp4": dbm.PENDING}
+        run(db, FaissIndex(db))
+        done = {Path(f.path).name: f for f in db.files()}
+        assert {f.state for f in done.values()} == {dbm.DONE} and done["Show A - 01.mp4"].id == first.id  # resumed, same id
+        times = sorted((int(i) & 0xFFFFFFFF) / 1000 for _, ids, _ in db.chunks_after(0) for i in ids if int(i) >> 32 == first.id)
+        assert len(times) == len(set(times))  # nothing indexed twice
+        assert _find(db, videos, "a1", 6.0)[0].file.endswith("01.mp4")
+
+
 def test_drive_disconnected_while_queued(tmp_path, videos) -> None:
     root, data = _library(tmp_path, videos, ("a1",))
     with _open(data) as db:
