@@ -164,7 +164,11 @@ async def cartoonize(args: argparse.Namespace, settings: Settings, rt: Runtime) 
 async def jobs(args: argparse.Namespace, settings: Settings, rt: Runtime) -> int:
     runner = rt.runner
     if args.action == "list":
+        from animetui.jobs.index import reconcile_index_jobs
+
         jobs = runner.list()
+        if not runner.running:  # the library's indexing, journalled by `library add`, may have ended meanwhile
+            jobs = reconcile_index_jobs(runner.journal, jobs)
         if wants_json(args):
             emit_json({"jobs": [j.to_json() for j in jobs]})
             return EXIT_OK
