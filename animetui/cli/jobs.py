@@ -226,7 +226,8 @@ async def _steer(args: argparse.Namespace, settings: Settings, runner: JobRunner
     from animetui.jobs.index import journal_index
     from animetui.library import control
 
-    line = await asyncio.to_thread(control.steer, Path(str(job.params["data_dir"])), "resume", config=job.params.get("config"))
+    line = await asyncio.to_thread(control.steer, Path(str(job.params["data_dir"])), "resume", config=job.params.get("config"),
+                                   watch=bool(job.params.get("watch")))
     new = journal_index(runner.journal, Path(str(job.params["data_dir"])), config=job.params.get("config"),
                         watch=bool(job.params.get("watch")))
     if wants_json(args):

@@ -181,8 +181,9 @@ def set_title(data_dir: Path, folder_id: int, title: str) -> str:
         return _why(exc)
 
 
-def steer(data_dir: Path, what: str, *, config: str | None = None, start: bool = True) -> str:
-    """``pause`` | ``resume`` | ``cancel`` the indexing job; one line for the user."""
+def steer(data_dir: Path, what: str, *, config: str | None = None, start: bool = True, watch: bool = False) -> str:
+    """``pause`` | ``resume`` | ``cancel`` the indexing job (``watch``: a resumed worker keeps
+    watching for new episodes); one line for the user."""
     from animetui.library import db as dbm
 
     try:
@@ -193,7 +194,7 @@ def steer(data_dir: Path, what: str, *, config: str | None = None, start: bool =
                 ok = db.request(dbm.CANCELLED, only_if=(dbm.RUNNING, dbm.PAUSED))
                 return "cancelling; files indexed so far stay searchable" if ok else "no indexing job to cancel"
             db.request(dbm.IDLE, only_if=(dbm.PAUSED, dbm.CANCELLED, dbm.FAILED))
-        return _start(data_dir, config) if start else "resumed (the indexer starts with the next rescan)"
+        return _start(data_dir, config, watch=watch) if start else "resumed (the indexer starts with the next rescan)"
     except Exception as exc:  # noqa: BLE001
         return _why(exc)
 
