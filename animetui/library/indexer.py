@@ -133,6 +133,10 @@ def run(
     result = RunResult()
     started = time.monotonic()
     last_flush = time.monotonic()
+    if early := _stop_requested(db):  # cancelled or paused while this worker was starting: honoured, not overwritten
+        result.stopped = early
+        db.set_job(pid=None, current="", rate=0.0, message=_summary(result))
+        return result
     try:
         for pending in db.files(states=[dbm.PENDING, dbm.INDEXING]):
             if pending.duration <= 0:
@@ -330,10 +334,15 @@ def worker_running(db_path: Path) -> bool:
 _SECRET_WORDS = ("KEY", "PASSWORD", "TOKEN", "SECRET")
 
 
-def start_worker(db_path: Path, *, watch: float = 0.0, config: str | None = None) -> int | None:
-    """Start the niced background indexer (unless one runs); returns its pid or ``None``."""
+def start_worker(db_path: Path, *, watch: float = 0.0, config: str | None = None, fresh: bool = False) -> int | None:
+    """Start the niced background indexer (unless one runs); returns its pid or ``None``.
+    ``fresh`` (a user's add, rescan, remove or resume): an old pause, cancel or failure is
+    cleared first — a new worker honours one it finds (asked while it was starting)."""
     if worker_running(db_path):
         return None
+    if fresh:
+        with LibraryDB(db_path) as db:
+            db.request(dbm.IDLE, only_if=(dbm.PAUSED, dbm.CANCELLED, dbm.FAILED))
     env = {k: v for k, v in os.environ.items()
            if k == "ANIMETUI_LIBRARY_TOKEN" or not any(w in k.upper() for w in _SECRET_WORDS)}  # its own Milvus token only
     args = [sys.executable, "-m", "animetui.library.worker", str(db_path)]

@@ -297,6 +297,27 @@ def test_pause_and_cancel_stop_cleanly_and_resume(tmp_path, videos) -> None:
         assert result.stopped == dbm.CANCELLED and {f.state for f in db.files()} == {dbm.DONE}
 
 
+def test_a_cancel_while_the_worker_is_still_starting_is_honoured(tmp_path, videos) -> None:
+    """``library add`` then at once ``x`` / ``library cancel``: the job is still idle (the worker
+    has not begun); the cancel is taken and the worker, when it starts, stops instead of indexing.
+    The next add, rescan or resume clears it."""
+    from animetui.library import control
+
+    root, data = _library(tmp_path, videos, ("a1",))
+    assert "1 new" in control.add_folder(data, str(root), start=False)
+    assert "cancelling" in control.steer(data, "cancel")
+    with _open(data) as db:
+        result = run(db, FaissIndex(db))
+        assert result.stopped == dbm.CANCELLED and db.job().state == dbm.CANCELLED
+        assert [f.state for f in db.files()] == [dbm.PENDING]  # nothing was indexed
+    assert "no indexing job" in control.steer(data, "cancel")  # cancelled already: nothing more to stop
+    control.rescan(data, start=False)
+    with _open(data) as db:
+        assert db.job().state == dbm.IDLE  # the rescan cleared the old cancel
+        assert not run(db, FaissIndex(db)).stopped
+        assert [f.state for f in db.files()] == [dbm.DONE]
+
+
 def test_leftover_damaged_and_missing_segments_are_handled(library_copy, videos) -> None:
     folder = default_path(library_copy).parent / "index"
     (folder / "seg-000000000099-1.faiss.tmp").write_bytes(b"half a file")
