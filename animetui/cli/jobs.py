@@ -164,7 +164,11 @@ async def cartoonize(args: argparse.Namespace, settings: Settings, rt: Runtime) 
 async def jobs(args: argparse.Namespace, settings: Settings, rt: Runtime) -> int:
     runner = rt.runner
     if args.action == "list":
+        from animetui.jobs.index import reconcile_index_jobs
+
         jobs = runner.list()
+        if not runner.running:  # the library's indexing, journalled by `library add`, may have ended meanwhile
+            jobs = reconcile_index_jobs(runner.journal, jobs)
         if wants_json(args):
             emit_json({"jobs": [j.to_json() for j in jobs]})
             return EXIT_OK
@@ -222,7 +226,8 @@ async def _steer(args: argparse.Namespace, settings: Settings, runner: JobRunner
     from animetui.jobs.index import journal_index
     from animetui.library import control
 
-    line = await asyncio.to_thread(control.steer, Path(str(job.params["data_dir"])), "resume", config=job.params.get("config"))
+    line = await asyncio.to_thread(control.steer, Path(str(job.params["data_dir"])), "resume", config=job.params.get("config"),
+                                   watch=bool(job.params.get("watch")))
     new = journal_index(runner.journal, Path(str(job.params["data_dir"])), config=job.params.get("config"),
                         watch=bool(job.params.get("watch")))
     if wants_json(args):

@@ -126,21 +126,13 @@ class IndexKind:
             starts, stalled_since = 1, None
             while True:
                 view, pending = await asyncio.to_thread(self.look, data_dir)
-                if not view.exists or view.job is None:
-                    ctx.commit(job, state=JobState.FAILED, error=view.error or f"{data_dir}: the library is gone")
+                ended = self.ended(job, view, pending)
+                if ended is not None:
+                    ctx.commit(job, **ended)
                     return
                 lib = view.job
-                if lib.state == "cancelled" and not lib.running:
-                    ctx.commit(job, state=JobState.CANCELLED, error=lib.message or self.cancel_text(job))
-                    return
-                if lib.state == "failed" and not lib.running:
-                    ctx.commit(job, state=JobState.FAILED, error=lib.message or "the indexer failed; see worker.log in the library folder")
-                    return
+                assert lib is not None  # (ended() answers for a library that is gone)
                 stalled = not lib.running and (lib.state == "interrupted" or (lib.state == "idle" and pending > 0))
-                if lib.state == "idle" and not lib.running and pending == 0:
-                    ctx.commit(job, state=JobState.SUCCEEDED, error="", params=self._progress(job.params, 1.0, None, ""),
-                               result_path=None)
-                    return
                 stalled_since = (stalled_since or ctx.clock()) if stalled else None
                 if stalled_since is not None and ctx.clock() - stalled_since >= self.stall_seconds:
                     if starts >= MAX_WORKER_STARTS:
@@ -155,6 +147,19 @@ class IndexKind:
                 await ctx.sleep(self.poll_seconds)
         except (asyncio.CancelledError, _Superseded):
             raise  # cancelled (here or by another process): JobRunner.cancel stops the worker (IndexKind.stop)
+
+    def ended(self, job: Job, view: Overview, pending: int) -> dict[str, Any] | None:
+        """The job's end as the library tells it (the changes to journal), or None while it goes on."""
+        if not view.exists or view.job is None:
+            return {"state": JobState.FAILED, "error": view.error or f"{job.params['data_dir']}: the library is gone"}
+        lib = view.job
+        if lib.state == "cancelled" and not lib.running:
+            return {"state": JobState.CANCELLED, "error": lib.message or self.cancel_text(job)}
+        if lib.state == "failed" and not lib.running:
+            return {"state": JobState.FAILED, "error": lib.message or "the indexer failed; see worker.log in the library folder"}
+        if lib.state == "idle" and not lib.running and pending == 0:
+            return {"state": JobState.SUCCEEDED, "error": "", "params": self._progress(job.params, 1.0, None, ""), "result_path": None}
+        return None
 
     @staticmethod
     def _progress(params: Mapping[str, Any], progress: float | None, eta: float | None, current: str,
@@ -255,3 +260,24 @@ def journal_index(journal: JobJournal, data_dir: Path, *, config: str | None = N
               state=JobState.RUNNING, created_at=now, updated_at=now, submitted_at=now)
     journal.insert(job, owner=None)
     return job
+
+
+def reconcile_index_jobs(journal: JobJournal, jobs: list[Job], *, clock: Callable[[], float] = time.time) -> list[Job]:
+    """For a caller without a runner (``animetui jobs``): an ``index`` job no runner follows (the
+    one ``library add`` journals) whose indexing has ended — all indexed, cancelled, failed — is
+    journalled as ended, as the next runner would do; instead of showing "running" until then."""
+    import dataclasses
+
+    out = []
+    for job in jobs:
+        if job.kind == INDEX.name and not job.state.terminal and journal.owner_of(job.id) is None:
+            with contextlib.suppress(Exception):  # the list is shown anyway
+                view, pending = INDEX.look(Path(str(job.params.get("data_dir"))))
+                ended = INDEX.ended(job, view, pending)
+                if ended is not None:
+                    now = clock()
+                    done = dataclasses.replace(job, **ended, updated_at=now, finished_at=now)
+                    if journal.update(done, expect_state=job.state):
+                        job = done
+        out.append(job)
+    return out

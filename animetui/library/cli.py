@@ -68,7 +68,7 @@ def _start(settings: Any, args: argparse.Namespace, *, watch: bool = False) -> s
     from animetui.library.db import default_path
     from animetui.library.indexer import start_worker
 
-    pid = start_worker(default_path(settings.data_dir), watch=60.0 if watch else 0.0, config=getattr(args, "config", None))
+    pid = start_worker(default_path(settings.data_dir), watch=60.0 if watch else 0.0, config=getattr(args, "config", None), fresh=True)
     _journal(settings, args, watch=watch)
     return "indexing in the background (see `animetui library status`)" if pid else "the indexer is already running; it will pick these up"
 
@@ -186,8 +186,9 @@ def main(args: argparse.Namespace, settings: Any) -> int:
                 ok = db.request(dbm.PAUSED)
                 print("pausing after the current batch" if ok else "no indexing job is running")
                 return EXIT_OK
-            if command == "cancel":
-                ok = db.request(dbm.CANCELLED, only_if=(dbm.RUNNING, dbm.PAUSED))
+            if command == "cancel":  # idle with work queued: a worker is starting (it honours the cancel)
+                starting = (dbm.IDLE,) if db.totals()["pending_files"] else ()
+                ok = db.request(dbm.CANCELLED, only_if=(dbm.RUNNING, dbm.PAUSED, *starting))
                 print("cancelling; files indexed so far stay searchable" if ok else "no indexing job to cancel")
                 return EXIT_OK
             if command == "resume":
@@ -245,6 +246,11 @@ def _status(settings: Any, as_json: bool) -> int:
              "not reachable" if f["offline"] else ("watching" if f["watch"] else "")] for f in folders]
     cli.print_table(["folder", "title", "files", "indexed", ""], rows)
     line = f"\njob: {job.state}"
+    waiting = int(totals.get("pending_files") or 0)
+    if job.state == dbm.IDLE and waiting:  # just added or rescanned: the worker has not picked them up yet
+        line = (f"\njob: starting · {waiting} file(s) to index" if running
+                else f"\njob: {waiting} file(s) waiting to be indexed (`animetui library resume` starts it)")
+        progress = None
     if progress is not None:
         line += f" · {progress * 100:.0f} %"
     if job.eta is not None:

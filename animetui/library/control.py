@@ -113,7 +113,7 @@ def _why(exc: BaseException) -> str:
 def _start(data_dir: Path, config: str | None, *, watch: bool = False) -> str:
     from animetui.library.indexer import start_worker
 
-    pid = start_worker(db_path(data_dir), watch=60.0 if watch else 0.0, config=config)
+    pid = start_worker(db_path(data_dir), watch=60.0 if watch else 0.0, config=config, fresh=True)
     return "indexing in the background" if pid else "the indexer is already running; it will pick these up"
 
 
@@ -181,19 +181,21 @@ def set_title(data_dir: Path, folder_id: int, title: str) -> str:
         return _why(exc)
 
 
-def steer(data_dir: Path, what: str, *, config: str | None = None, start: bool = True) -> str:
-    """``pause`` | ``resume`` | ``cancel`` the indexing job; one line for the user."""
+def steer(data_dir: Path, what: str, *, config: str | None = None, start: bool = True, watch: bool = False) -> str:
+    """``pause`` | ``resume`` | ``cancel`` the indexing job (``watch``: a resumed worker keeps
+    watching for new episodes); one line for the user."""
     from animetui.library import db as dbm
 
     try:
         with dbm.LibraryDB(db_path(data_dir)) as db:
             if what == "pause":
                 return "pausing after the current batch" if db.request(dbm.PAUSED) else "no indexing job is running"
-            if what == "cancel":
-                ok = db.request(dbm.CANCELLED, only_if=(dbm.RUNNING, dbm.PAUSED))
+            if what == "cancel":  # idle with work queued: a worker is starting (it honours the cancel)
+                starting = (dbm.IDLE,) if db.totals()["pending_files"] else ()
+                ok = db.request(dbm.CANCELLED, only_if=(dbm.RUNNING, dbm.PAUSED, *starting))
                 return "cancelling; files indexed so far stay searchable" if ok else "no indexing job to cancel"
             db.request(dbm.IDLE, only_if=(dbm.PAUSED, dbm.CANCELLED, dbm.FAILED))
-        return _start(data_dir, config) if start else "resumed (the indexer starts with the next rescan)"
+        return _start(data_dir, config, watch=watch) if start else "resumed (the indexer starts with the next rescan)"
     except Exception as exc:  # noqa: BLE001
         return _why(exc)
 

@@ -456,6 +456,7 @@ class LibraryDB:
         """Ask a running job to pause or cancel (the worker sees it between batches)."""
         wanted = list(only_if)
         with self.tx() as c:
+            c.execute("INSERT OR IGNORE INTO lib_job (id, state) VALUES (1, ?)", (IDLE,))  # no job yet: idle
             return c.execute(
                 f"UPDATE lib_job SET state = ?, updated_at = ? WHERE id = 1 AND state IN ({', '.join('?' for _ in wanted)})",
                 (state, time.time(), *wanted),

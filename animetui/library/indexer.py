@@ -107,6 +107,19 @@ def _stop_requested(db: LibraryDB) -> str:
     return state if state in (dbm.PAUSED, dbm.CANCELLED) else ""
 
 
+WATCH_POLL = 1.0  # a watching worker looks for a pause or cancel this often between its rescans
+
+
+def _wait_watching(db: LibraryDB, seconds: float) -> bool:
+    """Sleep ``seconds`` between two rescans, waking early for a pause or cancel (False then)."""
+    end = time.monotonic() + seconds
+    while (left := end - time.monotonic()) > 0:
+        if _stop_requested(db):
+            return False
+        time.sleep(min(WATCH_POLL, left))
+    return True
+
+
 def run(
     db: LibraryDB,
     index: Any | None = None,
@@ -120,6 +133,10 @@ def run(
     result = RunResult()
     started = time.monotonic()
     last_flush = time.monotonic()
+    if early := _stop_requested(db):  # cancelled or paused while this worker was starting: honoured, not overwritten
+        result.stopped = early
+        db.set_job(pid=None, current="", rate=0.0, message=_summary(result))
+        return result
     try:
         for pending in db.files(states=[dbm.PENDING, dbm.INDEXING]):
             if pending.duration <= 0:
@@ -144,8 +161,8 @@ def run(
                     if index is not None:
                         index.flush()
                     db.set_job(current="", message="watching for new files")
-                    time.sleep(watch)
-                    scan(db)
+                    if _wait_watching(db, watch):
+                        scan(db)
                     continue
                 break
             try:
@@ -154,8 +171,10 @@ def run(
                 raise
             except Exception as exc:  # noqa: BLE001 - one strange file must not stop the job
                 reason = " ".join(str(exc).split())[:200] or type(exc).__name__
-                db.drop_file(f.id, dbm.ERROR, f"{f.path}: cannot index it ({reason})")
-                outcome, seconds, kept = dbm.ERROR, 0.0, 0
+                outcome, seconds, kept = dbm.OFFLINE, 0.0, 0
+                if not _unplugged(db, db.folder_for(Path(f.path))):  # an I/O error from a drive just unplugged
+                    db.drop_file(f.id, dbm.ERROR, f"{f.path}: cannot index it ({reason})")
+                    outcome = dbm.ERROR
             result.files += 1
             result.seconds += seconds
             result.vectors += kept
@@ -194,18 +213,28 @@ def _summary(result: RunResult) -> str:
     return f"{what}; {result.stopped}" if result.stopped else what
 
 
+def _unplugged(db: LibraryDB, folder: tuple[int, str] | None) -> bool:
+    """The folder's root is gone (a disconnected drive): its files are marked offline, keeping
+    their vectors and resume points (a half-indexed file carries on when the drive is back)."""
+    if folder is None or Path(folder[1]).is_dir():
+        return False
+    db.mark_files([x.id for x in db.files(folder_id=folder[0])], dbm.OFFLINE, "the folder is not reachable (drive disconnected?)")
+    return True
+
+
 def _index_file(db: LibraryDB, f: dbm.FileRow, *, sampling: str, threads: int) -> tuple[str, float, int]:
     """Index one file; returns (outcome, seconds of video covered, vectors kept)."""
     import numpy as np
 
     path = Path(f.path)
     folder = db.folder_for(path)
-    if folder is not None and not Path(folder[1]).is_dir():
-        db.mark_files([x.id for x in db.files(folder_id=folder[0])], dbm.OFFLINE, "the folder is not reachable (drive disconnected?)")
+    if _unplugged(db, folder):
         return dbm.OFFLINE, 0.0, 0
     try:
         st = path.stat()
     except OSError:
+        if _unplugged(db, folder):
+            return dbm.OFFLINE, 0.0, 0
         db.drop_file(f.id, dbm.MISSING, "vanished before it could be indexed")
         return dbm.MISSING, 0.0, 0
     if (st.st_size, st.st_mtime_ns) != (f.size, f.mtime_ns):
@@ -215,6 +244,8 @@ def _index_file(db: LibraryDB, f: dbm.FileRow, *, sampling: str, threads: int) -
     try:
         info = probe(path)
     except VideoError as exc:
+        if _unplugged(db, folder):
+            return dbm.OFFLINE, 0.0, 0
         db.drop_file(f.id, dbm.ERROR, str(exc))
         return dbm.ERROR, 0.0, 0
     db.start_file(f.id, info.duration)
@@ -254,8 +285,12 @@ def _index_file(db: LibraryDB, f: dbm.FileRow, *, sampling: str, threads: int) -
             if pending >= COMMIT_KEPT:
                 commit()
     except VideoError as exc:
+        if _unplugged(db, folder):  # the drive went mid-file: what is committed stays, resumed when it is back
+            return dbm.OFFLINE, 0.0, kept_total
         db.drop_file(f.id, dbm.ERROR, str(exc))
         return dbm.ERROR, 0.0, 0
+    if _unplugged(db, folder):
+        return dbm.OFFLINE, 0.0, kept_total
     if not path.exists():
         db.drop_file(f.id, dbm.MISSING, "vanished while it was being indexed")
         return dbm.MISSING, 0.0, 0
@@ -299,10 +334,15 @@ def worker_running(db_path: Path) -> bool:
 _SECRET_WORDS = ("KEY", "PASSWORD", "TOKEN", "SECRET")
 
 
-def start_worker(db_path: Path, *, watch: float = 0.0, config: str | None = None) -> int | None:
-    """Start the niced background indexer (unless one runs); returns its pid or ``None``."""
+def start_worker(db_path: Path, *, watch: float = 0.0, config: str | None = None, fresh: bool = False) -> int | None:
+    """Start the niced background indexer (unless one runs); returns its pid or ``None``.
+    ``fresh`` (a user's add, rescan, remove or resume): an old pause, cancel or failure is
+    cleared first — a new worker honours one it finds (asked while it was starting)."""
     if worker_running(db_path):
         return None
+    if fresh:
+        with LibraryDB(db_path) as db:
+            db.request(dbm.IDLE, only_if=(dbm.PAUSED, dbm.CANCELLED, dbm.FAILED))
     env = {k: v for k, v in os.environ.items()
            if k == "ANIMETUI_LIBRARY_TOKEN" or not any(w in k.upper() for w in _SECRET_WORDS)}  # its own Milvus token only
     args = [sys.executable, "-m", "animetui.library.worker", str(db_path)]

@@ -72,6 +72,7 @@ GOAL_P50, GOAL_P99 = 50.0, 200.0
 GOAL_RIGHT, GOAL_STRANGER = 0.97, 0.99
 GOAL_RECALL = 0.95  # recall@1 of the approximate search vs exhaustive (our own bar: the goal text sets none)
 GOAL_STALL_MS = 16.0
+SQLITE_PER_FRAME: dict[str, float] = {}  # filled by the index part, used by the scale part
 
 
 def load() -> str:
@@ -136,6 +137,7 @@ def _index_child(spec: str) -> None:
     print(json.dumps({
         "cpu": cpu, "wall": time.perf_counter() - wall, "rss_mb": after.ru_maxrss / 1024,
         "seconds": frames[2], "decoded": frames[0], "kept": frames[1], "bytes": disk_bytes(data), "fixed": fixed,
+        "index_bytes": sum(p.stat().st_size for p in (data / "library" / "index").glob("*")),
         "stopped": result.stopped,
     }))
 
@@ -173,6 +175,10 @@ def part_index(args: argparse.Namespace, videos: list[tuple[Path, int]]) -> dict
               f"{(r['bytes'] - r['fixed']) / max(1, r['kept']):>8.1f}   {r['load']}")
     best = rows[0]
     hours = best["seconds"] / 3600
+    sqlite_bytes = best["bytes"] - best["fixed"] - best["index_bytes"]
+    SQLITE_PER_FRAME.update(bytes=sqlite_bytes / max(1, best["kept"]), kept_h=best["kept"] / hours)
+    print(f"   of which SQLite (the vectors themselves, delta-coded) {SQLITE_PER_FRAME['bytes']:.1f} bytes a kept frame, "
+          f"the faiss segment {best['index_bytes'] / max(1, best['kept']):.1f} (a small library's is exhaustive; a big one's IVF: see scale)")
     rate, mbh = best["seconds"] / best["cpu"], (best["bytes"] - best["fixed"]) / 1e6 / hours
     print(f"   MB/h counts what the videos added: everything under <data>/library ({best['bytes'] / 1e3:.0f} kB) less an empty "
           f"library's fixed SQLite pages ({best['fixed'] / 1e3:.0f} kB), which a {hours * 60:.0f}-minute library cannot amortise")
@@ -403,6 +409,11 @@ def part_scale(args: argparse.Namespace, datas: dict[str, Path]) -> None:
         size = sum(p.stat().st_size for p in (work / "library" / "index").iterdir())
         print(f"   faiss IVF{min(4096, max(256, int(2 * np.sqrt(n))))},SQ8-direct built in {build_s:.0f} s wall / {build_cpu:.0f} s CPU; "
               f"{size / 1e9:.2f} GB on disk ({size / n:.1f} bytes/vector); {load()}")
+        if SQLITE_PER_FRAME:  # the index part's SQLite bytes a kept frame, plus this segment's
+            per_frame = SQLITE_PER_FRAME["bytes"] + size / n
+            print(f"   index at this scale: {SQLITE_PER_FRAME['bytes']:.1f} bytes a kept frame in SQLite + {size / n:.1f} in the IVF segment "
+                  f"= {per_frame:.1f} bytes x {SQLITE_PER_FRAME['kept_h']:.0f} kept frames/h = {per_frame * SQLITE_PER_FRAME['kept_h'] / 1e6:.2f} MB/h "
+                  f"— goal ≤ {GOAL_MB_PER_H:g}: {ok(per_frame * SQLITE_PER_FRAME['kept_h'] / 1e6 <= GOAL_MB_PER_H)}")
         index = FaissIndex(shadow, work / "library" / "index")  # memory-mapped, as a search opens it
         qsel = rng.choice(len(real), size=300, replace=False)
         queries = np.clip(real[qsel].astype(np.int16) + rng.integers(-2, 3, size=(300, 33), dtype=np.int16), 0, 255).astype(np.uint8)

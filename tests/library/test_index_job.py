@@ -228,3 +228,24 @@ def test_jobs_cancel_and_retry_from_the_cli_steer_a_worker_nothing_drives(tmp_pa
     assert steered == ["resume"] and new_id != job.id
     assert journal.get(new_id).state is JobState.RUNNING and journal.get(new_id).kind == "index"
     journal.close()
+
+
+def test_jobs_list_ends_an_index_job_nobody_follows_once_the_library_says_so(tmp_path, library, monkeypatch, capsys):
+    """``library add`` journals a running index job and no runner follows it: ``animetui jobs``
+    shows it running while the worker works, then succeeded (not "running" until a TUI opens)."""
+    from animetui import locations
+    from animetui.cli import main
+    from animetui.jobs.index import journal_index
+
+    worker = FakeWorker(monkeypatch, running(0.5))
+    monkeypatch.setenv("ANIMETUI_DATA_DIR", str(library))
+    journal = JobJournal(locations.jobs_db(library))
+    job = journal_index(journal, library)
+    assert main(["jobs"]) == 0
+    assert "running" in capsys.readouterr().out and journal.get(job.id).state is JobState.RUNNING
+    worker.view = JobView(state="idle", progress=1.0, eta=None, current="", message="", running=False)
+    worker.pending = 0
+    assert main(["jobs"]) == 0
+    assert "succeeded" in capsys.readouterr().out
+    assert journal.get(job.id).state is JobState.SUCCEEDED and journal.get(job.id).finished_at
+    journal.close()

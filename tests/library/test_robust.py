@@ -192,6 +192,49 @@ def test_disconnected_drive_keeps_the_index_and_comes_back(tmp_path, videos) -> 
         assert run(db, FaissIndex(db)).files == 0  # nothing re-indexed
 
 
+@pytest.mark.parametrize("error", ["video", "os"])
+def test_drive_disconnected_mid_file_keeps_what_was_indexed_and_resumes(tmp_path, videos, monkeypatch, error) -> None:
+    """The drive goes while a file is being decoded (reads fail: a decode error or an I/O error):
+    the folder's files are offline — not "damaged", not forgotten —, the chunks committed so far
+    stay searchable, and when the drive is back the file carries on from its resume point."""
+    from animetui.library import indexer
+    from animetui.library.frames import VideoError
+
+    root, data = _library(tmp_path, videos, ("a1", "a2"))
+    real = indexer.decode_vectors
+    unplugged = tmp_path / "unplugged"
+
+    def unplugging(path, **kwargs):
+        for i, batch in enumerate(real(path, **kwargs)):
+            if i == 3 and path.name == "Show A - 01.mp4" and not unplugged.exists():
+                root.rename(unplugged)
+                raise VideoError(f"{path}: Input/output error") if error == "video" else OSError(5, "Input/output error")
+            yield batch
+
+    monkeypatch.setattr(indexer, "decode_vectors", unplugging)
+    monkeypatch.setattr(indexer, "COMMIT_KEPT", 8)  # commit often: there is something to keep
+    with _open(data) as db:
+        db.add_folder(root)
+        scan(db)
+        result = run(db, FaissIndex(db))
+        assert not result.stopped  # the job ends normally; the folder waits for its drive
+        rows = {Path(f.path).name: f for f in db.files()}
+        first = rows["Show A - 01.mp4"]
+        assert {f.state for f in rows.values()} == {dbm.OFFLINE}
+        assert "not reachable" in first.error and "\n" not in first.error
+        assert first.resume_at > 0 and first.kept > 0  # the committed part is kept ...
+        assert _find(db, videos, "a1", 0.5)[0].file.endswith("01.mp4")  # ... and searchable
+        unplugged.rename(root)
+        scan(db)
+        assert {Path(f.path).name: f.state for f in db.files()} == {"Show A - 01.mp4": dbm.PENDING, "Show A - 02.mp4": dbm.PENDING}
+        run(db, FaissIndex(db))
+        done = {Path(f.path).name: f for f in db.files()}
+        assert {f.state for f in done.values()} == {dbm.DONE} and done["Show A - 01.mp4"].id == first.id  # resumed, same id
+        times = sorted((int(i) & 0xFFFFFFFF) / 1000 for _, ids, _ in db.chunks_after(0) for i in ids if int(i) >> 32 == first.id)
+        assert len(times) == len(set(times))  # nothing indexed twice
+        assert _find(db, videos, "a1", 6.0)[0].file.endswith("01.mp4")
+
+
 def test_drive_disconnected_while_queued(tmp_path, videos) -> None:
     root, data = _library(tmp_path, videos, ("a1",))
     with _open(data) as db:
@@ -252,6 +295,27 @@ def test_pause_and_cancel_stop_cleanly_and_resume(tmp_path, videos) -> None:
         db.request(dbm.IDLE, only_if=(dbm.PAUSED,))
         result = run(db, index, on_file=lambda f, o: db.request(dbm.CANCELLED))
         assert result.stopped == dbm.CANCELLED and {f.state for f in db.files()} == {dbm.DONE}
+
+
+def test_a_cancel_while_the_worker_is_still_starting_is_honoured(tmp_path, videos) -> None:
+    """``library add`` then at once ``x`` / ``library cancel``: the job is still idle (the worker
+    has not begun); the cancel is taken and the worker, when it starts, stops instead of indexing.
+    The next add, rescan or resume clears it."""
+    from animetui.library import control
+
+    root, data = _library(tmp_path, videos, ("a1",))
+    assert "1 new" in control.add_folder(data, str(root), start=False)
+    assert "cancelling" in control.steer(data, "cancel")
+    with _open(data) as db:
+        result = run(db, FaissIndex(db))
+        assert result.stopped == dbm.CANCELLED and db.job().state == dbm.CANCELLED
+        assert [f.state for f in db.files()] == [dbm.PENDING]  # nothing was indexed
+    assert "no indexing job" in control.steer(data, "cancel")  # cancelled already: nothing more to stop
+    control.rescan(data, start=False)
+    with _open(data) as db:
+        assert db.job().state == dbm.IDLE  # the rescan cleared the old cancel
+        assert not run(db, FaissIndex(db)).stopped
+        assert [f.state for f in db.files()] == [dbm.DONE]
 
 
 def test_leftover_damaged_and_missing_segments_are_handled(library_copy, videos) -> None:
@@ -457,6 +521,35 @@ def test_watch_indexes_new_episodes_as_they_appear(tmp_path, videos) -> None:
     thread.join(60)
     assert not thread.is_alive()
     assert outcomes == ["Show A - 01.mp4", "Show A - 02.mp4"]
+
+
+def test_a_watching_worker_stops_on_cancel_without_waiting_for_its_next_rescan(tmp_path, videos, monkeypatch) -> None:
+    """``--watch 60``: between two rescans the worker still answers a cancel (the Jobs pane's
+    ``x``, ``jobs cancel ID``) within a poll, not a minute later."""
+    import threading
+
+    from animetui.library import indexer
+
+    monkeypatch.setattr(indexer, "WATCH_POLL", 0.01)
+    root, data = _library(tmp_path, videos, ("a1",))
+    with _open(data) as db:
+        db.add_folder(root, watch=True)
+        scan(db)
+    watching = threading.Event()
+
+    def worker():
+        with _open(data) as wdb:
+            run(wdb, FaissIndex(wdb), watch=3600.0, on_file=lambda f, outcome: watching.set())
+
+    thread = threading.Thread(target=worker, daemon=True)
+    thread.start()
+    assert watching.wait(60)
+    with _open(data) as db:
+        assert db.request(dbm.CANCELLED, only_if=(dbm.RUNNING,))
+    thread.join(30)  # an hour's watch interval: only the early wake-up ends it in time
+    assert not thread.is_alive()
+    with _open(data) as db:
+        assert db.job().state == dbm.CANCELLED
 
 
 def test_an_unreadable_file_is_one_line_and_the_rest_is_indexed(tmp_path, videos, monkeypatch) -> None:

@@ -119,7 +119,7 @@ async def test_the_add_folder_box_offers_to_watch_the_folder(build_app, ui_setti
         assert dialog.query_one("#watch").value is False  # off unless asked
         await pilot.press("tab", "space")
         assert dialog.query_one("#watch").value is True
-        await pilot.press("shift+tab", "enter")
+        await pilot.press("enter")  # Enter on the box adds the folder (it does not untick it)
         await wait_for(pilot, lambda: app.screen is screen and screen.view is not None and len(screen.view.folders) == 1,
                        what="the folder listed")
         assert screen.view.folders[0].watch and "watched for new episodes" in screen.note

@@ -70,11 +70,17 @@ class AskTextScreen(ModalScreen[str | None]):
         self.dismiss(None)
 
 
+class _TickBox(Checkbox, inherit_bindings=False):
+    """Space ticks it; Enter is left to the dialog (it adds the folder, as everywhere else in it)."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("space", "toggle_button", "Toggle", show=False)]
+
+
 class AddFolderScreen(ModalScreen[tuple[str, bool] | None]):
     """The folder to add and whether to watch it for new episodes (``library add DIR --watch``):
     Enter gives ``(folder, watch)`` back, Esc None. Space ticks the box when it has the focus."""
 
-    BINDINGS = [Binding("escape", "close", "Cancel", id="animetui.close")]
+    BINDINGS = [Binding("escape", "close", "Cancel", id="animetui.close"), Binding("enter", "ok", "Add", show=False)]
 
     def __init__(self, value: str = "") -> None:
         super().__init__(classes="dialog-screen")
@@ -85,7 +91,7 @@ class AddFolderScreen(ModalScreen[tuple[str, bool] | None]):
             dialog.border_title = Text("Add a folder")
             yield Static(Text("The folder of your episodes (indexed in the background, niced):"))
             yield SafeInput(self.value, id="ask-text", compact=True)
-            yield Checkbox("Watch it: index new episodes as they appear", id="watch", compact=True)
+            yield _TickBox("Watch it: index new episodes as they appear", id="watch", compact=True)
             with Horizontal(classes="buttons"):
                 yield Button("OK (Enter)", variant="primary", id="ok", compact=True)
                 yield Button("Cancel (Esc)", id="cancel", compact=True)
@@ -97,7 +103,7 @@ class AddFolderScreen(ModalScreen[tuple[str, bool] | None]):
 
     @on(Input.Submitted, "#ask-text")
     @on(Button.Pressed, "#ok")
-    def _ok(self) -> None:
+    def action_ok(self) -> None:
         self.dismiss((self.query_one("#ask-text", Input).value, self.query_one("#watch", Checkbox).value))
 
     @on(Button.Pressed, "#cancel")
