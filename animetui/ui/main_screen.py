@@ -130,10 +130,10 @@ class MainScreen(Screen[None]):
             for index, spec in enumerate(PANES):
                 await asyncio.to_thread(importlib.import_module, spec.module)
                 pane = spec.build(ctx)
+                grid.place(pane)
                 with self.app.batch_update():  # the pane replaces its placeholder in one frame
                     await grid.query_one(f"#{spec.name}").remove()
                     await grid.mount(pane, before=index if index < len(grid.children) else None)
-                    grid.relayout(force=True)
                     if index == 0:
                         pane.focus_default()
                         await cast("FilesPane", pane).listed(0.5)  # ...with its folder listed
