@@ -93,9 +93,9 @@ class PaneGrid(Container):
             pane.styles.row_span = rows_span
             pane.styles.column_span = columns_span
 
-    def place(self, pane: Widget) -> None:
+    def place(self, pane: Widget, width: int | None = None) -> None:
         """Give a pane about to be mounted its display and spans in the current layout. The other
         panes and the grid keep their styles: setting them again repainted the whole grid."""
-        *_, spans = layout_for(self.size.width, self.hidden)
+        *_, spans = layout_for(self.size.width if width is None else width, self.hidden)
         pane.display = pane.id in spans
         pane.styles.row_span, pane.styles.column_span = spans.get(pane.id or "", (1, 1))
