@@ -122,6 +122,7 @@ class MainScreen(Screen[None]):
         import importlib
 
         from animetui.ui import collector
+        from animetui.ui.theme import read_later_styles
 
         try:
             if not self._paints:
@@ -140,9 +141,11 @@ class MainScreen(Screen[None]):
                 if index == 0:
                     self.check_idle()
                     await self.painted(0.5)
+                    read_later_styles(self.app)  # the other panes' and the dialogs' rules
             self.panes_ready = True
             self.files_pane.focus_default()
         finally:
+            read_later_styles(self.app)
             collector.release()  # held since the CLI started (see animetui.ui.collector.hold)
 
     # ------------------------------------------------------------------ paints
