@@ -11,7 +11,6 @@ and words its refusals so a user knows what is wrong and by how much.
 
 from __future__ import annotations
 
-import hashlib
 import io
 import warnings
 from dataclasses import dataclass
@@ -56,10 +55,12 @@ class PreparedImage:
 
     @property
     def sha256(self) -> str:
-        return hashlib.sha256(self.data).hexdigest()
+        return sha256_bytes(self.data)
 
 
 def sha256_bytes(data: bytes) -> str:
+    import hashlib  # here: OpenSSL's start-up (~3 ms) was part of the Files pane's import, before its listing
+
     return hashlib.sha256(data).hexdigest()
 
 

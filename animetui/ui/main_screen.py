@@ -122,6 +122,7 @@ class MainScreen(Screen[None]):
         import importlib
 
         from animetui.ui import collector
+        from animetui.ui.theme import read_later_styles
 
         try:
             if not self._paints:
@@ -130,19 +131,21 @@ class MainScreen(Screen[None]):
             for index, spec in enumerate(PANES):
                 await asyncio.to_thread(importlib.import_module, spec.module)
                 pane = spec.build(ctx)
+                grid.place(pane)
                 with self.app.batch_update():  # the pane replaces its placeholder in one frame
                     await grid.query_one(f"#{spec.name}").remove()
                     await grid.mount(pane, before=index if index < len(grid.children) else None)
-                    grid.relayout(force=True)
                     if index == 0:
                         pane.focus_default()
                         await cast("FilesPane", pane).listed(0.5)  # ...with its folder listed
                 if index == 0:
                     self.check_idle()
                     await self.painted(0.5)
+                    read_later_styles(self.app)  # the other panes' and the dialogs' rules
             self.panes_ready = True
             self.files_pane.focus_default()
         finally:
+            read_later_styles(self.app)
             collector.release()  # held since the CLI started (see animetui.ui.collector.hold)
 
     # ------------------------------------------------------------------ paints

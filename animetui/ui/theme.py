@@ -56,3 +56,17 @@ def set_start_theme(app: "App[Any]", settings: "Settings") -> None:
     app.register_theme(ANIMETUI_THEME)
     wanted = str(settings.get("general.theme", "animetui") or "animetui")
     app.theme = wanted if wanted in app.available_themes else "animetui"
+
+
+def read_later_styles(app: "App[Any]") -> None:
+    """Add ``styles/later.tcss`` to the stylesheet (once): the rules the first frame and the Files
+    pane do not use. Nodes styled from here on see them; a screen opened before (a key pressed in
+    the first instant) is restyled. Nothing on the main screen by then matches them."""
+    path = str((styles_dir() / "later.tcss").resolve())
+    stylesheet = app.stylesheet
+    if stylesheet.has_source(path, ""):
+        return
+    with open(path, encoding="utf-8") as file:
+        stylesheet.add_source(file.read(), read_from=(path, ""), is_default_css=False)
+    for screen in app.screen_stack[1:]:
+        stylesheet.update(screen)

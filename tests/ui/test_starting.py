@@ -61,3 +61,53 @@ async def test_g_before_the_panes_exist_is_not_lost(build_app, monkeypatch):
         gate.set()
         await settle(pilot)
         assert isinstance(app.screen, GenerateScreen), "the dialog did not open once started"
+
+
+async def test_files_is_listed_before_the_other_panes_are_built(build_app, monkeypatch):
+    """Issue 11: the Files pane comes first and lists its folder before the other panes' modules
+    load (they would compete with it for the interpreter); then the others follow."""
+    from dataclasses import replace
+
+    import animetui.ui.main_screen as main_screen
+
+    seen: dict[str, bool] = {}
+    app = build_app()
+
+    def spied(spec):  # noqa: ANN001, ANN202
+        def build(ctx):  # noqa: ANN001, ANN202
+            files = app.main_screen.query(FilesPane)
+            seen[spec.name] = bool(files) and files.first().tree.listed.is_set() and bool(files.first().tree.root.children)
+            return spec.build(ctx)
+
+        return replace(spec, build=build)
+
+    monkeypatch.setattr(main_screen, "PANES", tuple(spied(spec) for spec in main_screen.PANES))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: app.panes_ready, what="the panes mounted")
+        assert seen == {"files": False, "results": True, "rankings": True, "jobs": True}, seen
+        assert app.screen.focused is app.files_pane.tree
+
+
+async def test_a_dialog_opened_before_the_later_styles_are_read_gets_them(build_app, monkeypatch):
+    """styles/later.tcss (the dialogs' rules among them) is read once the Files pane is listed; a
+    dialog opened in the first instant is restyled then."""
+    from animetui.ui.screens.help import HelpScreen
+
+    gate = asyncio.Event()
+    mount = AnimeTUI._starting
+
+    async def held(self) -> None:  # noqa: ANN001
+        await gate.wait()
+        await mount(self)
+
+    monkeypatch.setattr(AnimeTUI, "_starting", held)
+    app = build_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("question_mark")
+        await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen), what="the help screen")
+        dialog = app.screen.query_one("#help-dialog")
+        assert dialog.styles.width is None or dialog.styles.width.value != 96
+        gate.set()
+        await wait_for(pilot, lambda: app.panes_ready, what="the panes mounted")
+        await pilot.pause()
+        assert dialog.styles.width is not None and dialog.styles.width.value == 96

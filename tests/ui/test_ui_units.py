@@ -139,6 +139,26 @@ def test_pane_grid_layout(width, hidden, expected):
         assert pane.display == (name not in hidden)
 
 
+@pytest.mark.parametrize("width, hidden", [(160, set()), (80, set()), (160, {"files"}), (80, {"jobs"})])
+def test_a_pane_placed_before_mounting_gets_what_relayout_gives_it(width, hidden):
+    """Start-up mounts each real pane in its placeholder's place (PaneGrid.place), without a relayout."""
+    from textual.widgets import Static
+
+    from animetui.ui.panes.grid import PaneGrid
+    from animetui.ui.panes.registry import NAMES as PANES
+
+    laid_out = {name: Static(id=name) for name in PANES}
+    grid = PaneGrid(*laid_out.values(), id="panes")
+    grid.hidden = set(hidden)
+    grid.relayout(width, panes=laid_out)
+    for name in PANES:
+        placed = Static(id=name)
+        grid.place(placed, width)
+        expected = laid_out[name]
+        assert placed.display == expected.display
+        assert (placed.styles.row_span, placed.styles.column_span) == (expected.styles.row_span, expected.styles.column_span)
+
+
 def test_the_grid_lays_out_whatever_the_registry_declares():
     """A fifth pane (a side pane, as a Library pane would be) needs no change to the grid."""
     from dataclasses import replace

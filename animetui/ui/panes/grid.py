@@ -92,3 +92,10 @@ class PaneGrid(Container):
             rows_span, columns_span = spans.get(name, (1, 1))
             pane.styles.row_span = rows_span
             pane.styles.column_span = columns_span
+
+    def place(self, pane: Widget, width: int | None = None) -> None:
+        """Give a pane about to be mounted its display and spans in the current layout. The other
+        panes and the grid keep their styles: setting them again repainted the whole grid."""
+        *_, spans = layout_for(self.size.width if width is None else width, self.hidden)
+        pane.display = pane.id in spans
+        pane.styles.row_span, pane.styles.column_span = spans.get(pane.id or "", (1, 1))
