@@ -6,10 +6,13 @@ widgets they import) are mounted: the same frame and title, one widget instead o
 
 from __future__ import annotations
 
+from typing import Self
+
 from textual import events
 from textual.color import Color
 from textual.containers import Vertical
 from textual.geometry import Region
+from textual.strip import Strip
 from textual.widgets import Static
 
 
@@ -104,7 +107,58 @@ class Pane(Vertical):
             return
         edges = (Region(0, 0, width, 1), Region(0, height - 1, width, 1), Region(0, 0, 1, height), Region(width - 1, 0, 1, height))
         x, y = self.content_offset  # refresh() takes regions relative to the content, inside the border
-        self.refresh(*(edge.translate((-x, -y)) for edge in edges))
+        self._edges_only = True
+        try:
+            self.refresh(*(edge.translate((-x, -y)) for edge in edges))
+        finally:
+            self._edges_only = False
+
+    # The pane's own lines (border, title, background; its widgets are drawn over them) for each
+    # focus state, kept while nothing but the focus changed. The left and right edges make every
+    # line of the pane dirty on a focus move, and drawing them again was ~2.3 ms per pane at
+    # 160x48 on a slow core: most of a focus move's repaint after the tree and the list (two panes
+    # per move; tests/benchmarks/bench_stall.py). The lines drawn when the pane last had (or had
+    # not) the focus are the same as long as nothing else changed: any other repaint request or
+    # style update starts a new "look" and the kept lines go; size, colours and titles are in the key.
+    _look = 0
+    _edges_only = False
+    _lines_by_focus: dict[bool, tuple[tuple[object, ...], dict[int, Strip]]] | None = None
+
+    def refresh(self, *regions: Region, repaint: bool = True, layout: bool = False, recompose: bool = False) -> Self:
+        if not self._edges_only:
+            self._look += 1
+        return super().refresh(*regions, repaint=repaint, layout=layout, recompose=recompose)
+
+    def notify_style_update(self) -> None:
+        self._look += 1
+        super().notify_style_update()
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        app = self.app
+        key = (
+            self._look,
+            self.size,
+            crop.column_span,
+            self.background_colors,
+            self._border_title,
+            self._border_subtitle,
+            tuple(self.get_line_filters()),
+            app.ansi_theme,
+            app.native_ansi_color,
+        )
+        if self._lines_by_focus is None:
+            self._lines_by_focus = {}
+        drawn = self._lines_by_focus.get(self._focus_shown)
+        if drawn is not None and drawn[0] == key:
+            lines = drawn[1]
+            if all(y in lines for y in crop.line_range):
+                return [lines[y] for y in crop.line_range]
+        else:
+            lines = {}
+            self._lines_by_focus[self._focus_shown] = (key, lines)
+        strips = super().render_lines(crop)
+        lines.update(zip(crop.line_range, strips))
+        return strips
 
     def on_mount(self) -> None:
         self.watch(self.app, "theme", self._theme_changed, init=False)
@@ -113,6 +167,7 @@ class Pane(Vertical):
                 self.watch(widget, "loading", self._loading_changed, init=False)
 
     def _theme_changed(self) -> None:
+        self._look += 1  # the focused border's colour is the theme's
         if self._focus_shown:
             self._focus_shown = False
             self._show_focus()
