@@ -107,6 +107,7 @@ def _stop_requested(db: LibraryDB) -> str:
     return state if state in (dbm.PAUSED, dbm.CANCELLED) else ""
 
 
+WATCH_SECONDS = 60.0  # a watching worker rescans this often (``library add DIR --watch``)
 WATCH_POLL = 1.0  # a watching worker looks for a pause or cancel this often between its rescans
 
 
@@ -127,9 +128,11 @@ def run(
     sampling: str = "nonref",
     threads: int = 0,
     watch: float = 0.0,
+    watch_folders: bool = False,
     on_file: Callable[[dbm.FileRow, str], None] | None = None,
 ) -> RunResult:
-    """Index every queued file (``watch`` > 0: then rescan every ``watch`` seconds, forever)."""
+    """Index every queued file (``watch`` > 0: then rescan every ``watch`` seconds, forever;
+    ``watch_folders``, the background worker: also when a folder is marked watched)."""
     result = RunResult()
     started = time.monotonic()
     last_flush = time.monotonic()
@@ -157,6 +160,8 @@ def run(
                 break
             f = _next_file(db)
             if f is None:
+                if watch <= 0 and watch_folders and any(w for *_, w in db.folders()):
+                    watch = WATCH_SECONDS  # a folder added with --watch (or the tick box) since this worker began
                 if watch > 0:
                     if index is not None:
                         index.flush()

@@ -37,7 +37,8 @@ def main(argv: list[str] | None = None) -> int:
 
             index = open_index(db, settings)
             try:
-                result = run(db, index, sampling=str(settings.get("sampling") or "nonref"), threads=args.threads, watch=args.watch)
+                result = run(db, index, sampling=str(settings.get("sampling") or "nonref"), threads=args.threads, watch=args.watch,
+                             watch_folders=True)
             finally:
                 index.close()
         print(f"library worker: {result.files} file(s), {result.seconds:.0f} s of video; {result.stopped or 'done'}", flush=True)

@@ -552,6 +552,47 @@ def test_a_watching_worker_stops_on_cancel_without_waiting_for_its_next_rescan(t
         assert db.job().state == dbm.CANCELLED
 
 
+def test_a_folder_watched_after_the_worker_began_is_watched(tmp_path, videos, monkeypatch) -> None:
+    """The worker was indexing (no --watch) when a folder was added with --watch (or the Library
+    screen's tick box): when its queue is empty it keeps watching instead of exiting."""
+    import threading
+
+    from animetui.library import indexer
+
+    monkeypatch.setattr(indexer, "WATCH_SECONDS", 0.05)
+    monkeypatch.setattr(indexer, "WATCH_POLL", 0.01)
+    root, data = _library(tmp_path, videos, ("a1",))
+    with _open(data) as db:
+        db.add_folder(root)
+        scan(db)
+    outcomes: list[str] = []
+    watched, second = threading.Event(), threading.Event()
+
+    def on_file(f, outcome):
+        outcomes.append(Path(f.path).name)
+        if len(outcomes) == 1:
+            with _open(data) as other:
+                other.add_folder(root, watch=True)  # `library add DIR --watch` meanwhile
+            watched.set()
+        else:
+            second.set()
+
+    def worker():
+        with _open(data) as wdb:
+            run(wdb, FaissIndex(wdb), watch_folders=True, on_file=on_file)
+
+    thread = threading.Thread(target=worker, daemon=True)
+    thread.start()
+    assert watched.wait(60)
+    shutil.copy(videos.files["a2"][0], tmp_path / "incoming.mp4")
+    os.replace(tmp_path / "incoming.mp4", root / "Show A - 02.mp4")  # appears whole
+    assert second.wait(60), outcomes  # the new episode was picked up by the (now) watching worker
+    with _open(data) as db:
+        db.request(dbm.CANCELLED, only_if=(dbm.RUNNING,))
+    thread.join(30)
+    assert not thread.is_alive() and outcomes == ["Show A - 01.mp4", "Show A - 02.mp4"]
+
+
 def test_an_unreadable_file_is_one_line_and_the_rest_is_indexed(tmp_path, videos, monkeypatch) -> None:
     """Permission denied (the tests may run as root, where chmod 000 still reads: the open is
     made to fail as it would for another user)."""
