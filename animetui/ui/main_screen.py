@@ -23,12 +23,6 @@ from textual.reactive import Reactive
 from textual.screen import Screen
 from textual.widget import Widget
 
-from animetui.ui.flows.accounts import AccountsFlow
-from animetui.ui.flows.batch import BatchFlow
-from animetui.ui.flows.costs import CostQuestions
-from animetui.ui.flows.history import HistoryFlow
-from animetui.ui.flows.jobs import JobFlow
-from animetui.ui.flows.lookups import LookupFlow
 from animetui.ui.messages import (
     CreditsChanged,
     JobChanged,
@@ -71,9 +65,17 @@ def start_folder(start_path: Path | None, *, demo: bool, data_dir: Path) -> tupl
 
 
 class Flows:
-    """The main screen's flows, one object per feature."""
+    """The main screen's flows, one object per feature (their modules load with the first use,
+    after the first frame: ~5 ms of imports it did not need)."""
 
     def __init__(self, main: "MainScreen") -> None:
+        from animetui.ui.flows.accounts import AccountsFlow
+        from animetui.ui.flows.batch import BatchFlow
+        from animetui.ui.flows.costs import CostQuestions
+        from animetui.ui.flows.history import HistoryFlow
+        from animetui.ui.flows.jobs import JobFlow
+        from animetui.ui.flows.lookups import LookupFlow
+
         self.lookups = LookupFlow(main)
         self.jobs = JobFlow(main)
         self.costs = CostQuestions(main)
@@ -98,9 +100,15 @@ class MainScreen(Screen[None]):
     def __init__(self, *, demo: bool) -> None:
         super().__init__(id="_default")
         self.demo = demo
-        self.flows = Flows(self)
+        self._flows: Flows | None = None
         self.panes_ready = False
         self.current_source: ImageSource | None = None  # the Files pane's latest choice
+
+    @property
+    def flows(self) -> Flows:
+        if self._flows is None:
+            self._flows = Flows(self)
+        return self._flows
 
     @property
     def anime_app(self) -> "AnimeTUI":
