@@ -1,9 +1,11 @@
 """The main screen: header, the pane grid, footer — and the routing between panes and flows.
 
 The first frame is the header, one titled placeholder per pane of the registry
-(:mod:`animetui.ui.panes.registry`) and the footer — Textual and nothing else. The app then
-imports the pane modules in a thread and :meth:`MainScreen.mount_panes` replaces the
-placeholders with the real panes. Keys pressed in that first instant are ignored, not queued.
+(:mod:`animetui.ui.panes.registry`) and the footer — Textual and nothing else. Right after it
+:meth:`MainScreen.mount_panes` replaces the placeholders with the real panes, each module imported
+in a thread first: Files first, drawn with its folder listed, then the others (issue 11: the
+listing on screen within 1.5× a bare Textual app's first frame). Keys pressed in that first
+instant are ignored, not queued.
 
 Panes post the messages of :mod:`animetui.ui.messages`; the handlers here pass them to the flows
 (:mod:`animetui.ui.flows`), which own the features that span panes and dialogs. The app's keys
