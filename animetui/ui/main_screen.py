@@ -1,9 +1,11 @@
 """The main screen: header, the pane grid, footer — and the routing between panes and flows.
 
 The first frame is the header, one titled placeholder per pane of the registry
-(:mod:`animetui.ui.panes.registry`) and the footer — Textual and nothing else. The app then
-imports the pane modules in a thread and :meth:`MainScreen.mount_panes` replaces the
-placeholders with the real panes. Keys pressed in that first instant are ignored, not queued.
+(:mod:`animetui.ui.panes.registry`) and the footer — Textual and nothing else. Right after it
+:meth:`MainScreen.mount_panes` replaces the placeholders with the real panes, each module imported
+in a thread first: Files first, drawn with its folder listed, then the others (issue 11: the
+listing on screen within 1.5× a bare Textual app's first frame). Keys pressed in that first
+instant are ignored, not queued.
 
 Panes post the messages of :mod:`animetui.ui.messages`; the handlers here pass them to the flows
 (:mod:`animetui.ui.flows`), which own the features that span panes and dialogs. The app's keys
@@ -23,12 +25,6 @@ from textual.reactive import Reactive
 from textual.screen import Screen
 from textual.widget import Widget
 
-from animetui.ui.flows.accounts import AccountsFlow
-from animetui.ui.flows.batch import BatchFlow
-from animetui.ui.flows.costs import CostQuestions
-from animetui.ui.flows.history import HistoryFlow
-from animetui.ui.flows.jobs import JobFlow
-from animetui.ui.flows.lookups import LookupFlow
 from animetui.ui.messages import (
     CreditsChanged,
     JobChanged,
@@ -71,9 +67,17 @@ def start_folder(start_path: Path | None, *, demo: bool, data_dir: Path) -> tupl
 
 
 class Flows:
-    """The main screen's flows, one object per feature."""
+    """The main screen's flows, one object per feature (their modules load with the first use,
+    after the first frame: ~5 ms of imports it did not need)."""
 
     def __init__(self, main: "MainScreen") -> None:
+        from animetui.ui.flows.accounts import AccountsFlow
+        from animetui.ui.flows.batch import BatchFlow
+        from animetui.ui.flows.costs import CostQuestions
+        from animetui.ui.flows.history import HistoryFlow
+        from animetui.ui.flows.jobs import JobFlow
+        from animetui.ui.flows.lookups import LookupFlow
+
         self.lookups = LookupFlow(main)
         self.jobs = JobFlow(main)
         self.costs = CostQuestions(main)
@@ -98,9 +102,15 @@ class MainScreen(Screen[None]):
     def __init__(self, *, demo: bool) -> None:
         super().__init__(id="_default")
         self.demo = demo
-        self.flows = Flows(self)
+        self._flows: Flows | None = None
         self.panes_ready = False
         self.current_source: ImageSource | None = None  # the Files pane's latest choice
+
+    @property
+    def flows(self) -> Flows:
+        if self._flows is None:
+            self._flows = Flows(self)
+        return self._flows
 
     @property
     def anime_app(self) -> "AnimeTUI":

@@ -433,3 +433,20 @@ def test_a_long_saved_name_is_cut_in_the_middle():
     cut = middle_cut(name, 30)
     assert len(cut) == 30 and cut.startswith("2026-12-01_2121") and cut.endswith("ab12cd.png") and "…" in cut
     assert middle_cut("short.png", 30) == "short.png"
+
+
+async def test_the_saved_theme_colours_the_first_frame(build_app, ui_settings):
+    """The theme set in AnimeTUI.__init__ reaches the stylesheet's variables without the second
+    parse Textual's theme watcher asks for (AnimeTUI.refresh_css); later changes restyle as usual."""
+    from textual.color import Color
+
+    ui_settings.set("general.theme", "nord")
+    app = build_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        nord = app.get_theme("nord")
+        assert app.theme == "nord" and nord is not None and nord.background is not None
+        assert app.screen.styles.background == Color.parse(nord.background)
+        app.theme = "animetui"
+        await settle(pilot)
+        assert app.screen.styles.background == Color.parse("#1c1c1c")

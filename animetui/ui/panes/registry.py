@@ -16,7 +16,8 @@ Add a pane (the walk; these are the files it touches):
 3. ``animetui/ui/bindings.py`` — the pane's scope in ``SCOPES``/``SCOPE_TITLES``, its actions'
    rows, and the ``focus-<name>``/``toggle-<name>`` rows for its keys; the palette names of those
    rows in ``animetui/ui/commands.py`` (``NAMES``); ``_WITH_APP`` in ``animetui/ui/keymap.py``.
-4. ``styles/app.tcss`` — the pane's own rules (``#<name>``), if any.
+4. ``styles/later.tcss`` — the pane's own rules (``#<name>``), if any (``styles/app.tcss`` holds only
+   what the first frame and the Files pane use: it is parsed before the first frame).
 5. Tests: a pilot test of what the user sees in ``tests/ui/``; the grid's layout for the new
    entry in ``tests/ui/test_ui_units.py``. The help screen, palette, footer and ``keydoc`` read
    the bindings table, so they follow by themselves.
