@@ -77,3 +77,48 @@ async def test_a_pane_reuses_its_lines_across_focus_moves_and_they_stay_right(bu
         await settle(pilot)
         for pane in panes:
             assert _shown(pane) == _fresh(pane), pane.id
+
+
+async def test_a_layout_leaves_the_scrollbars_of_unchanged_lists_alone(build_app):
+    """The jump box opening and closing lays the screen out; the rankings table's size does not
+    change, so its scrollbar is not drawn again (Textual updated every shown scrollbar on every
+    layout); a real change of size still updates it (``animetui.ui.scroll_sizes``)."""
+    from animetui.ui import scroll_sizes
+
+    assert scroll_sizes.installed()
+    app = build_app()
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        table = app.query_one("#rankings-table")
+        await wait_for(pilot, lambda: table.row_count > 0 and table.show_vertical_scrollbar, what="the rankings listed")
+        await settle(pilot)
+        scrollbar = table.vertical_scrollbar
+        refreshes = 0
+        real = scrollbar.refresh
+
+        def counted(*regions, **kwargs):  # noqa: ANN002, ANN003, ANN202
+            nonlocal refreshes
+            refreshes += 1
+            return real(*regions, **kwargs)
+
+        scrollbar.refresh = counted  # type: ignore[method-assign]
+        await pilot.press("1", "slash")
+        await wait_for(pilot, lambda: app.focused is not None and app.focused.id == "jump", what="the jump box open")
+        await settle(pilot)
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: app.focused is not None and app.focused.id == "tree", what="the jump box closed")
+        await settle(pilot)
+        assert refreshes == 0, f"the rankings scrollbar was drawn again {refreshes}× by layouts that left the table alone"
+        del scrollbar.refresh
+
+        def right() -> bool:
+            return (scrollbar.window_size, scrollbar.window_virtual_size) == (
+                table.container_size.height - table.scrollbar_size_horizontal,
+                table.virtual_size.height,
+            )
+
+        assert right()
+        before = scrollbar.window_size
+        await pilot.resize_terminal(160, 40)
+        await settle(pilot)
+        assert scrollbar.window_size != before and right(), "a new size still reaches the scrollbar"
