@@ -26,7 +26,7 @@ from textual.app import App
 from textual.binding import Binding
 from textual.screen import Screen
 
-from animetui.ui import partial_paint, strip_cycles
+from animetui.ui import partial_paint, scroll_sizes, strip_cycles
 from animetui.ui.bindings import bindings
 from animetui.ui.collector import IdleCollector
 from animetui.ui.main_screen import MainScreen, start_folder
@@ -97,8 +97,8 @@ class AnimeTUI(App[int]):
         self.start_file = start_path if start_path is not None and start_path.is_file() else None
         self.main_screen = MainScreen(demo=demo)
         self._collector = IdleCollector()
-        strip_cycles.install()  # rendered lines freed by their reference count (see the module)
-        partial_paint.install()  # a partial repaint draws only the widgets it touches (see the module)
+        for fix in (strip_cycles, partial_paint, scroll_sizes):  # Textual's repaint costs cut (see each module)
+            fix.install()
         from animetui.ui.keymap import apply as apply_keymap
 
         self.keymap_problem = apply_keymap(self, settings)  # the effective keys, before the first frame
