@@ -9,6 +9,7 @@ detections are marked with ``?`` and a note. Every name comes from a server: ent
 from __future__ import annotations
 
 from rich.text import Text
+from textual.widget import Widget
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
@@ -16,6 +17,7 @@ from animetui.models import CharacterResult, Detection
 from animetui.pictures.imaging import box_colour_hex
 from animetui.ui.format import one_line
 from animetui.ui.messages import DetectionHighlighted
+from animetui.ui.widgets.loading import LineLoadingIndicator
 
 MAX_CANDIDATES = 4
 
@@ -69,6 +71,9 @@ class DetectionList(OptionList):
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(id=id, classes=classes)
         self.result: CharacterResult | None = None
+
+    def get_loading_widget(self) -> Widget:
+        return LineLoadingIndicator()  # animates by repainting one line, not the list's height
 
     def show_result(self, result: CharacterResult | None) -> None:
         self.result = result

@@ -25,8 +25,11 @@ from typing import Any
 
 from rich.cells import cell_len
 from rich.text import Text
+from textual.widget import Widget
 from textual.widgets import DataTable
 from textual.widgets.data_table import ColumnKey
+
+from animetui.ui.widgets.loading import LineLoadingIndicator
 
 
 def ellipsis_text(text: str, style: str = "") -> Text:
@@ -52,6 +55,9 @@ class FittedTable(DataTable[Any]):
         self._specs: list[tuple[str, Any, int | None]] = []
         self._rows: list[tuple[str | None, dict[str, Any]]] = []
         self._dropped: tuple[str, ...] = ()
+
+    def get_loading_widget(self) -> Widget:
+        return LineLoadingIndicator()  # animates by repainting one line, not the table's height
 
     # ------------------------------------------------------------------ what the table holds
     def add_column(self, label: Any, *, width: int | None = None, key: str | None = None, default: Any = None) -> ColumnKey:
