@@ -344,6 +344,30 @@ async def test_half_block_picture_numbers_its_boxes(build_app):
             assert picture.contains_region(label.region), (label.region, picture)
 
 
+async def test_half_block_box_numbers_stay_mounted_when_the_highlight_moves(build_app):
+    from textual.color import Color
+
+    from animetui.pictures.imaging import box_colour_hex
+    from animetui.ui.pictures.labels import BoxLabel, _dim
+
+    app = build_app()
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        results = await look_up(pilot, "beach", "r")
+        before = {str(label.render()): label for label in results.image.query(BoxLabel)}
+        assert before["1"].styles.background == Color.parse(box_colour_hex(1))  # the highlighted box
+        assert before["2"].styles.background == Color.parse(_dim(box_colour_hex(2)))
+        results.detections.focus()
+        await pilot.press("down")
+        await settle(pilot)
+        after = {str(label.render()): label for label in results.image.query(BoxLabel)}
+        assert after.keys() == before.keys() and all(after[k] is before[k] for k in after), "changed in place"
+        assert after["1"].styles.background == Color.parse(_dim(box_colour_hex(1)))
+        assert after["2"].styles.background == Color.parse(box_colour_hex(2))
+        picture = results.image._inner.region
+        assert all(picture.contains_region(label.region) for label in after.values())
+
+
 async def test_history_detail_of_a_character_lookup_shows_its_boxes(build_app):
     from animetui.ui.screens.history import HistoryScreen
     from animetui.ui.pictures.labels import BoxLabel

@@ -308,10 +308,12 @@ class ResultsPane(Pane):
 
     # ------------------------------------------------------------------ rendering
     def _show_scene(self, result: SceneResult | None, *, cached: bool = False) -> None:
+        cleared = result is None and self.scene is None and not self.scene_table.row_count
         self.scene = result
         self._scene_cached = cached
         table = self.scene_table
-        table.clear()
+        if not cleared:  # an empty table cleared again repaints whole (each character lookup of a new picture)
+            table.clear()
         matches = result.matches if result is not None else ()
         show_adult = self.adult_shown
         self.shown = tuple(m for m in matches if show_adult or not m.adult)

@@ -56,6 +56,8 @@ def label_cells(boxes: Sequence[Box], cols: int, rows: int, renderer: str) -> li
 
 
 class BoxLabel(Static):
+    label_text = ""  # the number shown
+
     DEFAULT_CSS = """
     BoxLabel {
         position: absolute;
@@ -70,21 +72,38 @@ class BoxLabel(Static):
 def place_labels(frame: Widget, inner: Widget | None, labels: Sequence[Label], highlight: int | None) -> None:
     """Show ``labels`` over ``inner`` (the picture widget inside ``frame``); none: remove them."""
     old = list(frame.query(BoxLabel))
-    if old:
-        frame.remove_children(old)
     if inner is None or not labels or not inner.is_attached:
+        if old:
+            frame.remove_children(old)
         return
     origin = frame.content_region
     region = inner.region
     dx, dy = region.x - origin.x, region.y - origin.y
-    widgets = []
+    placed = []
     for label in labels:
         colour = box_colour_hex(label.number)
         if highlight is not None and label.number != highlight:
             colour = _dim(colour)
-        widget = BoxLabel(Text(label.text), classes="box-label")
+        placed.append((label.text, colour, (dx + label.x, dy + label.y)))
+    if len(old) == len(placed) and all(widget.is_mounted and widget.display for widget in old):  # none being removed
+        # the same number of boxes (another one highlighted, the picture redrawn): the labels stay
+        # mounted and change in place; a new colour is a repaint, and only a moved or longer number
+        # lays the screen out again (removing and mounting them did, twice, at every step)
+        for widget, (text, colour, offset) in zip(old, placed):
+            if widget.label_text != text:
+                widget.update(Text(text), layout=len(text) != len(widget.label_text))
+                widget.label_text = text
+            widget.styles.background = colour
+            widget.styles.offset = offset
+        return
+    if old:
+        frame.remove_children(old)
+    widgets = []
+    for text, colour, offset in placed:
+        widget = BoxLabel(Text(text), classes="box-label")
+        widget.label_text = text
         widget.styles.background = colour
-        widget.styles.offset = (dx + label.x, dy + label.y)
+        widget.styles.offset = offset
         widgets.append(widget)
     frame.mount_all(widgets)
 
