@@ -92,7 +92,11 @@ class AccountsFlow(Flow):
     # ------------------------------------------------------------------ credits and limits
     def refresh_credits(self, names: tuple[str, ...] | None = None) -> "Worker[None]":
         """Ask ``names`` (default: every provider that reports credits) what is left, for the header."""
-        return self.app.run_worker(self._refresh(names), group="credits", exclusive=True, exit_on_error=False)
+        from functools import partial
+
+        # the function, not a coroutine: a refresh that replaces this one (exclusive) before it
+        # started leaves no coroutine never awaited
+        return self.app.run_worker(partial(self._refresh, names), group="credits", exclusive=True, exit_on_error=False)
 
     async def _refresh(self, names: tuple[str, ...] | None) -> None:
         from animetui.errors import AnimetuiError
