@@ -26,14 +26,18 @@ from animetui.pictures.sources import IMAGE_SUFFIXES
 from animetui.text import has_controls as _UNSAFE
 from animetui.text import safe
 from animetui.ui.format import display_path
+from animetui.ui.widgets.restyle import RestyleMemo
 
 
 def is_image_name(path: Path) -> bool:
     return path.suffix.lower() in IMAGE_SUFFIXES
 
 
-class ImageTree(DirectoryTree):
-    """Folders and image files (jpg, jpeg, png, webp, bmp, gif)."""
+class ImageTree(RestyleMemo, DirectoryTree):
+    """Folders and image files (jpg, jpeg, png, webp, bmp, gif).
+
+    Restyled on each focus move; the styles found for a focus state are reused (``RestyleMemo``).
+    """
 
     ICON_NODE_EXPANDED = "▾ "
     ICON_NODE = "▸ "
@@ -46,7 +50,6 @@ class ImageTree(DirectoryTree):
         self._drawn_with: dict[Any, tuple[Any, ...]] = {}  # pseudo-class state → styles its lines were drawn with
         self._lines_width: int | None = None  # the width the tree's lines were last laid out for
         self._repaint_style: Style | None = None  # the tree's own style, while one repaint runs
-        self._styled: dict[tuple[Any, ...], tuple[Any, dict[str, Any], dict[str, Any]]] = {}  # CSS context → styles found
 
     # ------------------------------------------------------------------ repaint cost
     # Measured with tests/benchmarks/bench_stall.py --explain: the tree is drawn in most long
@@ -109,37 +112,6 @@ class ImageTree(DirectoryTree):
             self._updates += 1
         self._drawn_with[state] = fingerprint
         self.refresh()
-
-    def watch_has_focus(self, has_focus: bool) -> None:
-        """Restyle for the focus, reusing the styles worked out the last time the tree was in this state.
-
-        Textual applies the whole stylesheet to the tree and to each of its nine component classes
-        on every focus move (``Widget.watch_has_focus``): ~2-3 ms at 160x48 on a slow core, for each
-        move into or out of the Files pane, the jump box opening and closing
-        (tests/benchmarks/bench_stall.py). What the stylesheet gives depends on its rules and on
-        the type, id, classes and pseudo-classes of the tree and of every node above it: with all
-        of those as they were the last time, the rules and component styles found then are set
-        again, through the same ``Stylesheet.replace_rules`` (so the same repaints follow).
-        """
-        stylesheet = self.app.stylesheet
-        key = tuple((type(node).__name__, node.id, node.classes, node.pseudo_classes) for node in self.css_path_nodes)
-        known = self._styled.get(key)
-        if known is None or known[0] is not stylesheet.rules_map:
-            super().watch_has_focus(has_focus)
-            if len(self._styled) >= 8:
-                self._styled.clear()
-            self._styled[key] = (stylesheet.rules_map, dict(self.styles.base._rules), dict(self._component_styles))
-            return
-        _rules_map, rules, components = known
-        stylesheet.replace_rules(self, dict(rules), animate=True)  # type: ignore[arg-type]
-        if components != self._component_styles:  # after the rules, as Stylesheet.apply does
-            self._component_styles.clear()
-            self._component_styles.update(components)
-            self.refresh()
-        if self.show_vertical_scrollbar and self.scrollbar_size_vertical:  # as Stylesheet.update_nodes does
-            stylesheet.apply(self.vertical_scrollbar)
-        if self.show_horizontal_scrollbar and self.scrollbar_size_horizontal:
-            stylesheet.apply(self.horizontal_scrollbar)
 
     def filter_paths(self, paths: Iterable[Path]) -> Iterable[Path]:
         shown: list[Path] = []
