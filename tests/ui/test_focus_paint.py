@@ -122,3 +122,105 @@ async def test_a_layout_leaves_the_scrollbars_of_unchanged_lists_alone(build_app
         await pilot.resize_terminal(160, 40)
         await settle(pilot)
         assert scrollbar.window_size != before and right(), "a new size still reaches the scrollbar"
+
+
+async def test_the_tree_restyled_for_a_focus_state_it_had_before_is_styled_as_textual_would(build_app):
+    """ImageTree reuses the styles found the last time it had (or had not) the focus: they, and the
+    lines drawn with them, are what Textual's own restyle gives; a theme change is seen."""
+    from animetui.ui.widgets.image_tree import ImageTree
+
+    app = build_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        tree = app.query_one(ImageTree)
+
+        def styles() -> tuple:
+            components = {name: (tree.get_component_rich_style(name), tree.get_component_rich_style(name, partial=True))
+                          for name in sorted(tree._component_styles)}
+            return dict(tree.styles.base._rules), components, tree.rich_style
+
+        def textual_restyle() -> tuple:
+            app.stylesheet.update_nodes([tree], animate=False)  # what Widget.watch_has_focus would do
+            return styles()
+
+        restyles = 0
+        real = app.stylesheet.update_nodes
+
+        def counted(nodes, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN202
+            nonlocal restyles
+            nodes = list(nodes)
+            restyles += tree in nodes
+            return real(nodes, *args, **kwargs)
+
+        for theme in (None, "textual-light"):
+            if theme:
+                app.theme = theme
+                await settle(pilot)
+            for round_ in range(3):
+                if round_ == 2 and theme is None:
+                    app.stylesheet.update_nodes = counted  # type: ignore[method-assign]
+                for key in ("2", "1"):
+                    await pilot.press(key)
+                    await settle(pilot)
+                    seen, lines = styles(), _shown(tree)
+                    assert lines == _fresh(tree), (theme, round_, key)
+                    app.stylesheet.update_nodes = real  # type: ignore[method-assign]
+                    assert seen == textual_restyle(), (theme, round_, key)
+                    if round_ == 2 and theme is None:
+                        app.stylesheet.update_nodes = counted  # type: ignore[method-assign]
+            app.stylesheet.update_nodes = real  # type: ignore[method-assign]
+        assert restyles == 0, f"the tree went through the stylesheet {restyles}× for focus states it had seen"
+
+
+async def test_the_jump_box_shown_and_hidden_again_is_styled_as_textual_would(build_app):
+    """The jump box (a SafeInput) is restyled when it is shown, focused, blurred and hidden; for
+    states it had before the styles found then are reused, and they are Textual's."""
+    app = build_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        jump = app.query_one("#jump")
+        await pilot.press("1")
+        await settle(pilot)
+
+        def styles() -> tuple:
+            components = {name: jump.get_component_rich_style(name) for name in sorted(jump._component_styles)}
+            return dict(jump.styles.base._rules), components, jump.rich_style
+
+        restyles = 0
+        real = app.stylesheet.update_nodes
+
+        def counted(nodes, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN202
+            nonlocal restyles
+            nodes = list(nodes)
+            restyles += jump in nodes
+            return real(nodes, *args, **kwargs)
+
+        for round_ in range(3):
+            if round_ == 2:
+                restyles = 0
+                app.stylesheet.update_nodes = counted  # type: ignore[method-assign]
+            await pilot.press("slash", "z", "q")  # no match: the -no-match class too
+            await wait_for(pilot, lambda: app.focused is jump and jump.has_class("-no-match"), what="the jump box open")
+            await settle(pilot)
+            shown = styles()
+            await pilot.press("escape")
+            await wait_for(pilot, lambda: app.focused is not jump and jump.has_class("-hidden"), what="the jump box closed")
+            await settle(pilot)
+            hidden = styles()
+            app.stylesheet.update_nodes = real  # type: ignore[method-assign]
+            assert hidden == (real([jump], animate=False), styles())[1], round_
+            jump.remove_class("-hidden")
+            jump.focus()
+            await settle(pilot)
+            jump.set_class(True, "-no-match")
+            await settle(pilot)
+            assert shown == (real([jump], animate=False), styles())[1], round_
+            jump.blur()
+            jump.set_class(False, "-no-match")
+            jump.add_class("-hidden")
+            app.query_one("#tree").focus()
+            await settle(pilot)
+            if round_ == 2:
+                app.stylesheet.update_nodes = counted  # type: ignore[method-assign]
+        app.stylesheet.update_nodes = real  # type: ignore[method-assign]
+        assert restyles == 0, f"the jump box went through the stylesheet {restyles}× for states it had seen"

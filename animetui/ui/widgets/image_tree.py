@@ -27,14 +27,18 @@ from animetui.pictures.sources import IMAGE_SUFFIXES
 from animetui.text import has_controls as _UNSAFE
 from animetui.text import safe
 from animetui.ui.format import display_path
+from animetui.ui.widgets.restyle import RestyleMemo
 
 
 def is_image_name(path: Path) -> bool:
     return path.suffix.lower() in IMAGE_SUFFIXES
 
 
-class ImageTree(DirectoryTree):
-    """Folders and image files (jpg, jpeg, png, webp, bmp, gif)."""
+class ImageTree(RestyleMemo, DirectoryTree):
+    """Folders and image files (jpg, jpeg, png, webp, bmp, gif).
+
+    Restyled on each focus move; the styles found for a focus state are reused (``RestyleMemo``).
+    """
 
     ICON_NODE_EXPANDED = "▾ "
     ICON_NODE = "▸ "

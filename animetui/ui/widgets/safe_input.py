@@ -11,7 +11,9 @@ width, for horizontal scrolling) on every change, and ``Widget.virtual_size`` is
 reactive, so each key typed into the Files pane's jump box reflowed the whole screen (~5 ms of the
 event loop at 160×48 on a slow core, ``tests/benchmarks/bench_stall.py --explain``). An input's
 box does not depend on its text unless its width or height is ``auto`` (then ``Input`` asks for
-the layout itself); scrolling reads ``virtual_size`` directly.
+the layout itself); scrolling reads ``virtual_size`` directly. Restyling for a focus move or a
+class (the jump box shown, hidden, not matching) reuses the styles found for that state before
+(:class:`animetui.ui.widgets.restyle.RestyleMemo`).
 """
 
 from __future__ import annotations
@@ -22,9 +24,10 @@ from textual.reactive import Reactive
 from textual.widgets import Input
 
 from animetui.text import one_for_one
+from animetui.ui.widgets.restyle import RestyleMemo
 
 
-class SafeInput(Input):
+class SafeInput(RestyleMemo, Input):
     virtual_size: Reactive[Size] = Reactive(Size(0, 0), layout=False)
 
     @property
