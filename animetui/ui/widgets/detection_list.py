@@ -18,6 +18,7 @@ from animetui.pictures.imaging import box_colour_hex
 from animetui.ui.format import one_line
 from animetui.ui.messages import DetectionHighlighted
 from animetui.ui.widgets.loading import LineLoadingIndicator
+from animetui.ui.widgets.restyle import RestyleMemo
 
 MAX_CANDIDATES = 4
 
@@ -56,7 +57,7 @@ def detection_prompt(number: int, detection: Detection, width: int | None = None
     return Text("\n").join(lines)
 
 
-class DetectionList(OptionList):
+class DetectionList(RestyleMemo, OptionList):
     """Numbered detections; posts :class:`DetectionHighlighted` as the cursor moves.
 
     Lines are cut to the width at fill time; the vertical scrollbar's column is always kept

@@ -30,13 +30,14 @@ from textual.widgets import DataTable
 from textual.widgets.data_table import ColumnKey
 
 from animetui.ui.widgets.loading import LineLoadingIndicator
+from animetui.ui.widgets.restyle import RestyleMemo
 
 
 def ellipsis_text(text: str, style: str = "") -> Text:
     return Text(text, style=style, no_wrap=True, overflow="ellipsis")
 
 
-class FittedTable(DataTable[Any]):
+class FittedTable(RestyleMemo, DataTable[Any]):
     #: the vertical scrollbar's columns are always kept (``stable``): the room left for the flex
     #: column must not depend on whether the rows overflow *yet* — a fit made before the scrollbar
     #: appeared (or after it went) came out a column off, depending on timing
