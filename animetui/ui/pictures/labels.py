@@ -3,7 +3,8 @@
 Sixel and Kitty pictures carry their labels in the pixels ("1", "2", "1?" at each box's corner,
 ``animetui.pictures.imaging._label``). Half-cell blocks show 1×2 pixels per cell, far too coarse for a
 digit, so there the numbers are text: one small widget per box, in the box's colour, placed
-(``position: absolute``) on the cell of the box's top-left corner, over the picture. The same
+(``position: absolute``, in the container that holds the picture and is its size) on the cell of
+the box's top-left corner, over the picture. The same
 numbers as in the detections list, ``?`` for a low-confidence box, so a box is matched to the list
 by its number in every renderer, not by colour alone.
 
@@ -67,16 +68,12 @@ class BoxLabel(Static):
     """
 
 
-def place_labels(frame: Widget, inner: Widget | None, labels: Sequence[Label], highlight: int | None) -> None:
-    """Show ``labels`` over ``inner`` (the picture widget inside ``frame``); none: remove them."""
-    old = list(frame.query(BoxLabel))
+def place_labels(box: Widget, labels: Sequence[Label], highlight: int | None) -> None:
+    """Show ``labels`` in ``box`` (the picture's own container, exactly the picture's size, so a
+    label's offset is its cell in the picture); none: remove them."""
+    old = list(box.query_children(BoxLabel))
     if old:
-        frame.remove_children(old)
-    if inner is None or not labels or not inner.is_attached:
-        return
-    origin = frame.content_region
-    region = inner.region
-    dx, dy = region.x - origin.x, region.y - origin.y
+        box.remove_children(old)
     widgets = []
     for label in labels:
         colour = box_colour_hex(label.number)
@@ -84,9 +81,10 @@ def place_labels(frame: Widget, inner: Widget | None, labels: Sequence[Label], h
             colour = _dim(colour)
         widget = BoxLabel(Text(label.text), classes="box-label")
         widget.styles.background = colour
-        widget.styles.offset = (dx + label.x, dy + label.y)
+        widget.styles.offset = (label.x, label.y)
         widgets.append(widget)
-    frame.mount_all(widgets)
+    if widgets:
+        box.mount_all(widgets)
 
 
 def _dim(colour: str) -> str:
