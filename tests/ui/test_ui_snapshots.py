@@ -60,10 +60,7 @@ def test_both_lookups_second_detection(snap_compare, build_app, size):
     assert snap_compare(build_app(), terminal_size=size, run_before=run_before)
 
 
-# 80x24 only in a run of its own for now: in full-suite runs (2 workers, a loaded box) the picture is
-# sometimes caught without its box numbers (1?, 2, 3) — once more after the fix to ImageView's pending
-# flag (6 single runs and 3 runs of this file with -n 2 passed; the full suite failed it once); unfound.
-@pytest.mark.parametrize("size", SIZES[1:])
+@pytest.mark.parametrize("size", SIZES)
 def test_results_maximised_with_picture(snap_compare, build_app, size):
     async def run_before(pilot):
         await settle(pilot)

@@ -3,7 +3,8 @@
 Sixel and Kitty pictures carry their labels in the pixels ("1", "2", "1?" at each box's corner,
 ``animetui.pictures.imaging._label``). Half-cell blocks show 1×2 pixels per cell, far too coarse for a
 digit, so there the numbers are text: one small widget per box, in the box's colour, placed
-(``position: absolute``) on the cell of the box's top-left corner, over the picture. The same
+(``position: absolute``, in the container that holds the picture and is its size) on the cell of
+the box's top-left corner, over the picture. The same
 numbers as in the detections list, ``?`` for a low-confidence box, so a box is matched to the list
 by its number in every renderer, not by colour alone.
 
@@ -69,23 +70,17 @@ class BoxLabel(Static):
     """
 
 
-def place_labels(frame: Widget, inner: Widget | None, labels: Sequence[Label], highlight: int | None) -> None:
-    """Show ``labels`` over ``inner`` (the picture widget inside ``frame``); none: remove them."""
-    old = list(frame.query(BoxLabel))
-    if inner is None or not labels or not inner.is_attached:
-        if old:
-            frame.remove_children(old)
-        return
-    origin = frame.content_region
-    region = inner.region
-    dx, dy = region.x - origin.x, region.y - origin.y
+def place_labels(box: Widget, labels: Sequence[Label], highlight: int | None) -> None:
+    """Show ``labels`` in ``box`` (the picture's own container, exactly the picture's size, so a
+    label's offset is its cell in the picture); none: remove them."""
+    old = list(box.query_children(BoxLabel))
     placed = []
     for label in labels:
         colour = box_colour_hex(label.number)
         if highlight is not None and label.number != highlight:
             colour = _dim(colour)
-        placed.append((label.text, colour, (dx + label.x, dy + label.y)))
-    if len(old) == len(placed) and all(widget.is_mounted and widget.display for widget in old):  # none being removed
+        placed.append((label.text, colour, (label.x, label.y)))
+    if placed and len(old) == len(placed) and all(widget.is_mounted and widget.display for widget in old):  # none being removed
         # the same number of boxes (another one highlighted, the picture redrawn): the labels stay
         # mounted and change in place; a new colour is a repaint, and only a moved or longer number
         # lays the screen out again (removing and mounting them did, twice, at every step)
@@ -97,7 +92,7 @@ def place_labels(frame: Widget, inner: Widget | None, labels: Sequence[Label], h
             widget.styles.offset = offset
         return
     if old:
-        frame.remove_children(old)
+        box.remove_children(old)
     widgets = []
     for text, colour, offset in placed:
         widget = BoxLabel(Text(text), classes="box-label")
@@ -105,7 +100,8 @@ def place_labels(frame: Widget, inner: Widget | None, labels: Sequence[Label], h
         widget.styles.background = colour
         widget.styles.offset = offset
         widgets.append(widget)
-    frame.mount_all(widgets)
+    if widgets:
+        box.mount_all(widgets)
 
 
 def _dim(colour: str) -> str:

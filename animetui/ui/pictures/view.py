@@ -57,6 +57,16 @@ class ImageFrame(Container):
             parent.refresh_picture()
 
 
+class PictureBox(Container):
+    """The picture widget and its box numbers, sized to the picture (the frame centres it).
+
+    A number's offset is then its cell in the picture (``labels.place_labels``), known when the
+    picture is applied: nothing waits for a layout to learn where the picture landed.
+    """
+
+    DEFAULT_CSS = "PictureBox { width: auto; height: auto; overflow: hidden hidden; }"
+
+
 class ImageView(Vertical):
     """Shows one picture, optionally with numbered detection boxes."""
 
@@ -90,9 +100,9 @@ class ImageView(Vertical):
         self._zoom: int | None = None
         self._gen = 0
         self._applied_gen = 0
-        self._labels_pending: int | None = None  # the request whose box numbers wait for the layout
         self._pictures = PictureCache(_CACHE_SIZE)
         self._inner: Any = None
+        self._box: PictureBox | None = None  # holds _inner and its box numbers
         self._widget_class: type[Widget] | None = None
         self.caption_text = ""
         self.error: str | None = None
@@ -119,7 +129,7 @@ class ImageView(Vertical):
     @property
     def settled(self) -> bool:
         """True when the newest request has been drawn, box numbers included (tests wait for this)."""
-        return self._applied_gen == self._gen and self._labels_pending is None
+        return self._applied_gen == self._gen
 
     def show(self, source: Path | bytes | None, *, key: str | None = None, label: str = "") -> None:
         """Show ``source`` (a file or image bytes); ``key`` identifies it for the decode cache."""
@@ -284,40 +294,28 @@ class ImageView(Vertical):
             return
         for placeholder in frame.query(".image-placeholder"):
             placeholder.remove()
-        if self._inner is None or not self._inner.is_attached or type(self._inner) is not widget_class:
-            if self._inner is not None:
-                self._inner.remove()
-            self._inner = widget_class(image, classes="image-inner")
-            self._inner.styles.width = cols
-            self._inner.styles.height = rows
-            frame.mount(self._inner)
+        inner: Any = self._inner
+        same_kind = type(inner) is widget_class
+        if self._box is None or not self._box.is_attached or not same_kind:
+            self._remove_picture()
+            inner = widget_class(image, classes="image-inner")
+            self._inner, self._box = inner, PictureBox(inner)
+            frame.mount(self._box)
         else:
-            self._inner.styles.width = cols
-            self._inner.styles.height = rows
-            self._inner.image = image
+            inner.image = image
+        for node in (self._box, inner):
+            node.styles.width = cols
+            node.styles.height = rows
         self._applied_gen = gen
-        self._label_boxes(gen, cols, rows, zoom_box)
+        self._label_boxes(cols, rows, zoom_box)
 
-    def _label_boxes(self, gen: int, cols: int, rows: int, zoom_box: Box | None) -> None:
+    def _label_boxes(self, cols: int, rows: int, zoom_box: Box | None) -> None:
         """Half-cell/Unicode pictures: the boxes' numbers as text over the picture (see box_labels)."""
         from animetui.ui.pictures.labels import label_cells, place_labels
 
         boxes = self._boxes if self._show_boxes and zoom_box is None else ()
-        labels = label_cells(boxes, cols, rows, self.renderer)
-        highlight = self._highlight
-
-        def place() -> None:
-            if self._labels_pending == gen:  # an older request's place() must not clear a newer one's
-                self._labels_pending = None
-            if gen == self._gen and self.is_attached:
-                place_labels(self.query_one(ImageFrame), self._inner, labels, highlight)
-
-        if labels:
-            self._labels_pending = gen  # not "settled" until the numbers are on the picture too
-            self.call_after_refresh(place)  # the picture's place in the frame is known after layout
-        else:
-            self._labels_pending = None
-            place()
+        if self._box is not None:
+            place_labels(self._box, label_cells(boxes, cols, rows, self.renderer), self._highlight)
 
     def _apply_error(self, gen: int, message: str) -> None:
         if gen != self._gen:
@@ -344,15 +342,15 @@ class ImageView(Vertical):
         self.caption_text = text
         update_line(self.query_one(".image-caption", Static), Text(text, no_wrap=True, overflow="ellipsis"))
 
-    def _show_placeholder(self, message: str) -> None:
-        from animetui.ui.pictures.labels import place_labels
+    def _remove_picture(self) -> None:
+        if self._box is not None:
+            self._box.remove()  # the picture widget and its box numbers with it
+        self._box = self._inner = None
 
+    def _show_placeholder(self, message: str) -> None:
         message = safe(message, line=False)  # may quote a file name or an error
         frame = self.query_one(ImageFrame)
-        place_labels(frame, None, (), None)
-        if self._inner is not None:
-            self._inner.remove()
-            self._inner = None
+        self._remove_picture()
         existing = frame.query(".image-placeholder")
         if existing:
             existing.first(Static).update(Text(message))
