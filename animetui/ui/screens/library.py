@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from rich.text import Text
 from textual import on, work
@@ -37,8 +37,12 @@ if TYPE_CHECKING:
 POLL_SECONDS = 1.0
 
 
-class AskTextScreen(ModalScreen[str | None]):
-    """One line of text (a folder, a title): Enter gives it back, Esc gives None."""
+_Answer = TypeVar("_Answer")
+
+
+class _TextDialog(ModalScreen[_Answer | None]):
+    """A line of text to type, with what :meth:`extras` adds below it: Enter gives
+    :meth:`answer` back, Esc None."""
 
     BINDINGS = [Binding("escape", "close", "Cancel", id="animetui.close")]
 
@@ -46,52 +50,18 @@ class AskTextScreen(ModalScreen[str | None]):
         super().__init__(classes="dialog-screen")
         self.title_text, self.label, self.value = title, label, value
 
+    def extras(self) -> ComposeResult:
+        return iter(())
+
+    def answer(self, text: str) -> _Answer:
+        raise NotImplementedError
+
     def compose(self) -> ComposeResult:
         with Vertical(id="confirm-dialog", classes="dialog") as dialog:
             dialog.border_title = Text(safe(self.title_text, limit=60))
             yield Static(Text(safe(self.label, limit=200)))
             yield SafeInput(self.value, id="ask-text", compact=True)
-            with Horizontal(classes="buttons"):
-                yield Button("OK (Enter)", variant="primary", id="ok", compact=True)
-                yield Button("Cancel (Esc)", id="cancel", compact=True)
-
-    def on_mount(self) -> None:
-        box = self.query_one("#ask-text", Input)
-        box.focus()
-        box.cursor_position = len(box.value)
-
-    @on(Input.Submitted, "#ask-text")
-    @on(Button.Pressed, "#ok")
-    def _ok(self) -> None:
-        self.dismiss(self.query_one("#ask-text", Input).value)
-
-    @on(Button.Pressed, "#cancel")
-    def action_close(self) -> None:
-        self.dismiss(None)
-
-
-class _TickBox(Checkbox, inherit_bindings=False):
-    """Space ticks it; Enter is left to the dialog (it adds the folder, as everywhere else in it)."""
-
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("space", "toggle_button", "Toggle", show=False)]
-
-
-class AddFolderScreen(ModalScreen[tuple[str, bool] | None]):
-    """The folder to add and whether to watch it for new episodes (``library add DIR --watch``):
-    Enter gives ``(folder, watch)`` back, Esc None. Space ticks the box when it has the focus."""
-
-    BINDINGS = [Binding("escape", "close", "Cancel", id="animetui.close"), Binding("enter", "ok", "Add", show=False)]
-
-    def __init__(self, value: str = "") -> None:
-        super().__init__(classes="dialog-screen")
-        self.value = value
-
-    def compose(self) -> ComposeResult:
-        with Vertical(id="confirm-dialog", classes="dialog") as dialog:
-            dialog.border_title = Text("Add a folder")
-            yield Static(Text("The folder of your episodes (indexed in the background, niced):"))
-            yield SafeInput(self.value, id="ask-text", compact=True)
-            yield _TickBox("Watch it: index new episodes as they appear", id="watch", compact=True)
+            yield from self.extras()
             with Horizontal(classes="buttons"):
                 yield Button("OK (Enter)", variant="primary", id="ok", compact=True)
                 yield Button("Cancel (Esc)", id="cancel", compact=True)
@@ -104,11 +74,40 @@ class AddFolderScreen(ModalScreen[tuple[str, bool] | None]):
     @on(Input.Submitted, "#ask-text")
     @on(Button.Pressed, "#ok")
     def action_ok(self) -> None:
-        self.dismiss((self.query_one("#ask-text", Input).value, self.query_one("#watch", Checkbox).value))
+        self.dismiss(self.answer(self.query_one("#ask-text", Input).value))
 
     @on(Button.Pressed, "#cancel")
     def action_close(self) -> None:
         self.dismiss(None)
+
+
+class AskTextScreen(_TextDialog[str]):
+    """One line of text (a folder, a title): Enter gives it back, Esc gives None."""
+
+    def answer(self, text: str) -> str:
+        return text
+
+
+class _TickBox(Checkbox, inherit_bindings=False):
+    """Space ticks it; Enter is left to the dialog (it adds the folder, as everywhere else in it)."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("space", "toggle_button", "Toggle", show=False)]
+
+
+class AddFolderScreen(_TextDialog[tuple[str, bool]]):
+    """The folder to add and whether to watch it for new episodes (``library add DIR --watch``):
+    Enter gives ``(folder, watch)`` back, Esc None. Space ticks the box when it has the focus."""
+
+    BINDINGS = [Binding("enter", "ok", "Add", show=False)]
+
+    def __init__(self, value: str = "") -> None:
+        super().__init__("Add a folder", "The folder of your episodes (indexed in the background, niced):", value)
+
+    def extras(self) -> ComposeResult:
+        yield _TickBox("Watch it: index new episodes as they appear", id="watch", compact=True)
+
+    def answer(self, text: str) -> tuple[str, bool]:
+        return text, self.query_one("#watch", Checkbox).value
 
 
 def _hours(value: float) -> str:
