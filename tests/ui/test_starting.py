@@ -11,17 +11,23 @@ from animetui.ui.panes.files import FilesPane
 from animetui.ui.screens.generate import GenerateScreen
 
 
-async def test_g_while_starting_says_so_then_opens_the_dialog(build_app, monkeypatch):
-    """Issue 13: while start-up runs (a first run writes its data dir), the header said
-    "AnimeAPI no key" and ``g`` "needs an API key", though the demo key was only not read yet."""
+def hold(monkeypatch, method: str) -> asyncio.Event:
+    """``AnimeTUI.<method>`` waits for the returned event before it runs (start-up held there)."""
     gate = asyncio.Event()
-    build = AnimeTUI._build_services
+    original = getattr(AnimeTUI, method)
 
     async def held(self) -> None:  # noqa: ANN001
         await gate.wait()
-        await build(self)
+        await original(self)
 
-    monkeypatch.setattr(AnimeTUI, "_build_services", held)
+    monkeypatch.setattr(AnimeTUI, method, held)
+    return gate
+
+
+async def test_g_while_starting_says_so_then_opens_the_dialog(build_app, monkeypatch):
+    """Issue 13: while start-up runs (a first run writes its data dir), the header said
+    "AnimeAPI no key" and ``g`` "needs an API key", though the demo key was only not read yet."""
+    gate = hold(monkeypatch, "_build_services")
     app = build_app()
     async with app.run_test(size=(120, 40)) as pilot:
         header = app.main_screen.header
@@ -43,14 +49,7 @@ async def test_g_while_starting_says_so_then_opens_the_dialog(build_app, monkeyp
 
 async def test_g_before_the_panes_exist_is_not_lost(build_app, monkeypatch):
     """The very first moments (the panes still placeholders): ``g`` used to do nothing at all."""
-    gate = asyncio.Event()
-    mount = AnimeTUI._starting
-
-    async def held(self) -> None:  # noqa: ANN001
-        await gate.wait()
-        await mount(self)
-
-    monkeypatch.setattr(AnimeTUI, "_starting", held)
+    gate = hold(monkeypatch, "_starting")
     app = build_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
@@ -93,14 +92,7 @@ async def test_a_dialog_opened_before_the_later_styles_are_read_gets_them(build_
     dialog opened in the first instant is restyled then."""
     from animetui.ui.screens.help import HelpScreen
 
-    gate = asyncio.Event()
-    mount = AnimeTUI._starting
-
-    async def held(self) -> None:  # noqa: ANN001
-        await gate.wait()
-        await mount(self)
-
-    monkeypatch.setattr(AnimeTUI, "_starting", held)
+    gate = hold(monkeypatch, "_starting")
     app = build_app()
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.press("question_mark")
