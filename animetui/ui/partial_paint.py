@@ -20,6 +20,15 @@ the spans of the dirty regions). ``tests/ui/test_partial_paint.py`` compares bot
 
 Textual is pinned exactly (pyproject.toml); on another version this does nothing, so a Textual
 upgrade cannot break the screen through it (the test then fails, to be looked at again).
+
+It also keeps a layout from being worked out twice. ``Compositor.reflow`` arranges every widget
+and stores that as the full map, but leaves the flag saying the full map is stale as it was; the
+flag is set by a scroll (``reflow_visible``) and whenever a widget off the visible map refreshes,
+so after most layouts the first widget asking for its region (``Widget.size``, which each scroll
+view's ``_size_updated`` reads right after the layout) arranged the whole screen again from
+scratch: the same map, ~a third of the loop's CPU in the Files jump box opening or a lookup's
+results arriving (``tests/benchmarks/bench_stall.py --profile``: ``full_map`` <- ``find_widget``
+<- ``region`` under ``_refresh_layout``). :func:`reflow` marks the map it just built as current.
 """
 
 from __future__ import annotations
@@ -29,13 +38,15 @@ from pathlib import Path
 from typing import Any
 
 import textual
-from textual._compositor import ChopsUpdate, Compositor
-from textual.geometry import Region
+from textual._compositor import ChopsUpdate, Compositor, ReflowResult
+from textual.geometry import Region, Size
+from textual.widget import Widget
 
 TEXTUAL_VERSION = "8.2.8"  # the version whose compositor this was written against
 
 _installed = False
 TEXTUAL_RENDER_PARTIAL_UPDATE = Compositor.render_partial_update  # Textual's own (the tests compare with it)
+TEXTUAL_REFLOW = Compositor.reflow
 
 
 def installed() -> bool:
@@ -101,6 +112,18 @@ def render_partial_update(self: Compositor) -> ChopsUpdate | None:
     return ChopsUpdate(chops, spans, chop_ends)
 
 
+def reflow(self: Compositor, parent: Widget, size: Size) -> ReflowResult:
+    """``Compositor.reflow``, after which the full map it built counts as current.
+
+    It is what ``Compositor.full_map`` would build (``_arrange_root`` of the same root and size,
+    every widget, not only the visible ones), and Textual's ``reflow`` already drops the visible
+    map and widgets that ``full_map`` drops when it rebuilds.
+    """
+    result = TEXTUAL_REFLOW(self, parent, size)
+    self._full_map_invalidated = False
+    return result
+
+
 def textual_version() -> str:
     """Textual's version, from its ``dist-info`` folder's name when there is one beside the package:
     ``textual.__version__`` asks ``importlib.metadata``, whose import (email, zipfile, csv…) was
@@ -116,12 +139,14 @@ def textual_version() -> str:
 
 
 def install() -> bool:
-    """Use :func:`render_partial_update` (once; only on the Textual it was written for)."""
+    """Use :func:`render_partial_update` and :func:`reflow` (once; only on the Textual they were
+    written for)."""
     global _installed
     if _installed:
         return True
     if textual_version() != TEXTUAL_VERSION:
         return False
     Compositor.render_partial_update = render_partial_update  # type: ignore[method-assign]
+    Compositor.reflow = reflow  # type: ignore[method-assign]
     _installed = True
     return True

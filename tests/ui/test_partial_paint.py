@@ -57,3 +57,26 @@ async def test_partial_repaint_writes_what_textual_would(build_app, size):
                 assert got.render_segments(console) == expected.render_segments(console), f"differs for {regions}"
         compositor._dirty_regions = set()  # noqa: SLF001
         assert ours(compositor) is None
+
+
+async def test_a_layout_is_not_worked_out_twice(build_app):
+    """After a reflow the full map counts as current (the same map a rebuild would give): a scroll
+    had marked it stale, and the first widget asking for its region arranged the screen again."""
+    from textual._compositor import Compositor
+
+    assert partial_paint.installed() or partial_paint.install()
+    assert Compositor.reflow is partial_paint.reflow
+    app = build_app()
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        await pilot.press("down", "down", "up")  # scrolling the tree: reflow_visible marks the full map stale
+        await settle(pilot)
+        compositor = app.screen._compositor  # noqa: SLF001 - the object under test
+        compositor._full_map_invalidated = True  # noqa: SLF001 - as a scroll leaves it
+        await highlight_file(pilot, "beach")  # the jump box opens and closes: two layouts
+        await settle(pilot)
+        compositor.reflow(app.screen, compositor.size)
+        assert not compositor._full_map_invalidated  # noqa: SLF001
+        kept = compositor.full_map
+        fresh, _widgets = compositor._arrange_root(app.screen, compositor.size, visible_only=False)  # noqa: SLF001
+        assert kept == fresh

@@ -9,6 +9,8 @@ detections are marked with ``?`` and a note. Every name comes from a server: ent
 from __future__ import annotations
 
 from rich.text import Text
+from textual.geometry import Size
+from textual.reactive import Reactive
 from textual.widget import Widget
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
@@ -68,6 +70,16 @@ class DetectionList(RestyleMemo, OptionList):
     DEFAULT_CSS = """
     DetectionList { scrollbar-gutter: stable; }
     """
+
+    # Filling the list (a lookup's results, or clearing them when the next starts) sets the
+    # content's size, and ``Widget.virtual_size`` is a layout reactive: each fill laid the whole
+    # screen out (~5 ms at 160x48 on a slow core, tests/benchmarks/bench_stall.py --explain:
+    # ``refresh(layout) DetectionList#detections``). The list's box never depends on its content
+    # (``height: 1fr``, not ``auto``; OptionList asks for a layout itself when it is auto), and a
+    # change in whether the scrollbar shows still lays out (``show_vertical_scrollbar`` and the
+    # scrollbar's ``display`` are layout reactives, set by the ``_scroll_update`` OptionList runs
+    # after each change); scrolling reads ``virtual_size`` directly.
+    virtual_size: Reactive[Size] = Reactive(Size(0, 0), layout=False)
 
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(id=id, classes=classes)
