@@ -127,8 +127,8 @@ class MainScreen(Screen[None]):
     async def mount_panes(self, ctx: PaneContext) -> None:
         """Replace the first frame's placeholders with the real panes, one by one in registry order
         (each pane's module is imported in a thread first, its widgets' default CSS parsed there too:
-        :mod:`animetui.ui.default_css`; Files' import starts as the first frame is made, while Textual's
-        writer thread sends it). Files comes first and is on screen with its folder listed before the other panes' modules start loading: they would compete with
+        :mod:`animetui.ui.default_css`). Files comes first and is on screen with
+        its folder listed before the other panes' modules start loading: they would compete with
         it for the interpreter (tests/benchmarks/bench_startup.py, "Files listed")."""
         import asyncio
 
@@ -147,8 +147,7 @@ class MainScreen(Screen[None]):
             if not self._paints:
                 self._on_first_paint = import_first
                 await self.painted(1.0)  # the first frame (placeholders) first
-            self._on_first_paint = None
-            if not first:  # no frame within the second (or one was drawn before): import it now
+            if not first:
                 import_first()
             grid = self.grid
             for index, spec in enumerate(PANES):
