@@ -125,14 +125,13 @@ class MainScreen(Screen[None]):
     # ------------------------------------------------------------------ panes
     async def mount_panes(self, ctx: PaneContext) -> None:
         """Replace the first frame's placeholders with the real panes, one by one in registry order
-        (each pane's module is imported in a thread first, its widgets' default CSS parsed there too:
-        :mod:`animetui.ui.default_css`). Files comes first and is on screen with
+        (each pane's module is imported in a thread first). Files comes first and is on screen with
         its folder listed before the other panes' modules start loading: they would compete with
         it for the interpreter (tests/benchmarks/bench_startup.py, "Files listed")."""
         import asyncio
+        import importlib
 
         from animetui.ui import collector
-        from animetui.ui.default_css import import_pane_module
         from animetui.ui.theme import read_later_styles
 
         try:
@@ -140,7 +139,7 @@ class MainScreen(Screen[None]):
                 await self.painted(1.0)  # the first frame (placeholders) first
             grid = self.grid
             for index, spec in enumerate(PANES):
-                await asyncio.to_thread(import_pane_module, spec.module, self.app.stylesheet)  # and its widgets' DEFAULT_CSS parsed
+                await asyncio.to_thread(importlib.import_module, spec.module)
                 pane = spec.build(ctx)
                 grid.place(pane)
                 with self.app.batch_update():  # the pane replaces its placeholder in one frame
