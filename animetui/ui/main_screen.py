@@ -42,7 +42,6 @@ from animetui.ui.widgets.status_header import StatusHeader
 
 if TYPE_CHECKING:
     import asyncio
-    from collections.abc import Callable
 
     from textual.geometry import Size
 
@@ -128,36 +127,21 @@ class MainScreen(Screen[None]):
     # ------------------------------------------------------------------ panes
     async def mount_panes(self, ctx: PaneContext) -> None:
         """Replace the first frame's placeholders with the real panes, one by one in registry order
-        (each pane's module is imported in a thread first, its widgets' default CSS parsed there too:
-        :mod:`animetui.ui.default_css`; Files' import starts as the first frame is made, while Textual's
-        writer thread sends it). Files comes first and is on screen with its folder listed before the other panes' modules start loading: they would compete with
+        (each pane's module is imported in a thread first). Files comes first and is on screen with
+        its folder listed before the other panes' modules start loading: they would compete with
         it for the interpreter (tests/benchmarks/bench_startup.py, "Files listed")."""
         import asyncio
+        import importlib
 
         from animetui.ui import collector
-        from animetui.ui.default_css import import_pane_module
         from animetui.ui.theme import read_later_styles
-
-        loop = asyncio.get_running_loop()
-        stylesheet = self.app.stylesheet
-        first: list[asyncio.Future[None]] = []
-
-        def import_first() -> None:  # as the first frame is made, not when this coroutine next runs
-            first.append(loop.run_in_executor(None, import_pane_module, PANES[0].module, stylesheet))
 
         try:
             if not self._paints:
-                self._on_first_paint = import_first
                 await self.painted(1.0)  # the first frame (placeholders) first
-            self._on_first_paint = None
-            if not first:  # no frame within the second (or one was drawn before): import it now
-                import_first()
             grid = self.grid
             for index, spec in enumerate(PANES):
-                if index == 0:
-                    await first[0]
-                else:  # the module imported and its widgets' DEFAULT_CSS parsed, in a thread
-                    await asyncio.to_thread(import_pane_module, spec.module, stylesheet)
+                await asyncio.to_thread(importlib.import_module, spec.module)
                 pane = spec.build(ctx)
                 grid.place(pane)
                 with self.app.batch_update():  # the pane replaces its placeholder in one frame
@@ -197,15 +181,11 @@ class MainScreen(Screen[None]):
     # ------------------------------------------------------------------ paints
     _paints = 0  # screen updates so far
     _paint_waiters: "list[asyncio.Future[None]] | None" = None
-    _on_first_paint: "Callable[[], None] | None" = None  # mount_panes: start the Files import
 
     def _compositor_refresh(self) -> None:
         """Textual's screen update, counted; :meth:`painted` waits for the next one."""
         super()._compositor_refresh()
         self._paints += 1
-        start, self._on_first_paint = self._on_first_paint, None
-        if start is not None:  # the Files module's import starts while the frame is written, in a thread
-            start()
         waiters, self._paint_waiters = self._paint_waiters, None
         for waiter in waiters or ():
             if not waiter.done():
