@@ -151,6 +151,8 @@ class MainScreen(Screen[None]):
                         await cast("FilesPane", pane).listed(0.5)  # ...with its folder listed
                 if index == 0:
                     self._update_now()  # the listing frame
+                    # focused after that frame: the focus restyles the tree and changes the
+                    # footer's keys, work the listing need not wait for (the next frame shows it)
                     pane.focus_default()
                     self.check_idle()
                     await self.painted(0.5)
