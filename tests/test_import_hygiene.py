@@ -49,3 +49,17 @@ def test_picture_core_never_imports_the_ui_even_lazily():
             if re.match(r"\s*(from|import)\s+(animetui\.ui|textual)\b", line):
                 offenders.append(f"{path.name}: {line.strip()}")
     assert offenders == []
+
+
+def test_ui_patches_install_without_importlib_metadata():
+    """``textual.__version__`` imports importlib.metadata (email, zipfile, csv…): ~12 ms before the
+    first frame. The Textual patches check the version from the dist-info folder's name instead."""
+    code = (
+        "import sys, animetui.ui.app\n"
+        "from animetui.ui import partial_paint, scroll_sizes, strip_cycles\n"
+        "installed = [patch.install() for patch in (strip_cycles, partial_paint, scroll_sizes)]\n"
+        "print(installed[1:], 'importlib.metadata' in sys.modules)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[True, True] False"

@@ -17,9 +17,10 @@ before. Textual is pinned exactly (pyproject.toml); on another version this does
 
 from __future__ import annotations
 
-import textual
 from textual.geometry import Size
 from textual.scroll_view import ScrollView
+
+from animetui.ui.partial_paint import textual_version
 
 TEXTUAL_VERSION = "8.2.8"  # the version whose ScrollView._size_updated this was written against
 
@@ -65,7 +66,7 @@ def install() -> bool:
     global _installed
     if _installed:
         return True
-    if textual.__version__ != TEXTUAL_VERSION:
+    if textual_version() != TEXTUAL_VERSION:  # not textual.__version__: see textual_version
         return False
     ScrollView._size_updated = _size_updated  # type: ignore[method-assign]
     _installed = True
